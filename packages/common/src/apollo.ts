@@ -1,0 +1,83 @@
+import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+/** The part of every request context the shared plumbing relies on. */
+export interface RequestContext extends BaseContext {
+  requestId: string;
+  logger: Logger;
+}
+
+/** A document with more tokens than this is refused at parse time, before any work is done. */
+export const MAX_QUERY_TOKENS = 5_000;
+
+/** True for failures nobody anticipated (a bug or an outage), as opposed to deliberate GraphQL errors. */
+function isUnexpected(error: unknown): boolean {
+  return !(unwrapResolverError(error) instanceof GraphQLError);
+}
+
+/**
+ * Unexpected errors are logged with the request id and replaced by a generic message, so internals (SQL,
+ * stack traces, hostnames) never reach clients; the request id lets an operator find the log line.
+ */
+export function maskUnexpectedErrors<Context extends RequestContext>(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            if (isUnexpected(error.originalError)) {
+              contextValue.logger.error({ err: unwrapResolverError(error.originalError) }, 'unexpected error');
+            }
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const { singleResult } = response.body;
+          if (!singleResult.errors) return;
+          singleResult.errors = singleResult.errors.map((error) =>
+            error.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && !error.extensions.serviceName
+              ? { ...error, extensions: { ...error.extensions, requestId: contextValue.requestId } }
+              : error,
+          );
+        },
+      };
+    },
+  };
+}
+
+export interface CommonApolloOptions {
+  nodeEnv: 'development' | 'test' | 'production';
+  /** Sandbox on the landing page in development; subgraphs are not meant to be browsed. */
+  landingPage: boolean;
+}
+
+/** Settings every Apollo Server in the platform shares (router and subgraphs alike). */
+export function commonApolloOptions<Context extends RequestContext>({
+  nodeEnv,
+  landingPage,
+}: CommonApolloOptions): Pick<
+  ApolloServerOptions<Context>,
+  'plugins' | 'introspection' | 'includeStacktraceInErrorResponses' | 'parseOptions' | 'formatError'
+> {
+  const development = nodeEnv !== 'production';
+  return {
+    introspection: development,
+    includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: MAX_QUERY_TOKENS },
+    formatError: (formatted, error) =>
+      isUnexpected(error) && formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR
+        ? { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }
+        : formatted,
+    plugins: [
+      maskUnexpectedErrors<Context>(),
+      landingPage && development
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+    ],
+  };
+}

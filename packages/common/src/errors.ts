@@ -1,0 +1,38 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every `extensions.code` a client of this supergraph can receive. Clients branch on these, so they are a
+ * public contract: add codes, never rename them. Apollo Server's own codes are listed too.
+ */
+export const ErrorCode = {
+  /** The HTTP request itself is unusable: malformed JSON, wrong method or content type. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** The request body is larger than the server accepts (MAX_BODY_BYTES). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The document is not valid GraphQL syntax, or has more tokens than allowed. (Apollo Server) */
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  /** The document does not validate against the schema: unknown field, wrong argument. (Apollo Server) */
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** An argument or variable has the wrong type or an invalid value. (Apollo Server and services) */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** The operation asked for something that does not exist. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The router has no supergraph loaded yet. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** Something failed inside a service; details are in its logs under the request id. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A client error in an argument, naming the argument so forms can show it next to the field. */
+export function badUserInput(message: string, argument?: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(argument ? { argument } : {}) },
+  });
+}
+
+/** An HTTP-level error body in the GraphQL-over-HTTP shape, for failures before GraphQL runs. */
+export function httpErrorBody(code: ErrorCode, message: string, requestId?: string): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code, ...(requestId ? { requestId } : {}) } }] });
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import { ErrorCode, httpErrorBody } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+/** What a GraphQL process knows about an incoming request before GraphQL runs. */
+export interface IncomingRequest {
+  requestId: string;
+  headers: http.IncomingHttpHeaders;
+  logger: Logger;
+}
+
+export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
+
+export interface GraphQLHttpHostOptions<Context extends BaseContext> {
+  apollo: ApolloServer<Context>;
+  logger: Logger;
+  context: (request: IncomingRequest) => Promise<Context>;
+  maxBodyBytes: number;
+  /** Extra exact-path routes such as /health; the GraphQL endpoint is always /graphql. */
+  routes?: Record<string, RouteHandler>;
+  /** How long shutdown waits for in-flight requests before cutting connections. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningHttpServer {
+  readonly url: string;
+  readonly port: number;
+  readonly server: http.Server;
+  /** Stops accepting requests, lets in-flight ones finish, then stops Apollo. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export const GRAPHQL_PATH = '/graphql';
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Keeps a caller's request id when it is well-formed so logs join up across processes. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+class PayloadTooLargeError extends Error {}
+
+async function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new PayloadTooLargeError();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return /^application\/(.+\+)?json\b/i.test(contentType ?? '');
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(body);
+}
+
+async function writeGraphQLResponse(res: http.ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  res.statusCode = response.status ?? 200;
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/**
+ * A minimal HTTP host for an Apollo Server: node:http, one GraphQL endpoint, a few plain routes. It turns
+ * transport-level mistakes (oversized or malformed bodies) into GraphQL-shaped errors with stable codes.
+ */
+export async function startGraphQLHttpServer<Context extends BaseContext>(
+  options: GraphQLHttpHostOptions<Context>,
+  listen: { port: number; host: string },
+): Promise<RunningHttpServer> {
+  const { apollo, logger, maxBodyBytes, routes = {}, shutdownGraceMs = 10_000 } = options;
+  await apollo.start();
+
+  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, request: IncomingRequest) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let body: unknown;
+    if (req.method === 'POST') {
+      let raw: string;
+      try {
+        raw = await readBody(req, maxBodyBytes);
+      } catch (error) {
+        if (!(error instanceof PayloadTooLargeError)) throw error;
+        res.setHeader('connection', 'close');
+        sendJson(
+          res,
+          413,
+          httpErrorBody(ErrorCode.PAYLOAD_TOO_LARGE, `Request body exceeds ${maxBodyBytes} bytes`, request.requestId),
+        );
+        return;
+      }
+      if (isJson(req.headers['content-type'])) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          sendJson(res, 400, httpErrorBody(ErrorCode.BAD_REQUEST, 'Request body is not valid JSON', request.requestId));
+          return;
+        }
+      } else {
+        body = raw;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
+      context: () => options.context(request),
+    });
+    await writeGraphQLResponse(res, response);
+  }
+
+  const server = http.createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    const request: IncomingRequest = { requestId, headers: req.headers, logger: logger.child({ requestId }) };
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const route = path === GRAPHQL_PATH ? (q: typeof req, s: typeof res) => handleGraphQL(q, s, request) : routes[path ?? ''];
+    if (!route) {
+      sendJson(res, 404, httpErrorBody(ErrorCode.NOT_FOUND, `No route for ${path}`, requestId));
+      return;
+    }
+    Promise.resolve(route(req, res)).catch((error: unknown) => {
+      request.logger.error({ err: error }, 'request failed outside GraphQL');
+      if (!res.headersSent) {
+        sendJson(res, 500, httpErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', requestId));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  // Longer than the router's client-side idle timeout, so a reused connection is never closed under a request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const displayHost = listen.host === '0.0.0.0' || listen.host === '::' ? 'localhost' : listen.host;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => server.closeAllConnections(), shutdownGraceMs);
+      await closed;
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
+      await apollo.stop();
+    })();
+    return closing;
+  };
+
+  return { url: `http://${displayHost}:${port}${GRAPHQL_PATH}`, port, server, close };
+}
+
+/** A GET route answering JSON from a probe; the probe decides the status (e.g. 503 until ready). */
+export function jsonProbe(probe: () => Promise<{ ok: boolean; details?: Record<string, unknown> }>): RouteHandler {
+  return async (_req, res) => {
+    const { ok, details } = await probe().catch((error: unknown) => ({
+      ok: false,
+      details: { error: error instanceof Error ? error.message : String(error) },
+    }));
+    sendJson(res, ok ? 200 : 503, JSON.stringify({ status: ok ? 'ok' : 'unavailable', ...details }));
+  };
+}

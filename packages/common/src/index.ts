@@ -1,0 +1,17 @@
+export { commonApolloOptions, maskUnexpectedErrors, MAX_QUERY_TOKENS } from './apollo.ts';
+export type { RequestContext } from './apollo.ts';
+export { ConfigError, envBoolean, envLogLevel, envNodeEnv, envPort, httpProcessEnv, loadConfig } from './config.ts';
+export { badUserInput, ErrorCode, httpErrorBody } from './errors.ts';
+export { GRAPHQL_PATH, jsonProbe, requestIdFrom, sendJson, startGraphQLHttpServer } from './http-host.ts';
+export type { GraphQLHttpHostOptions, IncomingRequest, RouteHandler, RunningHttpServer } from './http-host.ts';
+export { isUuid, nameBasedUuid } from './ids.ts';
+export { createLogger, defaultLogFormat, REDACTED_PATHS } from './logger.ts';
+export type { Logger, LoggerOptions } from './logger.ts';
+export { runMain } from './main.ts';
+export type { Stoppable } from './main.ts';
+export { DEFAULT_PAGE_LIMITS, decodeCursor, encodeCursor, parsePage, toConnection } from './pagination.ts';
+export type { Connection, Edge, Page, PageArgs, PageLimits } from './pagination.ts';
+export { envPrefix, listSubgraphs, REPO_ROOT, subgraphPackage } from './workspace.ts';
+export type { SubgraphPackage } from './workspace.ts';
+export { SEED_PLANS, SeedNamespace, seededRandom } from './seed.ts';
+export type { SeedPlan, SeedScale } from './seed.ts';

@@ -1,0 +1,114 @@
+import pg from 'pg';
+
+/** Counts the SQL statements a process sends; tests use it to prove batching (queries per request). */
+export class QueryCounter {
+  #count = 0;
+  get count(): number {
+    return this.#count;
+  }
+  record(): void {
+    this.#count += 1;
+  }
+  /** Number of statements sent while `work` ran. */
+  async measure<T>(work: () => Promise<T>): Promise<{ result: T; queries: number }> {
+    const before = this.#count;
+    const result = await work();
+    return { result, queries: this.#count - before };
+  }
+}
+
+const CHAR_OID = 18;
+const CHAR_ARRAY_OID = 1002;
+const TEXT_OID = 25;
+const TEXT_ARRAY_OID = 1009;
+
+interface PoolOptions {
+  connectionString: string;
+  max?: number;
+  counter?: QueryCounter;
+  /**
+   * The schema engine's introspection reads pg_catalog columns of type "char", which @prisma/adapter-pg refuses
+   * to deserialize (prisma/orm#27403). They are single characters, so reading them as text is exact.
+   */
+  relabelCharColumns?: boolean;
+}
+
+type QueryResultLike = { fields?: Array<{ dataTypeID: number }> };
+
+function relabelChar(result: unknown): void {
+  const results = Array.isArray(result) ? result : [result];
+  for (const r of results as QueryResultLike[]) {
+    for (const field of r?.fields ?? []) {
+      if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+      else if (field.dataTypeID === CHAR_ARRAY_OID) field.dataTypeID = TEXT_ARRAY_OID;
+    }
+  }
+}
+
+/** A pg.Pool whose connections optionally count statements and relabel "char" columns. */
+export function createPgPool({ connectionString, max, counter, relabelCharColumns = false }: PoolOptions): pg.Pool {
+  class InstrumentedClient extends pg.Client {
+    // pg's query() has a dozen overloads; we only observe the call and its result, so pass everything through.
+    override query(...args: unknown[]): never {
+      counter?.record();
+      const result = (super.query as (...a: unknown[]) => unknown)(...args);
+      if (relabelCharColumns && result instanceof Promise) {
+        return result.then((r) => {
+          relabelChar(r);
+          return r;
+        }) as never;
+      }
+      return result as never;
+    }
+  }
+  return new pg.Pool({ connectionString, max, Client: InstrumentedClient });
+}
+
+/** Creates the database named in `connectionString` when it does not exist yet (needs CREATEDB). */
+export async function ensureDatabaseExists(connectionString: string): Promise<boolean> {
+  const url = new URL(connectionString);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new Error(`The database URL ${redactUrl(connectionString)} names no database`);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount) return false;
+    await admin.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+    return true;
+  } catch (error) {
+    // Two processes may race to create the same database; the loser sees duplicate_database.
+    if ((error as { code?: string }).code === '42P04') return false;
+    throw error;
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function dropDatabase(connectionString: string): Promise<void> {
+  const url = new URL(connectionString);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function redactUrl(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '<unparseable database URL>';
+  }
+}
