@@ -15,3 +15,7 @@ export type { PrismaProject } from './migrations.ts';
 export { databaseTargetFor, targetEnv } from './targets.ts';
 export { chunks } from './seeding.ts';
 export type { SeedFunction } from './seeding.ts';
+export { loadSubgraphConfig } from './subgraph-config.ts';
+export type { SubgraphConfig } from './subgraph-config.ts';
+export { startPrismaSubgraph } from './subgraph-process.ts';
+export type { PrismaSubgraph, RunningSubgraph } from './subgraph-process.ts';

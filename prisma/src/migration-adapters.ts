@@ -49,7 +49,7 @@ export function postgresMigrationFactory(connectionString: string): MigrationAda
   const pool = createPgPool({ connectionString, max: 1, relabelCharColumns: true });
   const inner = new PrismaPg(pool);
   const scriptOn = (adapter: SqlDriverAdapter) =>
-    withScriptRunner(adapter, (script) => (adapter.underlyingDriver() as pg.Pool).query(script));
+    withScriptRunner(adapter, (script) => (adapter as SqlDriverAdapter & { underlyingDriver(): pg.Pool }).underlyingDriver().query(script));
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,

@@ -13,14 +13,30 @@ import {
  */
 let initialised: Promise<void> | undefined;
 
+/**
+ * The engine arms internal timeouts that outlive its work; left referenced, they keep a finished CLI command
+ * alive for ~10 s. Unreferenced timers still fire while the process has other work.
+ */
+function withUnrefTimers(bindings: typeof runtime): WebAssembly.ModuleImports {
+  const imports: WebAssembly.ModuleImports = { ...(bindings as unknown as WebAssembly.ModuleImports) };
+  for (const [name, binding] of Object.entries(imports)) {
+    if (name.startsWith('__wbg_setTimeout_') && typeof binding === 'function') {
+      imports[name] = (...args: unknown[]) => {
+        const timer = (binding as (...a: unknown[]) => unknown)(...args);
+        (timer as { unref?: () => void } | undefined)?.unref?.();
+        return timer;
+      };
+    }
+  }
+  return imports;
+}
+
 function initialiseWasm(): Promise<void> {
   initialised ??= (async () => {
     const require = createRequire(import.meta.url);
     const wasmPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm');
     const module = new WebAssembly.Module(await readFile(wasmPath));
-    const instance = new WebAssembly.Instance(module, {
-      './schema_engine_bg.js': runtime as unknown as WebAssembly.ModuleImports,
-    });
+    const instance = new WebAssembly.Instance(module, { './schema_engine_bg.js': withUnrefTimers(runtime) });
     runtime.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
   })();

@@ -1,6 +1,7 @@
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors.ts';
@@ -75,6 +76,8 @@ export function commonApolloOptions<Context extends RequestContext>({
         : formatted,
     plugins: [
       maskUnexpectedErrors<Context>(),
+      // Federated traces (ftv1) are only computed when a router asks for them; masked like any other error.
+      ApolloServerPluginInlineTrace({ includeErrors: { transform: (error) => error } }),
       landingPage && development
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),

@@ -15,3 +15,7 @@ export { envPrefix, listSubgraphs, REPO_ROOT, subgraphPackage } from './workspac
 export type { SubgraphPackage } from './workspace.ts';
 export { SEED_PLANS, SeedNamespace, seededRandom } from './seed.ts';
 export type { SeedPlan, SeedScale } from './seed.ts';
+export { serveSubgraph } from './subgraph.ts';
+export type { GraphQLResolverMap, SubgraphDefinition, SubgraphHttpConfig } from './subgraph.ts';
+export { DateTimeScalar } from './scalars.ts';
+export { orderByKeys, pagedRelationLoader, uniqueLoader } from './batching.ts';

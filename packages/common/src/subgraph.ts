@@ -1,0 +1,72 @@
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+
+export type { GraphQLResolverMap };
+import type { DocumentNode } from 'graphql';
+import { commonApolloOptions, type RequestContext } from './apollo.ts';
+import { jsonProbe, startGraphQLHttpServer, type IncomingRequest, type RunningHttpServer } from './http-host.ts';
+import type { Logger } from './logger.ts';
+
+export interface SubgraphHttpConfig {
+  nodeEnv: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+}
+
+export interface SubgraphDefinition<Context extends RequestContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<Context>;
+  /** Builds the per-request context, typically fresh DataLoaders over the service's own database. */
+  context(request: IncomingRequest): Context;
+  /** Dependencies this process needs to serve traffic (its database); /ready answers 503 when it throws. */
+  checkReady(): Promise<void>;
+  /** Releases what the subgraph opened (database pools) after the HTTP server has drained. */
+  release(): Promise<void>;
+}
+
+/**
+ * Serves a federation subgraph over HTTP: /graphql, /health (the process is up) and /ready (its database
+ * answers). Closing drains in-flight requests before releasing the database.
+ */
+export async function serveSubgraph<Context extends RequestContext>(
+  definition: SubgraphDefinition<Context>,
+  config: SubgraphHttpConfig,
+  logger: Logger,
+): Promise<RunningHttpServer> {
+  const apollo = new ApolloServer<Context>({
+    // Resolver maps are typed by their context for authors; the builder itself is context-agnostic.
+    schema: buildSubgraphSchema({
+      typeDefs: definition.typeDefs,
+      resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    ...commonApolloOptions<Context>({ nodeEnv: config.nodeEnv, landingPage: false }),
+  });
+  const http = await startGraphQLHttpServer<Context>(
+    {
+      apollo,
+      logger,
+      maxBodyBytes: config.maxBodyBytes,
+      context: async (request) => definition.context(request),
+      routes: {
+        '/health': jsonProbe(async () => ({ ok: true })),
+        '/ready': jsonProbe(async () => {
+          await definition.checkReady();
+          return { ok: true };
+        }),
+      },
+    },
+    { port: config.port, host: config.host },
+  );
+  logger.info({ url: http.url }, `${definition.name} subgraph ready`);
+  let closing: Promise<void> | undefined;
+  return {
+    ...http,
+    close: () => {
+      closing ??= http.close().finally(() => definition.release());
+      return closing;
+    },
+  };
+}

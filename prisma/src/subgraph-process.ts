@@ -1,0 +1,66 @@
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import {
+  createLogger,
+  defaultLogFormat,
+  serveSubgraph,
+  type GraphQLResolverMap,
+  type IncomingRequest,
+  type Logger,
+  type RequestContext,
+  type RunningHttpServer,
+} from '@storefront/common';
+import type { DocumentNode } from 'graphql';
+import { openDatabase } from './database.ts';
+import type { QueryCounter } from './pg.ts';
+import type { SubgraphConfig } from './subgraph-config.ts';
+
+/** What makes one subgraph different from another; the boot sequence is the same for all. */
+export interface PrismaSubgraph<Client extends { $disconnect(): Promise<void> }, Context extends RequestContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<Context>;
+  migrationsDir: string;
+  createClient(adapter: SqlDriverAdapterFactory): Client;
+  /** Per-request context: usually the client plus fresh DataLoaders. */
+  context(request: IncomingRequest, client: Client): Context;
+}
+
+export interface RunningSubgraph extends RunningHttpServer {
+  /** SQL statements this subgraph has sent to its database (tests assert batching with it). */
+  queries: QueryCounter;
+}
+
+/** Opens the subgraph's own database (migrating it when configured to) and serves the subgraph over HTTP. */
+export async function startPrismaSubgraph<Client extends { $disconnect(): Promise<void> }, Context extends RequestContext>(
+  subgraph: PrismaSubgraph<Client, Context>,
+  config: SubgraphConfig,
+  logger?: Logger,
+): Promise<RunningSubgraph> {
+  const log =
+    logger ??
+    createLogger({ service: subgraph.name, level: config.logLevel, format: defaultLogFormat(config.http.nodeEnv, config.logFormat) });
+  const database = await openDatabase({
+    target: config.database,
+    migrationsDir: subgraph.migrationsDir,
+    migrate: config.migrateOnStart,
+    poolSize: config.databasePoolSize,
+  });
+  if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, 'applied migrations');
+  const client = subgraph.createClient(database.adapter);
+  const server = await serveSubgraph<Context>(
+    {
+      name: subgraph.name,
+      typeDefs: subgraph.typeDefs,
+      resolvers: subgraph.resolvers,
+      context: (request) => subgraph.context(request, client),
+      checkReady: () => database.ping(),
+      release: async () => {
+        await client.$disconnect();
+        await database.close();
+      },
+    },
+    config.http,
+    log,
+  );
+  return { ...server, queries: database.queries };
+}
