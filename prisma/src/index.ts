@@ -19,3 +19,5 @@ export { loadSubgraphConfig } from './subgraph-config.ts';
 export type { SubgraphConfig } from './subgraph-config.ts';
 export { startPrismaSubgraph } from './subgraph-process.ts';
 export type { PrismaSubgraph, RunningSubgraph } from './subgraph-process.ts';
+export { createTestDatabase, TEST_POSTGRES_URL } from './testing.ts';
+export type { TestDatabase } from './testing.ts';

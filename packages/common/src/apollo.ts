@@ -16,9 +16,15 @@ export interface RequestContext extends BaseContext {
 /** A document with more tokens than this is refused at parse time, before any work is done. */
 export const MAX_QUERY_TOKENS = 5_000;
 
-/** True for failures nobody anticipated (a bug or an outage), as opposed to deliberate GraphQL errors. */
-function isUnexpected(error: unknown): boolean {
-  return !(unwrapResolverError(error) instanceof GraphQLError);
+/**
+ * True for failures nobody anticipated (a bug or an outage) in this process, as opposed to deliberate GraphQL
+ * errors (which carry a code) and errors a subgraph already reported (which carry its serviceName).
+ */
+function isUnexpected(error: GraphQLError): boolean {
+  if (error.extensions?.serviceName) return false;
+  const code = error.extensions?.code;
+  if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) return false;
+  return !(unwrapResolverError(error.originalError) instanceof GraphQLError) || code === ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
 /**
@@ -31,7 +37,7 @@ export function maskUnexpectedErrors<Context extends RequestContext>(): ApolloSe
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
-            if (isUnexpected(error.originalError)) {
+            if (isUnexpected(error)) {
               contextValue.logger.error({ err: unwrapResolverError(error.originalError) }, 'unexpected error');
             }
           }
@@ -71,7 +77,7 @@ export function commonApolloOptions<Context extends RequestContext>({
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     formatError: (formatted, error) =>
-      isUnexpected(error) && formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR
+      error instanceof GraphQLError && isUnexpected(error)
         ? { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }
         : formatted,
     plugins: [

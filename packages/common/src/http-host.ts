@@ -23,13 +23,18 @@ export interface GraphQLHttpHostOptions<Context extends BaseContext> {
   routes?: Record<string, RouteHandler>;
   /** How long shutdown waits for in-flight requests before cutting connections. */
   shutdownGraceMs?: number;
+  /**
+   * Whether GraphQL can be served right now. The router says no until a supergraph is loaded; requests then
+   * get 503 SERVICE_UNAVAILABLE at once instead of waiting. Apollo must have been started (or be starting).
+   */
+  acceptingGraphQL?: () => boolean;
 }
 
 export interface RunningHttpServer {
   readonly url: string;
   readonly port: number;
   readonly server: http.Server;
-  /** Stops accepting requests, lets in-flight ones finish, then stops Apollo. Safe to call twice. */
+  /** Stops accepting requests and lets in-flight ones finish. Safe to call twice. Apollo is the caller's to stop. */
   close(): Promise<void>;
 }
 
@@ -79,17 +84,22 @@ async function writeGraphQLResponse(res: http.ServerResponse, response: HTTPGrap
 }
 
 /**
- * A minimal HTTP host for an Apollo Server: node:http, one GraphQL endpoint, a few plain routes. It turns
+ * A minimal HTTP host for an Apollo Server (call `apollo.start()` first, or start it in the background and
+ * gate requests with `acceptingGraphQL`): node:http, one GraphQL endpoint, a few plain routes. It turns
  * transport-level mistakes (oversized or malformed bodies) into GraphQL-shaped errors with stable codes.
  */
 export async function startGraphQLHttpServer<Context extends BaseContext>(
   options: GraphQLHttpHostOptions<Context>,
   listen: { port: number; host: string },
 ): Promise<RunningHttpServer> {
-  const { apollo, logger, maxBodyBytes, routes = {}, shutdownGraceMs = 10_000 } = options;
-  await apollo.start();
+  const { apollo, logger, maxBodyBytes, routes = {}, shutdownGraceMs = 10_000, acceptingGraphQL = () => true } = options;
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, request: IncomingRequest) {
+    if (!acceptingGraphQL()) {
+      res.setHeader('retry-after', '1');
+      sendJson(res, 503, httpErrorBody(ErrorCode.SERVICE_UNAVAILABLE, 'No supergraph is loaded yet', request.requestId));
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     let body: unknown;
     if (req.method === 'POST') {
@@ -171,7 +181,6 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
       await closed;
       clearInterval(idleSweep);
       clearTimeout(deadline);
-      await apollo.stop();
     })();
     return closing;
   };

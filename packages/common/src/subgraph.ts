@@ -44,6 +44,7 @@ export async function serveSubgraph<Context extends RequestContext>(
     }),
     ...commonApolloOptions<Context>({ nodeEnv: config.nodeEnv, landingPage: false }),
   });
+  await apollo.start();
   const http = await startGraphQLHttpServer<Context>(
     {
       apollo,
@@ -65,7 +66,10 @@ export async function serveSubgraph<Context extends RequestContext>(
   return {
     ...http,
     close: () => {
-      closing ??= http.close().finally(() => definition.release());
+      closing ??= http
+        .close()
+        .then(() => apollo.stop())
+        .finally(() => definition.release());
       return closing;
     },
   };

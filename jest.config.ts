@@ -1,0 +1,20 @@
+import type { Config } from 'jest';
+
+/*
+ * One jest run for the whole repository: unit tests beside the code (*.test.ts) and integration tests in
+ * tests/ that start real subgraphs and the router against real Postgres. Native ESM (see package.json "test").
+ */
+const config: Config = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.jest.json', diagnostics: false }],
+  },
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/generated/'],
+  // Integration tests start servers and databases; allow them time on a loaded 2-core machine.
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
+
+export default config;

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, envPort, httpProcessEnv, loadConfig, REPO_ROOT } from '@storefront/common';
+import { z } from 'zod';
+
+export interface RouterConfig {
+  nodeEnv: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  supergraphPath: string;
+  /** Routing URLs that replace the supergraph's, by subgraph name (SUBGRAPH_<NAME>_URL). */
+  subgraphUrls: Record<string, string>;
+  subgraphTimeoutMs: number;
+  maxBodyBytes: number;
+  logLevel: string;
+  logFormat: 'json' | 'pretty' | undefined;
+}
+
+export const DEFAULT_SUPERGRAPH_PATH = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');
+
+const SUBGRAPH_URL_VARIABLE = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
+
+/**
+ * Reads the router's settings from the environment, with command-line flags taking precedence:
+ * --supergraph <file> (SUPERGRAPH_PATH), --port (PORT), --host (HOST).
+ */
+export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): RouterConfig {
+  const { values: flags } = parseArgs({
+    args: argv,
+    options: { supergraph: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+  });
+  const merged = {
+    ...env,
+    ...(flags.supergraph ? { SUPERGRAPH_PATH: flags.supergraph } : {}),
+    ...(flags.port ? { PORT: flags.port } : {}),
+    ...(flags.host ? { HOST: flags.host } : {}),
+  };
+  const urlSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+  const schema = z.object({
+    ...httpProcessEnv,
+    PORT: envPort(4000),
+    SUPERGRAPH_PATH: z.string().min(1).default(DEFAULT_SUPERGRAPH_PATH),
+    SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  });
+  const parsed = loadConfig('router', schema, merged);
+  const subgraphUrls: Record<string, string> = {};
+  const urlProblems: string[] = [];
+  for (const [name, value] of Object.entries(merged)) {
+    const match = SUBGRAPH_URL_VARIABLE.exec(name);
+    if (!match || value === undefined) continue;
+    const checked = urlSchema.safeParse(value);
+    if (checked.success) subgraphUrls[match[1]!.toLowerCase()] = checked.data;
+    else urlProblems.push(`${name}: ${checked.error.issues[0]?.message}`);
+  }
+  if (urlProblems.length) throw new ConfigError('router', urlProblems);
+  return {
+    nodeEnv: parsed.NODE_ENV,
+    host: parsed.HOST,
+    port: parsed.PORT,
+    supergraphPath: path.resolve(parsed.SUPERGRAPH_PATH),
+    subgraphUrls,
+    subgraphTimeoutMs: parsed.SUBGRAPH_TIMEOUT_MS,
+    maxBodyBytes: parsed.MAX_BODY_BYTES,
+    logLevel: parsed.LOG_LEVEL,
+    logFormat: parsed.LOG_FORMAT,
+  };
+}
