@@ -2,8 +2,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import type pg from 'pg';
-import { createPgPool } from './pg.ts';
+import { randomUUID } from 'node:crypto';
+import { createPgPool, dropDatabase, ensureDatabaseExists, withDatabase } from './pg.ts';
 
 /*
  * Adapter factories for the WASM schema engine. Both published adapters run migration scripts wrongly
@@ -46,16 +46,37 @@ export interface MigrationAdapterFactory extends SqlMigrationAwareDriverAdapterF
 }
 
 export function postgresMigrationFactory(connectionString: string): MigrationAdapterFactory {
-  const pool = createPgPool({ connectionString, max: 1, relabelCharColumns: true });
-  const inner = new PrismaPg(pool);
-  const scriptOn = (adapter: SqlDriverAdapter) =>
-    withScriptRunner(adapter, (script) => (adapter as SqlDriverAdapter & { underlyingDriver(): pg.Pool }).underlyingDriver().query(script));
+  const open = async (url: string, dispose?: () => Promise<void>) => {
+    const pool = createPgPool({ connectionString: url, max: 1, relabelCharColumns: true });
+    const adapter = await new PrismaPg(pool).connect();
+    return {
+      pool,
+      adapter: withScriptRunner(adapter, (script) => pool.query(script), dispose),
+    };
+  };
+  const main = open(connectionString);
+  const inner = new PrismaPg(connectionString);
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,
-    connect: async () => scriptOn(await inner.connect()),
-    connectToShadowDb: async () => scriptOn(await inner.connectToShadowDb()),
-    close: () => pool.end(),
+    connect: async () => (await main).adapter,
+    /*
+     * A temporary database on the same server, dropped afterwards. (adapter-pg's own version passes the
+     * shadow's name beside a connectionString, which pg lets the connectionString override: the "shadow"
+     * replay would then run in the real database.)
+     */
+    connectToShadowDb: async () => {
+      const shadowUrl = withDatabase(connectionString, `prisma_migrate_shadow_db_${randomUUID()}`);
+      await ensureDatabaseExists(shadowUrl);
+      const shadow = await open(shadowUrl, async () => {
+        await shadow.pool.end();
+        await dropDatabase(shadowUrl);
+      });
+      return shadow.adapter;
+    },
+    close: async () => {
+      await (await main).pool.end();
+    },
   };
 }
 

@@ -51,6 +51,17 @@ export function createPgPool({ connectionString, max, counter, relabelCharColumn
     // pg's query() has a dozen overloads; we only observe the call and its result, so pass everything through.
     override query(...args: unknown[]): never {
       counter?.record();
+      if (relabelCharColumns) {
+        // pg-pool passes a callback; direct callers get a promise. Relabel on either path.
+        const last = args.length - 1;
+        const callback = args[last];
+        if (typeof callback === 'function') {
+          args[last] = (error: unknown, result: unknown) => {
+            if (!error) relabelChar(result);
+            (callback as (e: unknown, r: unknown) => void)(error, result);
+          };
+        }
+      }
       const result = (super.query as (...a: unknown[]) => unknown)(...args);
       if (relabelCharColumns && result instanceof Promise) {
         return result.then((r) => {
@@ -97,6 +108,13 @@ export async function dropDatabase(connectionString: string): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+/** The same server and credentials, another database. */
+export function withDatabase(connectionString: string, database: string): string {
+  const url = new URL(connectionString);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
 }
 
 export function quoteIdentifier(name: string): string {
