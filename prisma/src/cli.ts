@@ -76,10 +76,10 @@ const commands: Record<string, (subgraph: SubgraphPackage) => Promise<void>> = {
   },
 
   async 'migrate-dev'(subgraph) {
-    if (!values.name) fail('migrate-dev needs --name <what_changed>');
+    const name = values.name ?? fail('migrate-dev needs --name <what_changed>');
     const target = databaseTargetFor(subgraph.name);
     await withMigrationFactory(target, async (factory) => {
-      const folder = await createMigration(factory, { schemaPath: subgraph.prismaSchemaPath, migrationsDir: subgraph.migrationsDir }, values.name!);
+      const folder = await createMigration(factory, { schemaPath: subgraph.prismaSchemaPath, migrationsDir: subgraph.migrationsDir }, name);
       console.log(folder ? `${subgraph.name}: created ${path.relative(REPO_ROOT, folder)} (review it: data loss is not checked)` : `${subgraph.name}: schema.prisma and migrations already agree`);
       const applied = await deployMigrations(factory, subgraph.migrationsDir);
       if (applied.length) console.log(`${subgraph.name}: applied ${applied.join(', ')} to ${describeTarget(target)}`);

@@ -46,10 +46,10 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
   const subgraphUrls: Record<string, string> = {};
   const urlProblems: string[] = [];
   for (const [name, value] of Object.entries(merged)) {
-    const match = SUBGRAPH_URL_VARIABLE.exec(name);
-    if (!match || value === undefined) continue;
+    const subgraph = SUBGRAPH_URL_VARIABLE.exec(name)?.[1];
+    if (!subgraph || value === undefined) continue;
     const checked = urlSchema.safeParse(value);
-    if (checked.success) subgraphUrls[match[1]!.toLowerCase()] = checked.data;
+    if (checked.success) subgraphUrls[subgraph.toLowerCase()] = checked.data;
     else urlProblems.push(`${name}: ${checked.error.issues[0]?.message}`);
   }
   if (urlProblems.length) throw new ConfigError('router', urlProblems);

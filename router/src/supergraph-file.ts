@@ -19,6 +19,24 @@ export function supergraphProblem(sdl: string): string | null {
   }
 }
 
+/** Polls until the file exists and holds a valid supergraph, logging each new reason it does not. */
+async function firstUsableVersion(
+  read: () => Promise<string>,
+  { file, logger, retryMs }: { file: string; logger: Logger; retryMs: number },
+): Promise<string> {
+  let lastProblem: string | undefined;
+  for (;;) {
+    const attempt = await read().then(
+      (sdl) => ({ sdl, problem: supergraphProblem(sdl) }),
+      (error: Error) => ({ sdl: '', problem: error.message }),
+    );
+    if (!attempt.problem) return attempt.sdl;
+    if (attempt.problem !== lastProblem) logger.error({ file, problem: attempt.problem }, 'waiting for a usable supergraph');
+    lastProblem = attempt.problem;
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
+  }
+}
+
 export interface SupergraphFileOptions {
   logger: Logger;
   /** How often to look for a usable file while none is loaded yet. */
@@ -35,27 +53,14 @@ export interface SupergraphFileOptions {
  */
 export function supergraphFromFile(file: string, { logger, retryMs = 1_000, debounceMs = 100 }: SupergraphFileOptions): SupergraphSdlHook {
   return async ({ update }) => {
-    let stopped = false;
-    let watcher: FSWatcher | undefined;
     let debounce: NodeJS.Timeout | undefined;
 
     const read = () => readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new Error(error.code === 'ENOENT' ? `${file} does not exist` : error.message);
     });
 
-    let initial: string | undefined;
-    let lastProblem: string | undefined;
-    while (!stopped && initial === undefined) {
-      const problem = await read().then((sdl) => {
-        const reason = supergraphProblem(sdl);
-        if (!reason) initial = sdl;
-        return reason;
-      }, (error: Error) => error.message);
-      if (problem && problem !== lastProblem) logger.error({ file, problem }, 'waiting for a usable supergraph');
-      lastProblem = problem ?? undefined;
-      if (initial === undefined) await new Promise((resolve) => setTimeout(resolve, retryMs));
-    }
-    let current = sha(initial!);
+    const initial = await firstUsableVersion(read, { file, logger, retryMs });
+    let current = sha(initial);
     logger.info({ file, hash: current }, 'supergraph loaded');
 
     const reload = async () => {
@@ -78,18 +83,17 @@ export function supergraphFromFile(file: string, { logger, retryMs = 1_000, debo
       }
     };
 
-    watcher = watch(path.dirname(file), () => {
+    const watcher: FSWatcher = watch(path.dirname(file), () => {
       clearTimeout(debounce);
       debounce = setTimeout(() => void reload(), debounceMs);
     });
     watcher.on('error', (error) => logger.error({ err: error }, 'cannot watch the supergraph file; hot reload is off'));
 
     return {
-      supergraphSdl: initial!,
+      supergraphSdl: initial,
       cleanup: async () => {
-        stopped = true;
         clearTimeout(debounce);
-        watcher?.close();
+        watcher.close();
       },
     };
   };

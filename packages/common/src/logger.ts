@@ -33,7 +33,7 @@ export function createLogger({ service, level = 'info', format = 'json' }: Logge
       ? {
           transport: {
             target: 'pino-pretty',
-            options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service,name' },
+            options: { colorize: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service,name' },
           },
         }
       : {}),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GraphQLError } from 'graphql';
+import { type GraphQLError } from 'graphql';
 import { decodeCursor, encodeCursor, parsePage, toConnection } from './pagination.ts';
 
 const position = z.object({ id: z.number() });

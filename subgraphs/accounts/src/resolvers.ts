@@ -38,11 +38,15 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = {
     async wishlist(user: User, args: PageArgs, { loaders }: AccountsContext) {
       const page = parsePage(args, wishlistPosition);
       const items = await loaders.wishlistOfUser(page).load(user.id);
-      // The edge carries addedAt; the node is a Product reference that the router resolves in catalog.
-      const connection = toConnection(items, page, wishlistPositionOf, (item: WishlistItem) => ({ id: item.productId }));
+      const connection = toConnection(items, page, wishlistPositionOf);
       return {
         ...connection,
-        edges: connection.edges.map((edge, i) => ({ ...edge, addedAt: items[i]!.addedAt })),
+        // The edge carries addedAt; the node is a Product reference that the router resolves in catalog.
+        edges: connection.edges.map(({ cursor, node }: { cursor: string; node: WishlistItem }) => ({
+          cursor,
+          addedAt: node.addedAt,
+          node: { id: node.productId },
+        })),
       };
     },
   },

@@ -17,7 +17,7 @@ export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedP
   try {
     faker.seed(20261123);
     const categories = Array.from({ length: plan.categories }, (_, i) => {
-      const base = DEPARTMENTS[i % DEPARTMENTS.length]!;
+      const base = DEPARTMENTS[i % DEPARTMENTS.length] ?? 'General';
       const round = Math.floor(i / DEPARTMENTS.length);
       const name = round === 0 ? base : `${base} ${['Essentials', 'Premium', 'Outlet', 'Classics'][(round - 1) % 4]}`;
       return {
@@ -34,7 +34,7 @@ export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedP
       description: faker.commerce.productDescription(),
       priceCents: faker.number.int({ min: 199, max: 99_999 }),
       currency: 'EUR',
-      categoryId: categories[i % categories.length]!.id,
+      categoryId: nameBasedUuid(SeedNamespace.category, i % plan.categories),
       // Spread over the past year, a few minutes apart, so "newest first" has a real order.
       createdAt: new Date(SEED_EPOCH - (plan.products - i) * 180_000),
     }));

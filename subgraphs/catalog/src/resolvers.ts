@@ -23,8 +23,16 @@ function uuidArgument(value: string, argument: string): string {
   return value;
 }
 
-function exactlyOne<A extends string, B extends string>(a: [A, string | null | undefined], b: [B, string | null | undefined]) {
-  if ((a[1] == null) === (b[1] == null)) throw badUserInput(`Give exactly one of ${a[0]} or ${b[0]}`);
+/** For lookups by one of two keys: returns which was given, refusing none or both. */
+function exactlyOne<A extends string, B extends string>(
+  a: [A, string | null | undefined],
+  b: [B, string | null | undefined],
+): { key: A | B; value: string } {
+  const [aName, aValue] = a;
+  const [bName, bValue] = b;
+  if (aValue != null && bValue == null) return { key: aName, value: aValue };
+  if (bValue != null && aValue == null) return { key: bName, value: bValue };
+  throw badUserInput(`Give exactly one of ${aName} or ${bName}`);
 }
 
 export const resolvers: GraphQLResolverMap<CatalogContext> = {
@@ -37,16 +45,16 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
       return toConnection(await listProducts(prisma, page, { categoryId }), page, productPositionOf);
     },
     product(_: unknown, { id, sku }: { id?: string | null; sku?: string | null }, { loaders }: CatalogContext) {
-      exactlyOne(['id', id], ['sku', sku]);
-      return id != null ? loaders.productById.load(uuidArgument(id, 'id')) : loaders.productBySku.load(sku!);
+      const given = exactlyOne(['id', id], ['sku', sku]);
+      return given.key === 'id' ? loaders.productById.load(uuidArgument(given.value, 'id')) : loaders.productBySku.load(given.value);
     },
     async categories(_: unknown, args: PageArgs, { prisma }: CatalogContext) {
       const page = parsePage(args, categoryPosition);
       return toConnection(await listCategories(prisma, page), page, categoryPositionOf);
     },
     category(_: unknown, { id, slug }: { id?: string | null; slug?: string | null }, { loaders }: CatalogContext) {
-      exactlyOne(['id', id], ['slug', slug]);
-      return id != null ? loaders.categoryById.load(uuidArgument(id, 'id')) : loaders.categoryBySlug.load(slug!);
+      const given = exactlyOne(['id', id], ['slug', slug]);
+      return given.key === 'id' ? loaders.categoryById.load(uuidArgument(given.value, 'id')) : loaders.categoryBySlug.load(given.value);
     },
   },
 

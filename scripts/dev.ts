@@ -1,0 +1,143 @@
+/*
+ * npm run dev — the whole stack on this machine, one command:
+ *   1. composes schema/supergraph.graphql (and again whenever a subgraph's schema.graphql changes);
+ *   2. prepares each subgraph's own database — Postgres when POSTGRES_URL or <NAME>_DATABASE_URL is set,
+ *      otherwise embedded PGlite under .data/ — applying migrations and seeding demo data into new ones;
+ *   3. runs every subgraph and the router (restarted on code changes), with one prefixed log stream.
+ * Flags: --no-seed (leave new databases empty).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, watch, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { listSubgraphs, REPO_ROOT, SEED_PLANS, type SubgraphPackage } from '@storefront/common';
+import { databaseTargetFor, ensureDatabaseExists, openDatabase, targetEnv, type SeedFunction } from '@storefront/prisma-tools';
+import { compose, sourcesFromWorkspace, SUPERGRAPH_PATH } from '@storefront/schema';
+
+const { values } = parseArgs({ options: { 'no-seed': { type: 'boolean', default: false } } });
+const ROUTER_PORT = Number(process.env.ROUTER_PORT ?? 4000);
+const COLORS = [36, 35, 33, 32, 34, 91, 92, 93, 94, 95];
+const children = new Map<string, ChildProcess>();
+let shuttingDown = false;
+
+function say(message: string): void {
+  process.stdout.write(`\x1b[1m[dev]\x1b[0m ${message}\n`);
+}
+
+function prefixLines(name: string, color: number, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream): void {
+  const label = `\x1b[${color}m${name.padEnd(10)}|\x1b[0m `;
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) out.write(`${label}${line}\n`);
+  });
+  stream.on('end', () => pending && out.write(`${label}${pending}\n`));
+}
+
+function run(name: string, color: number, entry: string, env: Record<string, string>): void {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--watch', '--watch-preserve-output', entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_ENV: 'development', LOG_FORMAT: 'pretty', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(name, child);
+  if (child.stdout) prefixLines(name, color, child.stdout, process.stdout);
+  if (child.stderr) prefixLines(name, color, child.stderr, process.stderr);
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!shuttingDown) say(`${name} exited (${signal ?? code}); fix the error above and save a file to restart it`);
+  });
+}
+
+function recompose(): boolean {
+  const result = compose(sourcesFromWorkspace());
+  if (!result.ok) {
+    say(`composition failed, the router keeps the previous supergraph:\n  ${result.errors.join('\n  ')}`);
+    return false;
+  }
+  writeFileSync(SUPERGRAPH_PATH, result.supergraphSdl);
+  return true;
+}
+
+/** Migrates the subgraph's database and seeds it when this run created it. */
+async function prepareDatabase(subgraph: SubgraphPackage): Promise<Record<string, string>> {
+  const target = databaseTargetFor(subgraph.name);
+  const isNew = target.kind === 'postgres' ? await ensureDatabaseExists(target.url) : !existsSync(target.dataDir);
+  const database = await openDatabase({ target, migrationsDir: subgraph.migrationsDir, migrate: true, poolSize: 4 });
+  try {
+    if (database.appliedMigrations.length) say(`${subgraph.name}: applied ${database.appliedMigrations.join(', ')}`);
+    if (isNew && !values['no-seed']) {
+      const { default: seed } = (await import(subgraph.seedPath)) as { default: SeedFunction };
+      await seed(database.adapter, SEED_PLANS.demo, (message) => say(`${subgraph.name}: seeded ${message}`));
+    }
+  } finally {
+    await database.close();
+  }
+  say(`${subgraph.name}: ${database.description}`);
+  return targetEnv(target);
+}
+
+async function waitUntilUp(urls: string[], timeoutMs = 120_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !shuttingDown) {
+    const states = await Promise.all(urls.map((url) => fetch(url).then((r) => r.ok, () => false)));
+    if (states.every(Boolean)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return false;
+}
+
+function shutdown(): void {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('stopping…');
+  for (const child of children.values()) child.kill('SIGTERM');
+  const force = setTimeout(() => {
+    for (const child of children.values()) child.kill('SIGKILL');
+    process.exit(1);
+  }, 15_000);
+  force.unref();
+  const check = setInterval(() => {
+    if (children.size === 0) {
+      clearInterval(check);
+      process.exit(0);
+    }
+  }, 100);
+}
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+
+const subgraphs = listSubgraphs();
+if (!recompose()) process.exit(1);
+const envs: Record<string, string>[] = [];
+for (const subgraph of subgraphs) envs.push(await prepareDatabase(subgraph));
+
+subgraphs.forEach((subgraph, i) => {
+  run(subgraph.name, COLORS[i % COLORS.length] ?? 0, path.join(subgraph.dir, 'src', 'main.ts'), {
+    ...envs[i],
+    PORT: String(subgraph.port),
+    MIGRATE_ON_START: 'false',
+  });
+});
+run('router', 1, path.join(REPO_ROOT, 'router', 'src', 'main.ts'), { PORT: String(ROUTER_PORT) });
+
+// The router hot-reloads the supergraph file, so editing a schema.graphql shows up without restarts.
+let composeTimer: NodeJS.Timeout | undefined;
+for (const subgraph of subgraphs) {
+  watch(path.dirname(subgraph.sdlPath), (_event, file) => {
+    if (file !== path.basename(subgraph.sdlPath)) return;
+    clearTimeout(composeTimer);
+    composeTimer = setTimeout(() => recompose() && say(`recomposed after a change in ${subgraph.name}`), 200);
+  });
+}
+
+const up = await waitUntilUp([
+  `http://localhost:${ROUTER_PORT}/health`,
+  ...subgraphs.map((subgraph) => `http://localhost:${subgraph.port}/ready`),
+]);
+if (up) {
+  say(`the stack is up — open http://localhost:${ROUTER_PORT}/graphql for Apollo Sandbox, or try:`);
+  say(`  curl -s localhost:${ROUTER_PORT}/graphql -H 'content-type: application/json' \\`);
+  say(`    -d '{"query":"{ products(first: 3) { edges { node { name price { amount currency } category { name } } } } }"}'`);
+}
