@@ -1,7 +1,7 @@
 import { nameBasedUuid, SeedNamespace, type SeedPlan } from '@storefront/common';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';
 
-const PLAN: SeedPlan = { users: 60, categories: 6, products: 120, wishlistItemsPerUser: 4 };
+const PLAN: SeedPlan = { users: 60, categories: 6, products: 120, warehouses: 2, orders: 150, wishlistItemsPerUser: 4 };
 
 let stack: TestStack;
 beforeAll(async () => {

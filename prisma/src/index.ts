@@ -19,5 +19,13 @@ export { loadSubgraphConfig } from './subgraph-config.ts';
 export type { SubgraphConfig } from './subgraph-config.ts';
 export { startPrismaSubgraph } from './subgraph-process.ts';
 export type { PrismaSubgraph, RunningSubgraph } from './subgraph-process.ts';
-export { createTestDatabase, TEST_POSTGRES_URL } from './testing.ts';
-export type { TestDatabase } from './testing.ts';
+export {
+  createTestDatabase,
+  postGraphQL,
+  seedTestDatabase,
+  silentLogger,
+  startTestSubgraph,
+  TEST_POSTGRES_URL,
+  testSubgraphConfig,
+} from './testing.ts';
+export type { GraphQLResponse, TestDatabase, TestSubgraph } from './testing.ts';

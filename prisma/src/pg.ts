@@ -72,7 +72,16 @@ export function createPgPool({ connectionString, max, counter, relabelCharColumn
       return result as never;
     }
   }
-  return new pg.Pool({ connectionString, max, Client: InstrumentedClient });
+  const pool = new pg.Pool({ connectionString, max, Client: InstrumentedClient });
+  /*
+   * A connection the server ends (restart, pg_terminate_backend, DROP DATABASE … FORCE) emits 'error' on its
+   * client, idle or checked out. Without listeners that would crash the process; the failure already reaches
+   * whoever uses the connection next, as a failed query, which is where it is handled.
+   */
+  const ignore = () => {};
+  pool.on('error', ignore);
+  pool.on('connect', (client) => client.on('error', ignore));
+  return pool;
 }
 
 /** Creates the database named in `connectionString` when it does not exist yet (needs CREATEDB). */

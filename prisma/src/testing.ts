@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { createLogger, subgraphPackage, viewerHeaders, type Logger, type SeedPlan, type Viewer } from '@storefront/common';
+import { openDatabase } from './database.ts';
 import { dropDatabase, ensureDatabaseExists } from './pg.ts';
+import type { SeedFunction } from './seeding.ts';
+import type { SubgraphConfig } from './subgraph-config.ts';
+import type { RunningSubgraph } from './subgraph-process.ts';
 
 /** The server tests create their databases on (CREATEDB needed); override with TEST_POSTGRES_URL. */
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -16,4 +21,101 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const connectionString = url.toString();
   await ensureDatabaseExists(connectionString);
   return { url: connectionString, drop: () => dropDatabase(connectionString) };
+}
+
+export const silentLogger: Logger = createLogger({ service: 'test', level: 'silent' });
+
+/** A subgraph's configuration for tests: an ephemeral port and the given Postgres database, migrated at start. */
+export function testSubgraphConfig(databaseUrl: string): SubgraphConfig {
+  return {
+    http: { nodeEnv: 'test', host: '127.0.0.1', port: 0, maxBodyBytes: 1_000_000 },
+    logLevel: 'silent',
+    logFormat: 'json',
+    database: { kind: 'postgres', url: databaseUrl },
+    databasePoolSize: 5,
+    migrateOnStart: true,
+  };
+}
+
+export interface GraphQLResponse<Data = Record<string, unknown>> {
+  status: number;
+  body: {
+    data?: Data | null;
+    errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>;
+  };
+}
+
+/** Sends one GraphQL request over HTTP, optionally as a signed-in viewer. */
+export async function postGraphQL<Data = Record<string, unknown>>(
+  url: string,
+  body: unknown,
+  options: { viewer?: Viewer; headers?: Record<string, string> } = {},
+): Promise<GraphQLResponse<Data>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.viewer ? viewerHeaders(options.viewer) : {}),
+      ...options.headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as GraphQLResponse<Data>['body'] };
+}
+
+export interface TestSubgraph {
+  subgraph: RunningSubgraph;
+  database: TestDatabase;
+  /** A GraphQL request straight to this subgraph (as the router would send it). */
+  query<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResponse<Data>>;
+  /** SQL statements this subgraph sent while `work` ran. */
+  countQueries(work: () => Promise<unknown>): Promise<number>;
+  close(): Promise<void>;
+}
+
+type StartSubgraph = (config: SubgraphConfig, logger: Logger) => Promise<RunningSubgraph>;
+
+/**
+ * One subgraph on a fresh Postgres database, migrated and (with a plan) seeded by its own prisma/seed.ts.
+ * `dir` is the subgraph's folder, e.g. `fileURLToPath(new URL('..', import.meta.url))`.
+ */
+export async function startTestSubgraph(dir: string, start: StartSubgraph, plan?: SeedPlan): Promise<TestSubgraph> {
+  const pkg = subgraphPackage(dir);
+  if (!pkg) throw new Error(`${dir} is not a subgraph package`);
+  const database = await createTestDatabase(pkg.name);
+  let subgraph: RunningSubgraph | undefined;
+  try {
+    subgraph = await start(testSubgraphConfig(database.url), silentLogger);
+    if (plan) await seedTestDatabase(pkg.seedPath, pkg.migrationsDir, database.url, plan);
+  } catch (error) {
+    await subgraph?.close();
+    await database.drop();
+    throw error;
+  }
+  const running = subgraph;
+  return {
+    subgraph: running,
+    database,
+    query: (query, variables, viewer) => postGraphQL(running.url, { query, variables }, { viewer }),
+    async countQueries(work) {
+      const before = running.queries.count;
+      await work();
+      return running.queries.count - before;
+    },
+    async close() {
+      await running.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Runs a subgraph's seed against a test database. */
+export async function seedTestDatabase(seedPath: string, migrationsDir: string, url: string, plan: SeedPlan): Promise<void> {
+  const seeding = await openDatabase({ target: { kind: 'postgres', url }, migrationsDir, migrate: false, poolSize: 2 });
+  try {
+    const { default: seed } = (await import(seedPath)) as { default: SeedFunction };
+    await seed(seeding.adapter, plan, () => {});
+  } finally {
+    await seeding.close();
+  }
 }

@@ -54,7 +54,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       apollo,
       logger: log,
       maxBodyBytes: config.maxBodyBytes,
-      context: async ({ requestId, logger: requestLogger }) => ({ requestId, logger: requestLogger }),
+      context: async ({ requestId, logger: requestLogger, viewer }) => ({ requestId, logger: requestLogger, viewer }),
       acceptingGraphQL: () => loaded,
       routes: {
         '/health': jsonProbe(async () => ({ ok: loaded && !closing, details: { supergraph: loaded ? 'loaded' : 'not loaded' } })),

@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import type { RequestContext } from '@storefront/common';
+import { viewerHeaders, type RequestContext } from '@storefront/common';
 
 /**
  * Node's own fetch (undici: pooled keep-alive connections) with a deadline per subgraph call, so one slow
@@ -11,11 +11,15 @@ export function fetchWithTimeout(timeoutMs: number): Fetcher {
     fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher;
 }
 
-/** How the router calls one subgraph: forwards the request id so logs join up across processes. */
+/**
+ * How the router calls one subgraph: forwards the request id so logs join up across processes, and the
+ * caller's identity so subgraphs can authorize.
+ */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<RequestContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RequestContext>): void {
     // Health checks and schema loading run without a request context.
-    const requestId = (context as Partial<RequestContext>).requestId;
+    const { requestId, viewer } = context as Partial<RequestContext>;
     if (requestId) request.http?.headers.set('x-request-id', requestId);
+    if (viewer) for (const [name, value] of Object.entries(viewerHeaders(viewer))) request.http?.headers.set(name, value);
   }
 }

@@ -1,9 +1,14 @@
-import { createLogger, listSubgraphs, type SeedPlan } from '@storefront/common';
+import { createLogger, listSubgraphs, type SeedPlan, type Viewer } from '@storefront/common';
+
+export { postGraphQL };
+export type { GraphQLResponse };
 import {
   createTestDatabase,
-  openDatabase,
+  postGraphQL,
+  seedTestDatabase,
+  testSubgraphConfig,
+  type GraphQLResponse,
   type RunningSubgraph,
-  type SeedFunction,
   type SubgraphConfig,
   type TestDatabase,
 } from '@storefront/prisma-tools';
@@ -12,40 +17,15 @@ import { SUPERGRAPH_PATH } from '@storefront/schema';
 
 const silent = createLogger({ service: 'test', level: 'silent' });
 
-export interface GraphQLResponse {
-  status: number;
-  body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }> };
-}
-
-/** Sends one GraphQL request over HTTP, as a frontend would. */
-export async function postGraphQL(url: string, body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResponse> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as GraphQLResponse['body'] };
-}
-
 export interface TestStack {
   routerUrl: string;
   router: RunningRouter;
   subgraphs: Record<string, RunningSubgraph>;
   /** SQL statements each subgraph sent while `work` ran. */
   countQueries(work: () => Promise<unknown>): Promise<Record<string, number>>;
-  query(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse>;
+  /** A GraphQL request to the router, optionally as a signed-in viewer. */
+  query(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResponse>;
   close(): Promise<void>;
-}
-
-export function testSubgraphConfig(databaseUrl: string): SubgraphConfig {
-  return {
-    http: { nodeEnv: 'test', host: '127.0.0.1', port: 0, maxBodyBytes: 1_000_000 },
-    logLevel: 'silent',
-    logFormat: 'json',
-    database: { kind: 'postgres', url: databaseUrl },
-    databasePoolSize: 5,
-    migrateOnStart: true,
-  };
 }
 
 /**
@@ -69,10 +49,7 @@ export async function startStack(plan: SeedPlan): Promise<TestStack> {
         start(config: SubgraphConfig, logger: typeof silent): Promise<RunningSubgraph>;
       };
       subgraphs[pkg.name] = await module.start(testSubgraphConfig(database.url), silent);
-      const seeding = await openDatabase({ target: { kind: 'postgres', url: database.url }, migrationsDir: pkg.migrationsDir, migrate: false, poolSize: 2 });
-      const { default: seed } = (await import(pkg.seedPath)) as { default: SeedFunction };
-      await seed(seeding.adapter, plan, () => {});
-      await seeding.close();
+      await seedTestDatabase(pkg.seedPath, pkg.migrationsDir, database.url, plan);
     }
     const routerConfig: RouterConfig = {
       nodeEnv: 'test',
@@ -97,7 +74,7 @@ export async function startStack(plan: SeedPlan): Promise<TestStack> {
         await work();
         return Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.queries.count - before[name]!]));
       },
-      query: (query, variables) => postGraphQL(running.url, { query, variables }),
+      query: (query, variables, viewer) => postGraphQL(running.url, { query, variables }, { viewer }),
       close,
     };
   } catch (error) {

@@ -6,11 +6,14 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
+import type { Viewer } from './viewer.ts';
 
 /** The part of every request context the shared plumbing relies on. */
 export interface RequestContext extends BaseContext {
   requestId: string;
   logger: Logger;
+  /** The signed-in user the request acts for, if any. */
+  viewer: Viewer | null;
 }
 
 /** A document with more tokens than this is refused at parse time, before any work is done. */

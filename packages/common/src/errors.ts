@@ -15,6 +15,10 @@ export const ErrorCode = {
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   /** An argument or variable has the wrong type or an invalid value. (Apollo Server and services) */
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** The operation needs a signed-in user and the request has none. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The signed-in user may not do this. */
+  FORBIDDEN: 'FORBIDDEN',
   /** The operation asked for something that does not exist. */
   NOT_FOUND: 'NOT_FOUND',
   /** The router has no supergraph loaded yet. */

@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { ErrorCode, httpErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { viewerFromHeaders, type Viewer } from './viewer.ts';
 
 /** What a GraphQL process knows about an incoming request before GraphQL runs. */
 export interface IncomingRequest {
   requestId: string;
   headers: http.IncomingHttpHeaders;
   logger: Logger;
+  viewer: Viewer | null;
 }
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
@@ -141,7 +143,12 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
   const server = http.createServer((req, res) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
-    const request: IncomingRequest = { requestId, headers: req.headers, logger: logger.child({ requestId }) };
+    const request: IncomingRequest = {
+      requestId,
+      headers: req.headers,
+      logger: logger.child({ requestId }),
+      viewer: viewerFromHeaders(req.headers),
+    };
     const path = (req.url ?? '/').split('?', 1)[0];
     const route = path === GRAPHQL_PATH ? (q: typeof req, s: typeof res) => handleGraphQL(q, s, request) : routes[path ?? ''];
     if (!route) {

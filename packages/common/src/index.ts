@@ -13,9 +13,30 @@ export { DEFAULT_PAGE_LIMITS, decodeCursor, encodeCursor, parsePage, toConnectio
 export type { Connection, Edge, Page, PageArgs, PageLimits } from './pagination.ts';
 export { envPrefix, listSubgraphs, REPO_ROOT, subgraphPackage } from './workspace.ts';
 export type { SubgraphPackage } from './workspace.ts';
-export { SEED_PLANS, SeedNamespace, seededRandom } from './seed.ts';
-export type { SeedPlan, SeedScale } from './seed.ts';
+export {
+  GIFT_CARD_AMOUNTS_CENTS,
+  randomFor,
+  SEED_PLANS,
+  SEED_TIMELINE,
+  SEED_WAREHOUSES,
+  seedAddresses,
+  seedGiftCard,
+  seededRandom,
+  seedInStock,
+  SeedNamespace,
+  seedOrder,
+  seedOrders,
+  seedProduct,
+  seedStockAvailable,
+  seedUser,
+  seedWarehouse,
+} from './seed.ts';
+export type { SeedAddress, SeedCancelReason, SeedOrder, SeedOrderItem, SeedOrderStatus, SeedPlan, SeedProductFacts, SeedScale, SeedUser, ShippingClass } from './seed.ts';
 export { serveSubgraph } from './subgraph.ts';
 export type { GraphQLResolverMap, SubgraphDefinition, SubgraphHttpConfig } from './subgraph.ts';
 export { DateTimeScalar } from './scalars.ts';
 export { orderByKeys, pagedRelationLoader, uniqueLoader } from './batching.ts';
+export { isAdmin, requireAdmin, requireOwnerOrAdmin, requireViewer, VIEWER_HEADERS, viewerFromHeaders, viewerHeaders } from './viewer.ts';
+export type { Role, Viewer } from './viewer.ts';
+export { idempotencyKeySchema, inputError, InputErrorCode, requestFingerprint, validateInput } from './input-errors.ts';
+export type { InputError, Validated } from './input-errors.ts';
