@@ -11,6 +11,8 @@ export interface RouterConfig {
   /** Routing URLs that replace the supergraph's, by subgraph name (SUBGRAPH_<NAME>_URL). */
   subgraphUrls: Record<string, string>;
   subgraphTimeoutMs: number;
+  /** Progressive-override labels that are always on (OVERRIDE_LABELS); `percent(N)` labels need no setting. */
+  overrideLabels: string[];
   maxBodyBytes: number;
   logLevel: string;
   logFormat: 'json' | 'pretty' | undefined;
@@ -41,6 +43,10 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     PORT: envPort(4000),
     SUPERGRAPH_PATH: z.string().min(1).default(DEFAULT_SUPERGRAPH_PATH),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    OVERRIDE_LABELS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((label) => label.trim()).filter(Boolean)),
   });
   const parsed = loadConfig('router', schema, merged);
   const subgraphUrls: Record<string, string> = {};
@@ -60,6 +66,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     supergraphPath: path.resolve(parsed.SUPERGRAPH_PATH),
     subgraphUrls,
     subgraphTimeoutMs: parsed.SUBGRAPH_TIMEOUT_MS,
+    overrideLabels: parsed.OVERRIDE_LABELS,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,
     logFormat: parsed.LOG_FORMAT,

@@ -93,6 +93,7 @@ function configFor(supergraphPath: string, overrides: Partial<RouterConfig> = {}
     supergraphPath,
     subgraphUrls: {},
     subgraphTimeoutMs: 5_000,
+    overrideLabels: [],
     maxBodyBytes: 100_000,
     logLevel: 'silent',
     logFormat: 'json',

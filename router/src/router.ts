@@ -11,6 +11,7 @@ import {
   type RunningHttpServer,
 } from '@storefront/common';
 import type { RouterConfig } from './config.ts';
+import { withProgressiveOverride } from './progressive-override.ts';
 import { fetchWithTimeout, SubgraphDataSource } from './subgraph-data-source.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 
@@ -43,7 +44,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   });
 
   const apollo = new ApolloServer<RequestContext>({
-    gateway,
+    gateway: withProgressiveOverride(gateway, { enabledLabels: new Set(config.overrideLabels) }),
     ...commonApolloOptions<RequestContext>({ nodeEnv: config.nodeEnv, landingPage: true }),
   });
   // Starting completes when the first supergraph loads, which may be long after we listen.

@@ -1,41 +1,41 @@
-import { faker } from '@faker-js/faker';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { nameBasedUuid, SeedNamespace, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid, randomFor, seedAddresses, SeedNamespace, seedUser, type SeedPlan } from '@storefront/common';
 import { chunks } from '@storefront/prisma-tools';
 import { PrismaClient } from '../src/database.ts';
 
-const SEED_EPOCH = Date.UTC(2026, 0, 1);
-
-/** Replaces accounts' data with `plan.users` users (the first one an admin) and their wishlists. */
+/**
+ * Replaces accounts' data with `plan.users` users (user 0, admin@example.com, is an admin), their address
+ * books and wishlists. Users and addresses come from the shared seed world, which other services also use
+ * (reviews shows the same names, orders ships to the same addresses).
+ */
 export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedPlan, log: (message: string) => void) {
   const prisma = new PrismaClient({ adapter });
   try {
-    faker.seed(1123);
-    const users = Array.from({ length: plan.users }, (_, i) => {
-      const firstName = faker.person.firstName();
-      const lastName = faker.person.lastName();
-      return {
-        id: nameBasedUuid(SeedNamespace.user, i),
-        email: i === 0 ? 'admin@example.com' : `${firstName}.${lastName}.${i}@example.com`.toLowerCase().replace(/[^a-z0-9.@]/g, ''),
-        name: i === 0 ? 'Store Admin' : `${firstName} ${lastName}`,
-        roles: i === 0 ? (['ADMIN', 'CUSTOMER'] as const) : (['CUSTOMER'] as const),
-        createdAt: new Date(SEED_EPOCH - (plan.users - i) * 3_600_000),
-      };
-    });
-    // Product ids are derived the same way catalog's seed derives them, so wishlists point at real products.
-    const wishlist = users.flatMap((user, u) =>
-      faker.helpers
-        .uniqueArray(() => faker.number.int({ min: 0, max: plan.products - 1 }), Math.min(plan.wishlistItemsPerUser, plan.products))
-        .map((productIndex, k) => ({
-          userId: user.id,
-          productId: nameBasedUuid(SeedNamespace.product, productIndex),
-          addedAt: new Date(user.createdAt.getTime() + (k + 1) * 60_000 + u),
-        })),
+    const users = Array.from({ length: plan.users }, (_, i) => seedUser(i, plan));
+    const addresses = users.flatMap((user, i) =>
+      seedAddresses(i).map((address, k) => ({
+        ...address,
+        userId: user.id,
+        isDefault: k === 0,
+        createdAt: new Date(user.createdAt.getTime() + (k + 1) * 60_000),
+      })),
     );
-    await prisma.$transaction([prisma.wishlistItem.deleteMany(), prisma.user.deleteMany()]);
+    const wishlist = users.flatMap((user, u) => {
+      const random = randomFor('wishlist', u);
+      const productIndexes = new Set<number>();
+      const wanted = Math.min(plan.wishlistItemsPerUser, plan.products);
+      while (productIndexes.size < wanted) productIndexes.add(Math.floor(random() * plan.products));
+      return [...productIndexes].map((productIndex, k) => ({
+        userId: user.id,
+        productId: nameBasedUuid(SeedNamespace.product, productIndex),
+        addedAt: new Date(user.createdAt.getTime() + (k + 1) * 3_600_000),
+      }));
+    });
+    await prisma.$transaction([prisma.wishlistItem.deleteMany(), prisma.address.deleteMany(), prisma.user.deleteMany()]);
     for (const batch of chunks(users)) await prisma.user.createMany({ data: batch.map((u) => ({ ...u, roles: [...u.roles] })) });
+    for (const batch of chunks(addresses)) await prisma.address.createMany({ data: batch });
     for (const batch of chunks(wishlist)) await prisma.wishlistItem.createMany({ data: batch });
-    log(`${users.length} users (admin@example.com is an admin), ${wishlist.length} wishlist items`);
+    log(`${users.length} users (admin@example.com is an admin), ${addresses.length} addresses, ${wishlist.length} wishlist items`);
   } finally {
     await prisma.$disconnect();
   }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { PrismaClient } from './generated/prisma/client.ts';
 
-export type { Prisma, User, WishlistItem } from './generated/prisma/client.ts';
+export type { Address, Prisma, User, WishlistItem } from './generated/prisma/client.ts';
 export { PrismaClient };
 
 /** The accounts service's own migrations; no other service applies or reads them. */

@@ -1,4 +1,5 @@
 import { pagedRelationLoader, uniqueLoader } from '@storefront/common';
+import { addressPagesByUser, defaultAddressesOf } from './addresses.ts';
 import type { PrismaClient } from './database.ts';
 import { usersByIds } from './users.ts';
 import { wishlistPagesByUser } from './wishlists.ts';
@@ -7,6 +8,8 @@ import { wishlistPagesByUser } from './wishlists.ts';
 export function createLoaders(prisma: PrismaClient) {
   return {
     userById: uniqueLoader((ids: readonly string[]) => usersByIds(prisma, ids), (user) => user.id),
+    defaultAddressOfUser: uniqueLoader((ids: readonly string[]) => defaultAddressesOf(prisma, ids), (address) => address.userId),
+    addressesOfUser: pagedRelationLoader(addressPagesByUser.bind(null, prisma)),
     wishlistOfUser: pagedRelationLoader(wishlistPagesByUser.bind(null, prisma)),
   };
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { PrismaClient } from './generated/prisma/client.ts';
 
-export type { Category, Prisma, Product } from './generated/prisma/client.ts';
+export type { Category, GiftCard, Prisma, Product } from './generated/prisma/client.ts';
 export { PrismaClient };
 
 /** The catalog's own migrations; no other service applies or reads them. */

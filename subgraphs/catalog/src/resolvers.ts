@@ -3,15 +3,19 @@ import {
   DateTimeScalar,
   isUuid,
   parsePage,
+  requireAdmin,
   toConnection,
   type GraphQLResolverMap,
   type PageArgs,
   type RequestContext,
 } from '@storefront/common';
 import { categoryPosition, categoryPositionOf, listCategories } from './categories.ts';
-import type { Category, PrismaClient, Product } from './database.ts';
+import type { Category, GiftCard, PrismaClient, Product } from './database.ts';
+import { giftCardPosition, giftCardPositionOf, listGiftCards } from './gift-cards.ts';
 import type { CatalogLoaders } from './loaders.ts';
-import { listProducts, productPosition, productPositionOf } from './products.ts';
+import { createProduct, updateProduct } from './product-mutations.ts';
+import { listProducts, parseProductFilter, productPosition, productPositionOf, type ProductOrder } from './products.ts';
+import type { PurchasableRow } from './purchasables.ts';
 
 export interface CatalogContext extends RequestContext {
   prisma: PrismaClient;
@@ -35,18 +39,31 @@ function exactlyOne<A extends string, B extends string>(
   throw badUserInput(`Give exactly one of ${aName} or ${bName}`);
 }
 
+const money = (row: { priceCents: number; currency: string }) => ({ amount: row.priceCents, currency: row.currency });
+
 export const resolvers: GraphQLResolverMap<CatalogContext> = {
   DateTime: DateTimeScalar,
 
   Query: {
-    async products(_: unknown, args: PageArgs & { categoryId?: string | null }, { prisma }: CatalogContext) {
+    async products(
+      _: unknown,
+      args: PageArgs & { filter?: unknown; orderBy?: ProductOrder | null },
+      { prisma }: CatalogContext,
+    ) {
+      const order = args.orderBy ?? 'NEWEST';
       const page = parsePage(args, productPosition);
-      const categoryId = args.categoryId == null ? undefined : uuidArgument(args.categoryId, 'categoryId');
-      return toConnection(await listProducts(prisma, page, { categoryId }), page, productPositionOf);
+      const products = await listProducts(prisma, page, order, parseProductFilter(args.filter));
+      return toConnection(products, page, productPositionOf(order));
     },
     product(_: unknown, { id, sku }: { id?: string | null; sku?: string | null }, { loaders }: CatalogContext) {
       const given = exactlyOne(['id', id], ['sku', sku]);
       return given.key === 'id' ? loaders.productById.load(uuidArgument(given.value, 'id')) : loaders.productBySku.load(given.value);
+    },
+    purchasable: (_: unknown, { id }: { id: string }, { loaders }: CatalogContext) =>
+      loaders.purchasableById.load(uuidArgument(id, 'id')),
+    async giftCards(_: unknown, args: PageArgs, { prisma }: CatalogContext) {
+      const page = parsePage(args, giftCardPosition);
+      return toConnection(await listGiftCards(prisma, page), page, giftCardPositionOf);
     },
     async categories(_: unknown, args: PageArgs, { prisma }: CatalogContext) {
       const page = parsePage(args, categoryPosition);
@@ -58,14 +75,40 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
     },
   },
 
+  Mutation: {
+    createProduct(_: unknown, { input }: { input: unknown }, { prisma, viewer }: CatalogContext) {
+      requireAdmin(viewer);
+      return createProduct(prisma, input);
+    },
+    updateProduct(_: unknown, { id, input }: { id: string; input: unknown }, { prisma, viewer }: CatalogContext) {
+      requireAdmin(viewer);
+      return updateProduct(prisma, uuidArgument(id, 'id'), input);
+    },
+  },
+
+  Purchasable: {
+    // Subgraphs using Purchasable as an @interfaceObject send { __typename: "Purchasable", id }; we say which kind.
+    __resolveReference: (reference: { id: string }, { loaders }: CatalogContext) =>
+      isUuid(reference.id) ? loaders.purchasableById.load(reference.id) : null,
+    __resolveType: (row: PurchasableRow) => row.__typename,
+  },
+
   Product: {
     // Other subgraphs send { id } or { sku }; an id that is not a UUID cannot exist, so it resolves to null.
     __resolveReference(reference: { id?: string; sku?: string }, { loaders }: CatalogContext) {
       if (reference.id !== undefined) return isUuid(reference.id) ? loaders.productById.load(reference.id) : null;
       return reference.sku !== undefined ? loaders.productBySku.load(reference.sku) : null;
     },
-    price: (product: Product) => ({ amount: product.priceCents, currency: product.currency }),
+    price: (product: Product) => money(product),
     category: (product: Product, _: unknown, { loaders }: CatalogContext) => loaders.categoryById.load(product.categoryId),
+  },
+
+  GiftCard: {
+    async __resolveReference(reference: { id: string }, { loaders }: CatalogContext) {
+      const row = isUuid(reference.id) ? await loaders.purchasableById.load(reference.id) : null;
+      return row?.__typename === 'GiftCard' ? row : null;
+    },
+    price: (card: GiftCard) => money(card),
   },
 
   Category: {
@@ -73,7 +116,7 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
       isUuid(reference.id) ? loaders.categoryById.load(reference.id) : null,
     async products(category: Category, args: PageArgs, { loaders }: CatalogContext) {
       const page = parsePage(args, productPosition);
-      return toConnection(await loaders.productsOfCategory(page).load(category.id), page, productPositionOf);
+      return toConnection(await loaders.productsOfCategory(page).load(category.id), page, productPositionOf('NEWEST'));
     },
   },
 };
