@@ -58,6 +58,7 @@ export async function startStack(plan: SeedPlan): Promise<TestStack> {
       supergraphPath: SUPERGRAPH_PATH,
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])),
       subgraphTimeoutMs: 10_000,
+      overrideLabels: [],
       maxBodyBytes: 1_000_000,
       logLevel: 'silent',
       logFormat: 'json',
