@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@storefront/common';
+import { startPrismaSubgraph, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
+import { parse } from 'graphql';
+import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import { createLoaders } from './loaders.ts';
+import { resolvers, type NotificationsContext } from './resolvers.ts';
+
+// The domain API the order-event workers (next milestone) call; see notification-events.ts.
+export { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+export { recordDelivery, type DeliveryOutcome } from './deliveries.ts';
+export { renderMessage, type MessageFacts, type Money } from './message-templates.ts';
+export {
+  createNotification,
+  InvalidNotificationError,
+  orderEventDedupeKey,
+  type CreatedNotification,
+  type NewNotification,
+} from './notification-events.ts';
+
+export const SUBGRAPH_NAME = 'notifications';
+export const DEFAULT_PORT = 4007;
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export function start(config: SubgraphConfig, logger?: Logger): Promise<RunningSubgraph> {
+  return startPrismaSubgraph<PrismaClient, NotificationsContext>(
+    {
+      name: SUBGRAPH_NAME,
+      typeDefs,
+      resolvers,
+      migrationsDir: MIGRATIONS_DIR,
+      createClient: (adapter) => new PrismaClient({ adapter }),
+      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma) }),
+    },
+    config,
+    logger,
+  );
+}

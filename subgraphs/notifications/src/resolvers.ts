@@ -1,0 +1,68 @@
+import {
+  DateTimeScalar,
+  isUuid,
+  parsePage,
+  requireOwnerOrAdmin,
+  requireViewer,
+  toConnection,
+  type GraphQLResolverMap,
+  type PageArgs,
+  type RequestContext,
+} from '@storefront/common';
+import type { Notification, PrismaClient } from './database.ts';
+import type { NotificationsLoaders } from './loaders.ts';
+import { markNotificationsRead } from './mark-read.ts';
+import { notificationPosition, notificationPositionOf } from './notification-feed.ts';
+
+export interface NotificationsContext extends RequestContext {
+  prisma: PrismaClient;
+  loaders: NotificationsLoaders;
+}
+
+/** Users belong to accounts; here a User is only the id the router sends. */
+interface UserReference {
+  id: string;
+}
+
+export const resolvers: GraphQLResolverMap<NotificationsContext> = {
+  DateTime: DateTimeScalar,
+
+  Mutation: {
+    markNotificationsRead(_: unknown, { ids }: { ids?: unknown }, { prisma, viewer }: NotificationsContext) {
+      return markNotificationsRead(prisma, requireViewer(viewer).userId, ids);
+    },
+  },
+
+  User: {
+    // Nothing to load: this subgraph stores no users, only their notifications (fetched by the fields below,
+    // batched across every User in the request). An id that is not a UUID cannot be a user.
+    __resolveReference: (reference: UserReference): UserReference | null => (isUuid(reference.id) ? { id: reference.id } : null),
+    async notifications(
+      user: UserReference,
+      args: PageArgs & { unreadOnly?: boolean | null },
+      { viewer, loaders }: NotificationsContext,
+    ) {
+      requireOwnerOrAdmin(viewer, user.id);
+      const page = parsePage(args, notificationPosition);
+      const rows = await loaders.notificationsOfUser({ page, unreadOnly: args.unreadOnly ?? false }).load(user.id);
+      return toConnection(rows, page, notificationPositionOf);
+    },
+    unreadNotificationCount(user: UserReference, _: unknown, { viewer, loaders }: NotificationsContext) {
+      requireOwnerOrAdmin(viewer, user.id);
+      return loaders.unreadCountOfUser.load(user.id);
+    },
+  },
+
+  Notification: {
+    // Notifications are private: only their user (or an admin) may resolve one, like User.notifications.
+    async __resolveReference(reference: { id: string }, { viewer, loaders }: NotificationsContext) {
+      const notification = isUuid(reference.id) ? await loaders.notificationById.load(reference.id) : null;
+      if (notification) requireOwnerOrAdmin(viewer, notification.userId);
+      return notification;
+    },
+    // The router resolves Order's other fields in orders; we only know its id.
+    order: (notification: Notification) => (notification.orderId ? { id: notification.orderId } : null),
+    deliveries: (notification: Notification, _: unknown, { loaders }: NotificationsContext) =>
+      loaders.deliveriesOfNotification.load(notification.id),
+  },
+};

@@ -1,0 +1,6 @@
+import { runMain } from '@storefront/common';
+import { loadSubgraphConfig } from '@storefront/prisma-tools';
+import { DEFAULT_PORT, start, SUBGRAPH_NAME } from './index.ts';
+import { loadPaymentsSettings } from './payments-settings.ts';
+
+runMain(SUBGRAPH_NAME, async () => start(loadSubgraphConfig(SUBGRAPH_NAME, DEFAULT_PORT), undefined, { settings: loadPaymentsSettings() }));
