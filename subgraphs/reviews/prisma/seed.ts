@@ -1,0 +1,57 @@
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SeedPlan } from '@storefront/common';
+import { chunks } from '@storefront/prisma-tools';
+import { PrismaClient } from '../src/database.ts';
+import { reviewsSeed, type SeedAuthor, type SeedPurchase, type SeedRatingSummary, type SeedReview } from '../src/seed-reviews.ts';
+import { insertRows, type Columns } from './bulk-insert.ts';
+
+const REVIEW_COLUMNS: Columns<SeedReview> = [
+  ['id', 'id', 'uuid'],
+  ['purchasableId', 'purchasable_id', 'uuid'],
+  ['authorId', 'author_id', 'uuid'],
+  ['authorName', 'author_name', 'text'],
+  ['rating', 'rating', 'smallint'],
+  ['title', 'title', 'text'],
+  ['body', 'body', 'text'],
+  ['orderId', 'order_id', 'uuid'],
+  ['createdAt', 'created_at', 'timestamptz'],
+];
+
+const SUMMARY_COLUMNS: Columns<SeedRatingSummary> = [
+  ['purchasableId', 'purchasable_id', 'uuid'],
+  ['reviewCount', 'review_count', 'integer'],
+  ['ratingSum', 'rating_sum', 'integer'],
+];
+
+const PURCHASE_COLUMNS: Columns<SeedPurchase> = [
+  ['userId', 'user_id', 'uuid'],
+  ['purchasableId', 'purchasable_id', 'uuid'],
+  ['firstOrderId', 'first_order_id', 'uuid'],
+  ['purchasedAt', 'purchased_at', 'timestamptz'],
+];
+
+const AUTHOR_COLUMNS: Columns<SeedAuthor> = [
+  ['userId', 'user_id', 'uuid'],
+  ['displayName', 'display_name', 'text'],
+  ['updatedAt', 'updated_at', 'timestamptz'],
+];
+
+/**
+ * Replaces reviews' data with the seed world's slice (see src/seed-reviews.ts): reviews of delivered products,
+ * their rating summaries, the purchases that make a review verified, and every user's display name. Purchases
+ * and names are seeded here for now; order and user events keep them current from the next milestone on.
+ */
+export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedPlan, log: (message: string) => void) {
+  const prisma = new PrismaClient({ adapter });
+  try {
+    const { reviews, purchases, authors, summaries } = reviewsSeed(plan);
+    await prisma.$executeRaw`TRUNCATE reviews, rating_summaries, purchases, authors`;
+    for (const batch of chunks(authors, 10_000)) await insertRows(prisma, 'authors', AUTHOR_COLUMNS, batch);
+    for (const batch of chunks(purchases, 10_000)) await insertRows(prisma, 'purchases', PURCHASE_COLUMNS, batch);
+    for (const batch of chunks(reviews, 10_000)) await insertRows(prisma, 'reviews', REVIEW_COLUMNS, batch);
+    for (const batch of chunks(summaries, 10_000)) await insertRows(prisma, 'rating_summaries', SUMMARY_COLUMNS, batch);
+    log(`${reviews.length} reviews of ${summaries.length} purchasables, ${purchases.length} purchases, ${authors.length} authors`);
+  } finally {
+    await prisma.$disconnect();
+  }
+}

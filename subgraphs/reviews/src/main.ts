@@ -1,0 +1,5 @@
+import { runMain } from '@storefront/common';
+import { loadSubgraphConfig } from '@storefront/prisma-tools';
+import { DEFAULT_PORT, start, SUBGRAPH_NAME } from './index.ts';
+
+runMain(SUBGRAPH_NAME, () => start(loadSubgraphConfig(SUBGRAPH_NAME, DEFAULT_PORT)));

@@ -1,0 +1,70 @@
+import { inputError, InputErrorCode, requireOwnerOrAdmin, validateInput, type InputError, type Viewer } from '@storefront/common';
+import { z } from 'zod';
+import type { PrismaClient, Review } from './database.ts';
+import { addToSummary, removeFromSummary } from './rating-summaries.ts';
+
+export type ReviewPayload = { review: Review | null; errors: InputError[] };
+
+const writeReviewSchema = z.object({
+  purchasableId: z.uuid(),
+  rating: z.number().int().min(1).max(5),
+  title: z.string().trim().min(1).max(120),
+  body: z.string().trim().min(1).max(5_000),
+});
+
+const refused = (path: string[], code: InputErrorCode, message: string): ReviewPayload => ({
+  review: null,
+  errors: [inputError(path, code, message)],
+});
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
+
+/**
+ * Writes the viewer's review of something they bought. The review and its purchasable's rating summary change in
+ * one transaction. A second review by the same author is refused by the (author, purchasable) unique
+ * constraint rather than a prior lookup, so concurrent submissions cannot both get in.
+ */
+export async function writeReview(prisma: PrismaClient, authorId: string, input: unknown): Promise<ReviewPayload> {
+  const valid = validateInput(writeReviewSchema, input);
+  if (!valid.ok) return { review: null, errors: valid.errors };
+  const { purchasableId, rating, title, body } = valid.value;
+
+  const [purchase, author] = await Promise.all([
+    prisma.purchase.findUnique({ where: { userId_purchasableId: { userId: authorId, purchasableId } } }),
+    prisma.author.findUnique({ where: { userId: authorId } }),
+  ]);
+  if (!purchase) return refused(['input', 'purchasableId'], InputErrorCode.NOT_PURCHASED, 'You can only review what you have bought');
+  // Names arrive from accounts' user events; until this user's has, there is no name to show under the review.
+  if (!author) return refused(['input'], InputErrorCode.INVALID_STATE, 'Your profile is not ready for reviews yet; try again in a minute');
+
+  try {
+    const review = await prisma.$transaction(async (tx) => {
+      const created = await tx.review.create({
+        data: { purchasableId, authorId, authorName: author.displayName, rating, title, body, orderId: purchase.firstOrderId },
+      });
+      await addToSummary(tx, purchasableId, rating);
+      return created;
+    });
+    return { review, errors: [] };
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return refused(['input', 'purchasableId'], InputErrorCode.ALREADY_EXISTS, 'You have already reviewed this');
+  }
+}
+
+/**
+ * Deletes a review: its author or an admin may (anyone else gets FORBIDDEN). The delete and the summary change
+ * share a transaction, and the summary only changes when this call's DELETE removed the row, so concurrent
+ * deletes of one review count it out once.
+ */
+export async function deleteReview(prisma: PrismaClient, viewer: Viewer | null, id: string): Promise<ReviewPayload> {
+  const review = await prisma.review.findUnique({ where: { id } });
+  if (!review) return refused(['id'], InputErrorCode.NOT_FOUND, 'No such review');
+  requireOwnerOrAdmin(viewer, review.authorId);
+  const deleted = await prisma.$transaction(async (tx) => {
+    const { count } = await tx.review.deleteMany({ where: { id } });
+    if (count === 1) await removeFromSummary(tx, review.purchasableId, review.rating);
+    return count === 1;
+  });
+  return deleted ? { review, errors: [] } : refused(['id'], InputErrorCode.NOT_FOUND, 'No such review');
+}
