@@ -88,7 +88,7 @@ describe('the product page', () => {
     const id = seedProduct(3, PLAN).id;
     const answers = new Set<unknown>();
     const counts = await stack.countQueries(async () => {
-      for (let i = 0; i < 40; i += 1) answers.add((await stack.query('query ($id: ID!) { product(id: $id) { inStock } }', { id })).body.data);
+      for (let i = 0; i < 40; i += 1) answers.add(JSON.stringify((await stack.query('query ($id: ID!) { product(id: $id) { inStock } }', { id })).body));
     });
     expect(answers.size).toBe(1);
     // 40 fair coins: inventory is asked about half the time (never in all 40 except with probability 2^-40).
@@ -157,7 +157,7 @@ describe("a customer's order history", () => {
 
 describe('the admin order view: statements per subgraph do not grow with the number of orders', () => {
   const ADMIN_ORDERS = (n: number) => `{
-    orders(first: ${n}) {
+    orders(first: ${n}, status: FULFILLED) {
       edges { node {
         number status user { name email }
         payment { status refundedAmount { amount } }
@@ -177,8 +177,7 @@ describe('the admin order view: statements per subgraph do not grow with the num
     expect(body.errors).toBeUndefined();
     expect((body.data!.orders as { edges: unknown[] }).edges).toHaveLength(50);
     expect(fifty).toEqual(one);
-    // Every subgraph but notifications takes part, each with a handful of statements.
-    for (const name of ['accounts', 'catalog', 'inventory', 'orders', 'payments', 'reviews']) expect(one[name]).toBeGreaterThan(0);
-    expect(one).toEqual(statements(one));
+    // Every subgraph but notifications takes part, each with a handful of statements, whatever the page size.
+    expect(one).toEqual(statements({ accounts: 1, catalog: 3, inventory: 2, orders: 2, payments: 1, reviews: 2 }));
   });
 });

@@ -17,7 +17,7 @@ export { chunks } from './seeding.ts';
 export type { SeedFunction } from './seeding.ts';
 export { loadSubgraphConfig } from './subgraph-config.ts';
 export type { SubgraphConfig } from './subgraph-config.ts';
-export { startPrismaSubgraph } from './subgraph-process.ts';
+export { startPrismaSubgraph, TRANSACTION_DEFAULTS } from './subgraph-process.ts';
 export type { PrismaSubgraph, RunningSubgraph } from './subgraph-process.ts';
 export {
   createTestDatabase,

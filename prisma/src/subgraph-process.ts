@@ -64,3 +64,9 @@ export async function startPrismaSubgraph<Client extends { $disconnect(): Promis
   );
   return { ...server, queries: database.queries };
 }
+
+/**
+ * Interactive transactions wait for a pooled connection and for row locks. Prisma's defaults (2 s to start,
+ * 5 s to finish) fail healthy requests under bursts, when correctness already comes from locks and constraints.
+ */
+export const TRANSACTION_DEFAULTS = { maxWait: 10_000, timeout: 20_000 } as const;

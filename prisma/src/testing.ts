@@ -23,7 +23,8 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   return { url: connectionString, drop: () => dropDatabase(connectionString) };
 }
 
-export const silentLogger: Logger = createLogger({ service: 'test', level: 'silent' });
+/** Quiet unless TEST_LOG_LEVEL asks for more (e.g. TEST_LOG_LEVEL=error to see what a masked error hid). */
+export const silentLogger: Logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json' });
 
 /** A subgraph's configuration for tests: an ephemeral port and the given Postgres database, migrated at start. */
 export function testSubgraphConfig(databaseUrl: string): SubgraphConfig {

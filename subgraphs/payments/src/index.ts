@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@storefront/common';
-import { startPrismaSubgraph, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
+import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
 import { parse } from 'graphql';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { createLoaders } from './loaders.ts';
@@ -47,7 +47,7 @@ export async function start(config: SubgraphConfig, logger?: Logger, options: Pa
       typeDefs,
       resolvers,
       migrationsDir: MIGRATIONS_DIR,
-      createClient: (adapter) => (client = new PrismaClient({ adapter })),
+      createClient: (adapter) => (client = new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS })),
       context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma), gateway }),
     },
     config,

@@ -146,8 +146,8 @@ describe('provider timeouts', () => {
     expect(retried).toMatchObject({ errors: [], payment: { id: first.payment!.id, status: 'AUTHORIZED', providerReference: authorization?.reference } });
     expect(payments.simulator.authorizationsFor(orderId)).toHaveLength(1);
     expect(await payments.providerCalls(first.payment!.id)).toEqual([
-      { operation: 'AUTHORIZE', outcome: 'TIMEOUT', error: 'No answer within 150 ms' },
-      { operation: 'AUTHORIZE', outcome: 'TIMEOUT', error: 'No answer within 150 ms' },
+      { operation: 'AUTHORIZE', outcome: 'TIMEOUT', error: `No answer within ${TEST_SETTINGS.providerTimeoutMs} ms` },
+      { operation: 'AUTHORIZE', outcome: 'TIMEOUT', error: `No answer within ${TEST_SETTINGS.providerTimeoutMs} ms` },
       { operation: 'AUTHORIZE', outcome: 'SUCCEEDED', error: null },
     ]);
   });
@@ -179,7 +179,7 @@ describe('provider timeouts', () => {
   it('leaves a capture that timed out AUTHORIZED, and the retry captures once', async () => {
     const orderId = randomUUID();
     const { payment } = await authorize({ orderId, amount: 6_000, currency: 'EUR' });
-    payments.simulator.configure({ latencyMs: 400 });
+    payments.simulator.configure({ latencyMs: 2_500 });
     const late = await settle('capturePayment', orderId);
     expect(codes(late)).toEqual([{ path: ['orderId'], code: 'INVALID_STATE' }]);
     expect(late.payment?.status).toBe('AUTHORIZED');

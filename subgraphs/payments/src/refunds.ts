@@ -158,6 +158,9 @@ async function sendRefund(prisma: PrismaClient, gateway: ProviderGateway, refund
   }
   const { result } = answer;
   await prisma.$transaction(async (tx) => {
+    // Lock the payment before the refund, in the same order openRefund takes them (payment, then refund
+    // key); the other order deadlocks against a concurrent first request for the same key.
+    await tx.$executeRaw`SELECT 1 FROM payments WHERE id = ${refund.paymentId}::uuid FOR UPDATE`;
     // Only the first settlement of this refund moves money on our side; a concurrent retry finds it settled.
     const { count } = await tx.refund.updateMany({
       where: { id: refund.id, status: RefundStatus.PENDING },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@storefront/common';
-import { startPrismaSubgraph, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
+import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
 import { parse } from 'graphql';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { createLoaders } from './loaders.ts';
@@ -17,7 +17,7 @@ export function start(config: SubgraphConfig, logger?: Logger): Promise<RunningS
       typeDefs,
       resolvers,
       migrationsDir: MIGRATIONS_DIR,
-      createClient: (adapter) => new PrismaClient({ adapter }),
+      createClient: (adapter) => new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS }),
       context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma) }),
     },
     config,
