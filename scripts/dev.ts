@@ -18,6 +18,8 @@ const { values } = parseArgs({ options: { 'no-seed': { type: 'boolean', default:
 const ROUTER_PORT = Number(process.env.ROUTER_PORT ?? 4000);
 const COLORS = [36, 35, 33, 32, 34, 91, 92, 93, 94, 95];
 const children = new Map<string, ChildProcess>();
+/** Log prefixes line up under the longest process name. */
+const LABEL_WIDTH = Math.max('router'.length, ...listSubgraphs().map((subgraph) => subgraph.name.length)) + 1;
 let shuttingDown = false;
 
 function say(message: string): void {
@@ -25,7 +27,7 @@ function say(message: string): void {
 }
 
 function prefixLines(name: string, color: number, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream): void {
-  const label = `\x1b[${color}m${name.padEnd(10)}|\x1b[0m `;
+  const label = `\x1b[${color}m${name.padEnd(LABEL_WIDTH)}|\x1b[0m `;
   let pending = '';
   stream.on('data', (chunk: Buffer) => {
     const lines = (pending + chunk.toString('utf8')).split('\n');

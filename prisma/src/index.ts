@@ -13,8 +13,8 @@ export {
 } from './migrations.ts';
 export type { PrismaProject } from './migrations.ts';
 export { databaseTargetFor, targetEnv } from './targets.ts';
-export { chunks } from './seeding.ts';
-export type { SeedFunction } from './seeding.ts';
+export { bulkInsert, chunks } from './seeding.ts';
+export type { BulkColumns, SeedFunction } from './seeding.ts';
 export { loadSubgraphConfig } from './subgraph-config.ts';
 export type { SubgraphConfig } from './subgraph-config.ts';
 export { startPrismaSubgraph, TRANSACTION_DEFAULTS } from './subgraph-process.ts';

@@ -12,7 +12,7 @@ import {
   type SeedOrder,
   type SeedPlan,
 } from '@storefront/common';
-import { chunks } from '@storefront/prisma-tools';
+import { bulkInsert, chunks, type BulkColumns } from '@storefront/prisma-tools';
 import { OrderStatus, PrismaClient, type Prisma } from '../src/database.ts';
 import { pathTo } from '../src/order-status.ts';
 
@@ -76,9 +76,9 @@ export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedP
     await prisma.$executeRaw`TRUNCATE order_status_changes, order_items, orders, cart_items, carts, purchasables RESTART IDENTITY`;
     for (const batch of chunks(purchasables, 5_000)) await prisma.purchasable.createMany({ data: batch });
     // Prisma's createMany spends about a minute of CPU on 200,000 rows; one array parameter per column is ~20x faster.
-    for (const batch of chunks(orders, 10_000)) await insertRows(prisma, 'orders', ORDER_COLUMNS, batch);
-    for (const batch of chunks(items, 10_000)) await insertRows(prisma, 'order_items', ITEM_COLUMNS, batch);
-    for (const batch of chunks(statusChanges, 10_000)) await insertRows(prisma, 'order_status_changes', STATUS_CHANGE_COLUMNS, batch);
+    for (const batch of chunks(orders, 10_000)) await bulkInsert(prisma, 'orders', ORDER_COLUMNS, batch);
+    for (const batch of chunks(items, 10_000)) await bulkInsert(prisma, 'order_items', ITEM_COLUMNS, batch);
+    for (const batch of chunks(statusChanges, 10_000)) await bulkInsert(prisma, 'order_status_changes', STATUS_CHANGE_COLUMNS, batch);
     // Orders placed from now on continue the numbering after the seeded ones.
     await prisma.$executeRaw`SELECT setval(pg_get_serial_sequence('orders', 'seq'), COALESCE((SELECT MAX(seq) FROM orders), 0) + 1, false)`;
     log(`${purchasables.length} purchasables, ${orders.length} orders, ${items.length} order items, ${statusChanges.length} status changes`);
@@ -87,10 +87,7 @@ export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedP
   }
 }
 
-/** Which field of a seed row goes to which column, and the column's SQL type. */
-type Columns<Row> = ReadonlyArray<readonly [field: keyof Row & string, column: string, sqlType: string]>;
-
-const ORDER_COLUMNS: Columns<Prisma.OrderCreateManyInput> = [
+const ORDER_COLUMNS: BulkColumns<Prisma.OrderCreateManyInput> = [
   ['id', 'id', 'uuid'],
   ['seq', 'seq', 'bigint'],
   ['userId', 'user_id', 'uuid'],
@@ -108,7 +105,7 @@ const ORDER_COLUMNS: Columns<Prisma.OrderCreateManyInput> = [
   ['updatedAt', 'updated_at', 'timestamptz'],
 ];
 
-const ITEM_COLUMNS: Columns<Prisma.OrderItemCreateManyInput> = [
+const ITEM_COLUMNS: BulkColumns<Prisma.OrderItemCreateManyInput> = [
   ['id', 'id', 'uuid'],
   ['orderId', 'order_id', 'uuid'],
   ['position', 'position', 'integer'],
@@ -119,7 +116,7 @@ const ITEM_COLUMNS: Columns<Prisma.OrderItemCreateManyInput> = [
   ['shippedFromWarehouseId', 'shipped_from_warehouse_id', 'uuid'],
 ];
 
-const STATUS_CHANGE_COLUMNS: Columns<Prisma.OrderStatusChangeCreateManyInput> = [
+const STATUS_CHANGE_COLUMNS: BulkColumns<Prisma.OrderStatusChangeCreateManyInput> = [
   ['id', 'id', 'uuid'],
   ['orderId', 'order_id', 'uuid'],
   ['fromStatus', 'from_status', 'order_status'],
@@ -128,22 +125,6 @@ const STATUS_CHANGE_COLUMNS: Columns<Prisma.OrderStatusChangeCreateManyInput> = 
   ['changedAt', 'changed_at', 'timestamptz'],
 ];
 
-/**
- * A multi-row INSERT with one array parameter per column (`SELECT * FROM unnest($1::uuid[], …)`): the statement
- * and its parameter count stay the same however many rows it carries. Table and column names are constants above.
- */
-async function insertRows<Row>(prisma: PrismaClient, table: string, columns: Columns<Row>, rows: readonly Row[]): Promise<void> {
-  const names = columns.map(([, column]) => `"${column}"`).join(', ');
-  const arrays = columns.map(([, , sqlType], i) => `$${i + 1}::${sqlType}[]`).join(', ');
-  const values = columns.map(([field]) => rows.map((row) => asParameter(row[field])));
-  await prisma.$executeRawUnsafe(`INSERT INTO "${table}" (${names}) SELECT * FROM unnest(${arrays})`, ...values);
-}
-
-function asParameter(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'bigint') return value.toString();
-  return value ?? null;
-}
 
 /** The shipping-address columns for a user's orders: their home address (the first) under their name. */
 function shippingAddresses(plan: SeedPlan) {

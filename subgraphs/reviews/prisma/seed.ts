@@ -1,11 +1,10 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SeedPlan } from '@storefront/common';
-import { chunks } from '@storefront/prisma-tools';
+import { bulkInsert, chunks, type BulkColumns } from '@storefront/prisma-tools';
 import { PrismaClient } from '../src/database.ts';
 import { reviewsSeed, type SeedAuthor, type SeedPurchase, type SeedRatingSummary, type SeedReview } from '../src/seed-reviews.ts';
-import { insertRows, type Columns } from './bulk-insert.ts';
 
-const REVIEW_COLUMNS: Columns<SeedReview> = [
+const REVIEW_COLUMNS: BulkColumns<SeedReview> = [
   ['id', 'id', 'uuid'],
   ['purchasableId', 'purchasable_id', 'uuid'],
   ['authorId', 'author_id', 'uuid'],
@@ -17,20 +16,20 @@ const REVIEW_COLUMNS: Columns<SeedReview> = [
   ['createdAt', 'created_at', 'timestamptz'],
 ];
 
-const SUMMARY_COLUMNS: Columns<SeedRatingSummary> = [
+const SUMMARY_COLUMNS: BulkColumns<SeedRatingSummary> = [
   ['purchasableId', 'purchasable_id', 'uuid'],
   ['reviewCount', 'review_count', 'integer'],
   ['ratingSum', 'rating_sum', 'integer'],
 ];
 
-const PURCHASE_COLUMNS: Columns<SeedPurchase> = [
+const PURCHASE_COLUMNS: BulkColumns<SeedPurchase> = [
   ['userId', 'user_id', 'uuid'],
   ['purchasableId', 'purchasable_id', 'uuid'],
   ['firstOrderId', 'first_order_id', 'uuid'],
   ['purchasedAt', 'purchased_at', 'timestamptz'],
 ];
 
-const AUTHOR_COLUMNS: Columns<SeedAuthor> = [
+const AUTHOR_COLUMNS: BulkColumns<SeedAuthor> = [
   ['userId', 'user_id', 'uuid'],
   ['displayName', 'display_name', 'text'],
   ['updatedAt', 'updated_at', 'timestamptz'],
@@ -46,10 +45,10 @@ export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedP
   try {
     const { reviews, purchases, authors, summaries } = reviewsSeed(plan);
     await prisma.$executeRaw`TRUNCATE reviews, rating_summaries, purchases, authors`;
-    for (const batch of chunks(authors, 10_000)) await insertRows(prisma, 'authors', AUTHOR_COLUMNS, batch);
-    for (const batch of chunks(purchases, 10_000)) await insertRows(prisma, 'purchases', PURCHASE_COLUMNS, batch);
-    for (const batch of chunks(reviews, 10_000)) await insertRows(prisma, 'reviews', REVIEW_COLUMNS, batch);
-    for (const batch of chunks(summaries, 10_000)) await insertRows(prisma, 'rating_summaries', SUMMARY_COLUMNS, batch);
+    for (const batch of chunks(authors, 10_000)) await bulkInsert(prisma, 'authors', AUTHOR_COLUMNS, batch);
+    for (const batch of chunks(purchases, 10_000)) await bulkInsert(prisma, 'purchases', PURCHASE_COLUMNS, batch);
+    for (const batch of chunks(reviews, 10_000)) await bulkInsert(prisma, 'reviews', REVIEW_COLUMNS, batch);
+    for (const batch of chunks(summaries, 10_000)) await bulkInsert(prisma, 'rating_summaries', SUMMARY_COLUMNS, batch);
     log(`${reviews.length} reviews of ${summaries.length} purchasables, ${purchases.length} purchases, ${authors.length} authors`);
   } finally {
     await prisma.$disconnect();
