@@ -3,10 +3,13 @@
  *   1. composes schema/supergraph.graphql (and again whenever a subgraph's schema.graphql changes);
  *   2. prepares each subgraph's own database — Postgres when POSTGRES_URL or <NAME>_DATABASE_URL is set,
  *      otherwise embedded PGlite under .data/ — applying migrations and seeding demo data into new ones;
- *   3. runs every subgraph and the router (restarted on code changes), with one prefixed log stream.
+ *   3. runs every subgraph and the router (restarted on code changes), with one prefixed log stream; the
+ *      router signs the identity it forwards with an Ed25519 key pair made fresh for this run, whose public
+ *      half every subgraph gets (ROUTER_IDENTITY_PRIVATE_KEY / ROUTER_IDENTITY_PUBLIC_KEY).
  * Flags: --no-seed (leave new databases empty).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -112,6 +115,10 @@ process.on('SIGTERM', shutdown);
 
 const subgraphs = listSubgraphs();
 if (!recompose()) process.exit(1);
+// Ephemeral: lives only in the children's environment, so nothing outside this run can sign as the router.
+const identityKeys = generateKeyPairSync('ed25519');
+const ROUTER_IDENTITY_PUBLIC_KEY = identityKeys.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+const ROUTER_IDENTITY_PRIVATE_KEY = identityKeys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const envs: Record<string, string>[] = [];
 for (const subgraph of subgraphs) envs.push(await prepareDatabase(subgraph));
 
@@ -120,9 +127,10 @@ subgraphs.forEach((subgraph, i) => {
     ...envs[i],
     PORT: String(subgraph.port),
     MIGRATE_ON_START: 'false',
+    ROUTER_IDENTITY_PUBLIC_KEY,
   });
 });
-run('router', 1, path.join(REPO_ROOT, 'router', 'src', 'main.ts'), { PORT: String(ROUTER_PORT) });
+run('router', 1, path.join(REPO_ROOT, 'router', 'src', 'main.ts'), { PORT: String(ROUTER_PORT), ROUTER_IDENTITY_PRIVATE_KEY });
 
 // The router hot-reloads the supergraph file, so editing a schema.graphql shows up without restarts.
 let composeTimer: NodeJS.Timeout | undefined;

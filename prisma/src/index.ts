@@ -20,12 +20,16 @@ export type { SubgraphConfig } from './subgraph-config.ts';
 export { startPrismaSubgraph, TRANSACTION_DEFAULTS } from './subgraph-process.ts';
 export type { PrismaSubgraph, RunningSubgraph } from './subgraph-process.ts';
 export {
+  asViewer,
   createTestDatabase,
   postGraphQL,
   seedTestDatabase,
+  signTestIdentity,
   silentLogger,
   startTestSubgraph,
   TEST_POSTGRES_URL,
+  TEST_ROUTER_IDENTITY_KEYS,
+  TEST_TRUSTED_SIGNERS,
   testSubgraphConfig,
 } from './testing.ts';
-export type { GraphQLResponse, TestDatabase, TestSubgraph } from './testing.ts';
+export type { GraphQLResponse, TestDatabase, TestSubgraph, TestViewer } from './testing.ts';

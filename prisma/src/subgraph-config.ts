@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { envBoolean, envPort, httpProcessEnv, loadConfig, REPO_ROOT, type SubgraphHttpConfig } from '@storefront/common';
+import { envBoolean, envPort, httpProcessEnv, loadConfig, REPO_ROOT, routerTrustFromEnv, type SubgraphHttpConfig } from '@storefront/common';
 import { z } from 'zod';
 import type { DatabaseTarget } from './database.ts';
 
@@ -16,7 +16,8 @@ export interface SubgraphConfig {
 
 /**
  * Reads a subgraph's environment once: PORT, HOST, DATABASE_URL (Postgres) or DATA_DIR (embedded PGlite,
- * default .data/<name>), DATABASE_POOL_SIZE, MIGRATE_ON_START, LOG_LEVEL, LOG_FORMAT, MAX_BODY_BYTES.
+ * default .data/<name>), DATABASE_POOL_SIZE, MIGRATE_ON_START, LOG_LEVEL, LOG_FORMAT, MAX_BODY_BYTES,
+ * ROUTER_IDENTITY_PUBLIC_KEY (the router's Ed25519 public key, PEM or JWK; required in production).
  */
 export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
   const schema = z.object({
@@ -28,10 +29,17 @@ export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJ
     DATA_DIR: z.string().min(1).default(path.join(REPO_ROOT, '.data', name)),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     MIGRATE_ON_START: envBoolean(!env.DATABASE_URL).optional(),
+    ROUTER_IDENTITY_PUBLIC_KEY: z.string().min(1).optional(),
   });
   const parsed = loadConfig(name, schema, env);
   return {
-    http: { nodeEnv: parsed.NODE_ENV, host: parsed.HOST, port: parsed.PORT, maxBodyBytes: parsed.MAX_BODY_BYTES },
+    http: {
+      nodeEnv: parsed.NODE_ENV,
+      host: parsed.HOST,
+      port: parsed.PORT,
+      maxBodyBytes: parsed.MAX_BODY_BYTES,
+      trustedSigners: routerTrustFromEnv(name, parsed.ROUTER_IDENTITY_PUBLIC_KEY, parsed.NODE_ENV),
+    },
     logLevel: parsed.LOG_LEVEL,
     logFormat: parsed.LOG_FORMAT,
     database: parsed.DATABASE_URL ? { kind: 'postgres', url: parsed.DATABASE_URL } : { kind: 'pglite', dataDir: parsed.DATA_DIR },

@@ -7,6 +7,7 @@ import {
   type IncomingRequest,
   type Logger,
   type RequestContext,
+  type RouteHandler,
   type RunningHttpServer,
 } from '@storefront/common';
 import type { DocumentNode } from 'graphql';
@@ -23,6 +24,8 @@ export interface PrismaSubgraph<Client extends { $disconnect(): Promise<void> },
   createClient(adapter: SqlDriverAdapterFactory): Client;
   /** Per-request context: usually the client plus fresh DataLoaders. */
   context(request: IncomingRequest, client: Client): Context;
+  /** Extra open HTTP routes (accounts publishes its JWKS). */
+  routes?: Record<string, RouteHandler>;
 }
 
 export interface RunningSubgraph extends RunningHttpServer {
@@ -54,6 +57,7 @@ export async function startPrismaSubgraph<Client extends { $disconnect(): Promis
       resolvers: subgraph.resolvers,
       context: (request) => subgraph.context(request, client),
       checkReady: () => database.ping(),
+      routes: subgraph.routes,
       release: async () => {
         await client.$disconnect();
         await database.close();

@@ -1,5 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { createLogger, subgraphPackage, viewerHeaders, type Logger, type SeedPlan, type Viewer } from '@storefront/common';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import {
+  createInternalIdentitySigner,
+  createLogger,
+  ROUTER_IDENTITY_ISSUER,
+  subgraphPackage,
+  viewerWithRoles,
+  type Logger,
+  type Role,
+  type SeedPlan,
+  type TrustedSigner,
+  type Viewer,
+} from '@storefront/common';
 import { openDatabase } from './database.ts';
 import { dropDatabase, ensureDatabaseExists } from './pg.ts';
 import type { SeedFunction } from './seeding.ts';
@@ -26,10 +37,30 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
 /** Quiet unless TEST_LOG_LEVEL asks for more (e.g. TEST_LOG_LEVEL=error to see what a masked error hid). */
 export const silentLogger: Logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json' });
 
+/**
+ * The router identity key pair of this test process: subgraphs started by testSubgraphConfig trust its public
+ * key, test routers sign with its private key, and `signTestIdentity` stands in for the router.
+ */
+export const TEST_ROUTER_IDENTITY_KEYS = generateKeyPairSync('ed25519');
+export const TEST_TRUSTED_SIGNERS: readonly TrustedSigner[] = [{ issuer: ROUTER_IDENTITY_ISSUER, publicKey: TEST_ROUTER_IDENTITY_KEYS.publicKey }];
+const testIdentitySigner = createInternalIdentitySigner({ privateKey: TEST_ROUTER_IDENTITY_KEYS.privateKey });
+
+/** Who a test acts as: a Viewer, or just id and roles (scopes then follow the roles, as in a fresh access token). */
+export type TestViewer = { userId: string; roles: readonly Role[]; scopes?: readonly string[] };
+
+export function asViewer(viewer: TestViewer): Viewer {
+  return viewer.scopes ? { ...viewer, scopes: viewer.scopes } : viewerWithRoles(viewer.userId, viewer.roles);
+}
+
+/** An internal identity token for `audience` (a subgraph's name), as the router would sign it. */
+export function signTestIdentity(audience: string, viewer?: TestViewer | null, options: { requestId?: string; nowMs?: number } = {}): string {
+  return testIdentitySigner.sign(audience, viewer ? asViewer(viewer) : null, options.requestId, options.nowMs);
+}
+
 /** A subgraph's configuration for tests: an ephemeral port and the given Postgres database, migrated at start. */
 export function testSubgraphConfig(databaseUrl: string): SubgraphConfig {
   return {
-    http: { nodeEnv: 'test', host: '127.0.0.1', port: 0, maxBodyBytes: 1_000_000 },
+    http: { nodeEnv: 'test', host: '127.0.0.1', port: 0, maxBodyBytes: 1_000_000, trustedSigners: TEST_TRUSTED_SIGNERS },
     logLevel: 'silent',
     logFormat: 'json',
     database: { kind: 'postgres', url: databaseUrl },
@@ -46,17 +77,17 @@ export interface GraphQLResponse<Data = Record<string, unknown>> {
   };
 }
 
-/** Sends one GraphQL request over HTTP, optionally as a signed-in viewer. */
+/** Sends one GraphQL request over HTTP, with `token` as `Authorization: Bearer` when given. */
 export async function postGraphQL<Data = Record<string, unknown>>(
   url: string,
   body: unknown,
-  options: { viewer?: Viewer; headers?: Record<string, string> } = {},
+  options: { token?: string; headers?: Record<string, string> } = {},
 ): Promise<GraphQLResponse<Data>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      ...(options.viewer ? viewerHeaders(options.viewer) : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -67,8 +98,8 @@ export async function postGraphQL<Data = Record<string, unknown>>(
 export interface TestSubgraph {
   subgraph: RunningSubgraph;
   database: TestDatabase;
-  /** A GraphQL request straight to this subgraph (as the router would send it). */
-  query<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResponse<Data>>;
+  /** A GraphQL request straight to this subgraph, signed as the router would sign it (anonymous without viewer). */
+  query<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, viewer?: TestViewer | null): Promise<GraphQLResponse<Data>>;
   /** SQL statements this subgraph sent while `work` ran. */
   countQueries(work: () => Promise<unknown>): Promise<number>;
   close(): Promise<void>;
@@ -97,7 +128,7 @@ export async function startTestSubgraph(dir: string, start: StartSubgraph, plan?
   return {
     subgraph: running,
     database,
-    query: (query, variables, viewer) => postGraphQL(running.url, { query, variables }, { viewer }),
+    query: (query, variables, viewer) => postGraphQL(running.url, { query, variables }, { token: signTestIdentity(pkg.name, viewer) }),
     async countQueries(work) {
       const before = running.queries.count;
       await work();

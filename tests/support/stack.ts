@@ -1,4 +1,5 @@
-import { createLogger, listSubgraphs, type SeedPlan, type Viewer } from '@storefront/common';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { ACCESS_TOKEN_DEFAULTS, createLogger, listSubgraphs, type SeedPlan } from '@storefront/common';
 
 export { postGraphQL };
 export type { GraphQLResponse };
@@ -6,8 +7,10 @@ import {
   createTestDatabase,
   postGraphQL,
   seedTestDatabase,
+  TEST_ROUTER_IDENTITY_KEYS,
   testSubgraphConfig,
   type GraphQLResponse,
+  type TestViewer,
   type RunningSubgraph,
   type SubgraphConfig,
   type TestDatabase,
@@ -17,14 +20,38 @@ import { SUPERGRAPH_PATH } from '@storefront/schema';
 
 const silent = createLogger({ service: 'test', level: 'silent' });
 
+/** How this stack's access tokens are signed: HS256 with a secret of its own, shared by accounts and the router. */
+export interface StackAccessTokens {
+  secret: string;
+  issuer: string;
+  audience: string;
+}
+
+/** The parts of subgraphs/accounts the stack uses (imported by path like every subgraph). */
+interface AccountsModule {
+  createAccessTokenIssuer(settings: {
+    issuer: string;
+    audience: string;
+    ttlSeconds: number;
+    refreshTtlSeconds: number;
+    signing: { algorithm: 'HS256'; secret: KeyObject };
+  }): { issue(user: { id: string; roles: TestViewer['roles'] }): Promise<{ token: string }> };
+}
+
 export interface TestStack {
   routerUrl: string;
   router: RunningRouter;
+  /** The router's configuration (subgraph URLs, auth), e.g. to start a second replica. */
+  routerConfig: RouterConfig;
   subgraphs: Record<string, RunningSubgraph>;
   /** SQL statements each subgraph sent while `work` ran. */
   countQueries(work: () => Promise<unknown>): Promise<Record<string, number>>;
-  /** A GraphQL request to the router, optionally as a signed-in viewer. */
-  query(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResponse>;
+  /** A GraphQL request to the router, optionally as a signed-in viewer (with an access token from accessTokenFor). */
+  query(query: string, variables?: Record<string, unknown>, viewer?: TestViewer): Promise<GraphQLResponse>;
+  /** A real access token for the viewer, exactly as accounts' logIn would issue it (scopes follow the roles). */
+  accessTokenFor(viewer: TestViewer): Promise<string>;
+  /** The key material of this stack's access tokens, for tests that forge bad ones. */
+  accessTokens: StackAccessTokens;
   close(): Promise<void>;
 }
 
@@ -32,7 +59,7 @@ export interface TestStack {
  * Every subgraph in the repository on its own fresh Postgres database, seeded from `plan`, and the router
  * serving the committed supergraph with routing URLs pointed at them: the real system, on ephemeral ports.
  */
-export async function startStack(plan: SeedPlan): Promise<TestStack> {
+export async function startStack(plan: SeedPlan, options: { router?: Partial<RouterConfig> } = {}): Promise<TestStack> {
   const databases: TestDatabase[] = [];
   const subgraphs: Record<string, RunningSubgraph> = {};
   let router: RunningRouter | undefined;
@@ -41,14 +68,25 @@ export async function startStack(plan: SeedPlan): Promise<TestStack> {
     await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.close()));
     await Promise.all(databases.map((database) => database.drop()));
   };
+  const accessTokens: StackAccessTokens = { secret: randomBytes(32).toString('base64url'), ...ACCESS_TOKEN_DEFAULTS };
+  const tokenSettings = {
+    issuer: accessTokens.issuer,
+    audience: accessTokens.audience,
+    ttlSeconds: 900,
+    refreshTtlSeconds: 3_600,
+    signing: { algorithm: 'HS256' as const, secret: createSecretKey(Buffer.from(accessTokens.secret)) },
+  };
+  let accounts: AccountsModule | undefined;
   try {
     for (const pkg of listSubgraphs()) {
       const database = await createTestDatabase(pkg.name);
       databases.push(database);
       const module = (await import(`${pkg.dir}/src/index.ts`)) as {
-        start(config: SubgraphConfig, logger: typeof silent): Promise<RunningSubgraph>;
+        start(config: SubgraphConfig, logger: typeof silent, options?: object): Promise<RunningSubgraph>;
       };
-      subgraphs[pkg.name] = await module.start(testSubgraphConfig(database.url), silent);
+      const options = pkg.name === 'accounts' ? { accessTokens: tokenSettings } : undefined;
+      if (pkg.name === 'accounts') accounts = module as unknown as AccountsModule;
+      subgraphs[pkg.name] = await module.start(testSubgraphConfig(database.url), silent, options);
       await seedTestDatabase(pkg.seedPath, pkg.migrationsDir, database.url, plan);
     }
     const routerConfig: RouterConfig = {
@@ -62,20 +100,32 @@ export async function startStack(plan: SeedPlan): Promise<TestStack> {
       maxBodyBytes: 1_000_000,
       logLevel: 'silent',
       logFormat: 'json',
+      auth: {
+        accessTokens: { keys: { kind: 'secret', secret: accessTokens.secret }, issuer: accessTokens.issuer, audience: accessTokens.audience, clockSkewSeconds: 5 },
+        identityKey: TEST_ROUTER_IDENTITY_KEYS.privateKey,
+      },
+      ...options.router,
     };
     router = await startRouter(routerConfig, silent);
+    if (!accounts) throw new Error('the stack needs the accounts subgraph to issue access tokens');
+    const issuer = accounts.createAccessTokenIssuer(tokenSettings);
+    const accessTokenFor = async (viewer: TestViewer) => (await issuer.issue({ id: viewer.userId, roles: viewer.roles })).token;
     const running = router;
     while (!running.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));
     return {
       routerUrl: running.url,
       router: running,
+      routerConfig,
       subgraphs,
       async countQueries(work) {
         const before = Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.queries.count]));
         await work();
         return Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.queries.count - before[name]!]));
       },
-      query: (query, variables, viewer) => postGraphQL(running.url, { query, variables }, { viewer }),
+      query: async (query, variables, viewer) =>
+        postGraphQL(running.url, { query, variables }, { token: viewer ? await accessTokenFor(viewer) : undefined }),
+      accessTokenFor,
+      accessTokens,
       close,
     };
   } catch (error) {

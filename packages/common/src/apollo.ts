@@ -41,7 +41,7 @@ export function maskUnexpectedErrors<Context extends RequestContext>(): ApolloSe
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
             if (isUnexpected(error)) {
-              contextValue.logger.error({ err: unwrapResolverError(error.originalError) }, 'unexpected error');
+              contextValue.logger.error({ err: unwrapResolverError(error.originalError ?? error) }, 'unexpected error');
             }
           }
         },
@@ -79,8 +79,10 @@ export function commonApolloOptions<Context extends RequestContext>({
     introspection: development,
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: MAX_QUERY_TOKENS },
+    // Not every error reaches here as a GraphQLError: the gateway reports a failed subgraph fetch (connection
+    // refused, timeout) as the raw error, whose message would name hosts and ports.
     formatError: (formatted, error) =>
-      error instanceof GraphQLError && isUnexpected(error)
+      !(error instanceof GraphQLError) || isUnexpected(error)
         ? { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }
         : formatted,
     plugins: [

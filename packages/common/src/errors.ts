@@ -19,8 +19,25 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The signed-in user may not do this. */
   FORBIDDEN: 'FORBIDDEN',
+  /**
+   * The router removed this field before running the operation: its @authenticated, @requiresScopes or @policy
+   * rule does not admit the caller. The field is null at the error's path; the rest of the query still answers.
+   */
+  UNAUTHORIZED: 'UNAUTHORIZED',
   /** The operation asked for something that does not exist. */
   NOT_FOUND: 'NOT_FOUND',
+  /** An automatic persisted query's hash is unknown: send it again with the full `query`. (Apollo Server) */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** The router runs only the operations of its safelist (SAFELIST_PATH), and this is not one of them. HTTP 400. */
+  PERSISTED_QUERY_NOT_IN_SAFELIST: 'PERSISTED_QUERY_NOT_IN_SAFELIST',
+  /** The operation's estimated cost (extensions.cost) exceeds MAX_QUERY_COST; ask for fewer items. HTTP 400. */
+  COST_ESTIMATED_TOO_EXPENSIVE: 'COST_ESTIMATED_TOO_EXPENSIVE',
+  /** The operation's fields nest deeper (extensions.depth) than MAX_QUERY_DEPTH. HTTP 400. */
+  QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
+  /** Too many requests from this IP or user in the current window; retry after the Retry-After header's seconds. HTTP 429. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A subgraph is failing and the router stopped calling it for a moment (circuit open); its fields are null. */
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   /** The router has no supergraph loaded yet. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Something failed inside a service; details are in its logs under the request id. */

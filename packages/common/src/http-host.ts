@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { ErrorCode, httpErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { viewerFromHeaders, type Viewer } from './viewer.ts';
+import { AuthenticationError } from './internal-identity.ts';
+import type { Viewer } from './viewer.ts';
 
 /** What a GraphQL process knows about an incoming request before GraphQL runs. */
 export interface IncomingRequest {
@@ -30,6 +31,25 @@ export interface GraphQLHttpHostOptions<Context extends BaseContext> {
    * get 503 SERVICE_UNAVAILABLE at once instead of waiting. Apollo must have been started (or be starting).
    */
   acceptingGraphQL?: () => boolean;
+  /**
+   * Who a GraphQL request acts for, decided before its body is read: the router verifies the client's access
+   * token, subgraphs the router's signed internal identity token. Throwing AuthenticationError answers 401
+   * UNAUTHENTICATED with its message. Without it every request is anonymous.
+   */
+  authenticate?: (req: http.IncomingMessage) => Promise<Viewer | null>;
+  /**
+   * The last word before the body is read, once the caller is known (the router's rate limits): answer a
+   * refusal to turn the request away with that status, code and headers; answer nothing to let it through.
+   */
+  admit?: (request: IncomingRequest, req: http.IncomingMessage) => Promise<HttpRefusal | undefined>;
+}
+
+/** A request turned away before GraphQL runs, e.g. 429 RATE_LIMITED with a Retry-After header. */
+export interface HttpRefusal {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  headers?: Record<string, string>;
 }
 
 export interface RunningHttpServer {
@@ -95,11 +115,27 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
   listen: { port: number; host: string },
 ): Promise<RunningHttpServer> {
   const { apollo, logger, maxBodyBytes, routes = {}, shutdownGraceMs = 10_000, acceptingGraphQL = () => true } = options;
+  const authenticate = options.authenticate ?? (async () => null);
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, request: IncomingRequest) {
     if (!acceptingGraphQL()) {
       res.setHeader('retry-after', '1');
       sendJson(res, 503, httpErrorBody(ErrorCode.SERVICE_UNAVAILABLE, 'No supergraph is loaded yet', request.requestId));
+      return;
+    }
+    let viewer: Viewer | null;
+    try {
+      viewer = await authenticate(req);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+      sendJson(res, 401, httpErrorBody(ErrorCode.UNAUTHENTICATED, error.message, request.requestId));
+      return;
+    }
+    const refusal = await options.admit?.({ ...request, viewer }, req);
+    if (refusal) {
+      for (const [name, value] of Object.entries(refusal.headers ?? {})) res.setHeader(name, value);
+      sendJson(res, refusal.status, httpErrorBody(refusal.code, refusal.message, request.requestId));
       return;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -135,7 +171,7 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
-      context: () => options.context(request),
+      context: () => options.context({ ...request, viewer }),
     });
     await writeGraphQLResponse(res, response);
   }
@@ -147,7 +183,8 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
       requestId,
       headers: req.headers,
       logger: logger.child({ requestId }),
-      viewer: viewerFromHeaders(req.headers),
+      // Set per GraphQL request by `authenticate`; other routes act for nobody.
+      viewer: null,
     };
     const path = (req.url ?? '/').split('?', 1)[0];
     const route = path === GRAPHQL_PATH ? (q: typeof req, s: typeof res) => handleGraphQL(q, s, request) : routes[path ?? ''];

@@ -3,7 +3,7 @@ export type { RequestContext } from './apollo.ts';
 export { ConfigError, envBoolean, envLogLevel, envNodeEnv, envPort, httpProcessEnv, loadConfig } from './config.ts';
 export { badUserInput, ErrorCode, httpErrorBody } from './errors.ts';
 export { GRAPHQL_PATH, jsonProbe, requestIdFrom, sendJson, startGraphQLHttpServer } from './http-host.ts';
-export type { GraphQLHttpHostOptions, IncomingRequest, RouteHandler, RunningHttpServer } from './http-host.ts';
+export type { GraphQLHttpHostOptions, HttpRefusal, IncomingRequest, RouteHandler, RunningHttpServer } from './http-host.ts';
 export { isUuid, nameBasedUuid } from './ids.ts';
 export { createLogger, defaultLogFormat, REDACTED_PATHS } from './logger.ts';
 export type { Logger, LoggerOptions } from './logger.ts';
@@ -16,6 +16,7 @@ export type { SubgraphPackage } from './workspace.ts';
 export {
   GIFT_CARD_AMOUNTS_CENTS,
   randomFor,
+  SEED_DEMO_PASSWORD,
   SEED_PLANS,
   SEED_TIMELINE,
   SEED_WAREHOUSES,
@@ -36,7 +37,22 @@ export { serveSubgraph } from './subgraph.ts';
 export type { GraphQLResolverMap, SubgraphDefinition, SubgraphHttpConfig } from './subgraph.ts';
 export { DateTimeScalar } from './scalars.ts';
 export { orderByKeys, pagedRelationLoader, uniqueLoader } from './batching.ts';
-export { isAdmin, requireAdmin, requireOwnerOrAdmin, requireViewer, VIEWER_HEADERS, viewerFromHeaders, viewerHeaders } from './viewer.ts';
+export { isAdmin, isRole, requireAdmin, requireOwnerOrAdmin, requireViewer, ROLES, SCOPES_BY_ROLE, scopesFor, viewerWithRoles } from './viewer.ts';
+export {
+  AuthenticationError,
+  createInternalIdentitySigner,
+  createInternalIdentityVerifier,
+  describeJoseError,
+  INTERNAL_IDENTITY_TTL_SECONDS,
+  INTERNAL_IDENTITY_TYPE,
+  parseEd25519Key,
+  ROUTER_IDENTITY_ISSUER,
+  routerSigningKeyFromEnv,
+  routerTrustFromEnv,
+} from './internal-identity.ts';
+export type { InternalIdentity, InternalIdentitySigner, InternalIdentityVerifier, TrustedSigner } from './internal-identity.ts';
+export { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_ROUTER_IDENTITY_KEYS } from './development-keys.ts';
+export { ACCESS_TOKEN_DEFAULTS, ACCESS_TOKEN_TYPE } from './access-token.ts';
 export type { Role, Viewer } from './viewer.ts';
 export { idempotencyKeySchema, inputError, InputErrorCode, requestFingerprint, validateInput } from './input-errors.ts';
 export type { InputError, Validated } from './input-errors.ts';

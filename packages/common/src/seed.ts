@@ -95,6 +95,12 @@ export interface SeedUser {
   createdAt: Date;
 }
 
+/**
+ * Every seeded user's password, so the demo can sign in (`logIn` as admin@example.com). Demo data only: the
+ * seed hashes it once and gives all users that hash, which a real system would never do (one salt for all).
+ */
+export const SEED_DEMO_PASSWORD = 'storefront-demo';
+
 /** User 0 is the store's admin (admin@example.com); everyone else is a customer. */
 export function seedUser(index: number, plan: Pick<SeedPlan, 'users'>): SeedUser {
   const random = randomFor(SeedNamespace.user, index);

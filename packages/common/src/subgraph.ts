@@ -5,7 +5,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 export type { GraphQLResolverMap };
 import type { DocumentNode } from 'graphql';
 import { commonApolloOptions, type RequestContext } from './apollo.ts';
-import { jsonProbe, startGraphQLHttpServer, type IncomingRequest, type RunningHttpServer } from './http-host.ts';
+import { jsonProbe, startGraphQLHttpServer, type IncomingRequest, type RouteHandler, type RunningHttpServer } from './http-host.ts';
+import { createInternalIdentityVerifier, type TrustedSigner } from './internal-identity.ts';
 import type { Logger } from './logger.ts';
 
 export interface SubgraphHttpConfig {
@@ -13,6 +14,8 @@ export interface SubgraphHttpConfig {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Whose internal identity tokens /graphql accepts (the router's public key); anything else gets 401. */
+  trustedSigners: readonly TrustedSigner[];
 }
 
 export interface SubgraphDefinition<Context extends RequestContext> {
@@ -25,6 +28,8 @@ export interface SubgraphDefinition<Context extends RequestContext> {
   checkReady(): Promise<void>;
   /** Releases what the subgraph opened (database pools) after the HTTP server has drained. */
   release(): Promise<void>;
+  /** Extra open routes beside /health and /ready (accounts publishes its JWKS). */
+  routes?: Record<string, RouteHandler>;
 }
 
 /**
@@ -45,13 +50,16 @@ export async function serveSubgraph<Context extends RequestContext>(
     ...commonApolloOptions<Context>({ nodeEnv: config.nodeEnv, landingPage: false }),
   });
   await apollo.start();
+  const verifyIdentity = createInternalIdentityVerifier({ audience: definition.name, trustedSigners: config.trustedSigners });
   const http = await startGraphQLHttpServer<Context>(
     {
       apollo,
       logger,
       maxBodyBytes: config.maxBodyBytes,
       context: async (request) => definition.context(request),
+      authenticate: async (req) => (await verifyIdentity(req.headers.authorization)).viewer,
       routes: {
+        ...definition.routes,
         '/health': jsonProbe(async () => ({ ok: true })),
         '/ready': jsonProbe(async () => {
           await definition.checkReady();

@@ -1,40 +1,42 @@
-import type http from 'node:http';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors.ts';
-import { isUuid } from './ids.ts';
 
 export type Role = 'CUSTOMER' | 'ADMIN';
 
-/** Who is asking: the signed-in user the router vouches for, or null for an anonymous request. */
+/**
+ * Who is asking: the signed-in user the router vouches for (from a verified access token, forwarded to
+ * subgraphs in a signed internal identity token), or null for an anonymous request.
+ */
 export interface Viewer {
   userId: string;
   roles: readonly Role[];
+  /** OAuth-style scopes granted by the access token (e.g. `orders:read`); see SCOPES_BY_ROLE. */
+  scopes: readonly string[];
 }
+
+export const ROLES: readonly Role[] = ['CUSTOMER', 'ADMIN'];
 
 /**
- * The headers the router uses to pass the caller's identity to subgraphs. Until the router signs them
- * (authentication issue), subgraphs trust whoever can reach them, so only the router must be reachable.
+ * The scopes an access token carries for each role. Accounts derives a token's `scope` claim from the user's
+ * roles with this table; authorization checks scopes, so a token can later be issued with fewer of them.
  */
-export const VIEWER_HEADERS = { userId: 'x-viewer-id', roles: 'x-viewer-roles' } as const;
+export const SCOPES_BY_ROLE: Readonly<Record<Role, readonly string[]>> = {
+  CUSTOMER: ['orders:read', 'orders:write', 'reviews:write'],
+  ADMIN: ['orders:read', 'orders:write', 'reviews:write', 'admin'],
+};
 
-const ROLES = new Set<Role>(['CUSTOMER', 'ADMIN']);
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+/** The union of the scopes of `roles`, in a stable order. */
+export function scopesFor(roles: readonly Role[]): string[] {
+  return [...new Set(roles.flatMap((role) => SCOPES_BY_ROLE[role]))].sort();
 }
 
-export function viewerFromHeaders(headers: http.IncomingHttpHeaders): Viewer | null {
-  const userId = single(headers[VIEWER_HEADERS.userId]);
-  if (!userId || !isUuid(userId)) return null;
-  const roles = (single(headers[VIEWER_HEADERS.roles]) ?? 'CUSTOMER')
-    .split(',')
-    .map((role) => role.trim().toUpperCase())
-    .filter((role): role is Role => ROLES.has(role as Role));
-  return { userId, roles };
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
 
-export function viewerHeaders(viewer: Viewer): Record<string, string> {
-  return { [VIEWER_HEADERS.userId]: viewer.userId, [VIEWER_HEADERS.roles]: viewer.roles.join(',') };
+/** A viewer with the scopes its roles grant: what a freshly issued access token carries (tests use it too). */
+export function viewerWithRoles(userId: string, roles: readonly Role[]): Viewer {
+  return { userId, roles, scopes: scopesFor(roles) };
 }
 
 export function isAdmin(viewer: Viewer | null): boolean {

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, seedUser, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, SeedNamespace, seedUser, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { startTestSubgraph, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
 
 const PLAN: SeedPlan = { users: 60, categories: 2, products: 20, warehouses: 1, orders: 0, wishlistItemsPerUser: 2 };
 const userId = (i: number) => nameBasedUuid(SeedNamespace.user, i);
-const admin: Viewer = { userId: userId(0), roles: ['ADMIN', 'CUSTOMER'] };
-const customer = (i: number): Viewer => ({ userId: userId(i), roles: ['CUSTOMER'] });
+const admin: Viewer = viewerWithRoles(userId(0), ['ADMIN', 'CUSTOMER']);
+const customer = (i: number): Viewer => viewerWithRoles(userId(i), ['CUSTOMER']);
 
 let accounts: TestSubgraph;
 beforeAll(async () => {
@@ -91,6 +91,7 @@ describe('batching', () => {
     accounts.query(
       'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { name defaultAddress { city } addresses(first: 3) { edges { node { city } } } wishlist(first: 2) { edges { addedAt } } } } }',
       { r: Array.from({ length: n }, (_, i) => ({ __typename: 'User', id: userId(i + 1) })) },
+      admin,
     );
 
   it('costs the same statements for 1 or 50 users with their addresses and wishlists', async () => {
@@ -98,5 +99,23 @@ describe('batching', () => {
     const fifty = await accounts.countQueries(() => usersWithAddresses(50));
     expect(one).toBe(4);
     expect(fifty).toBe(one);
+  });
+});
+
+describe("other people's personal data", () => {
+  it("keeps a user's email and addresses to that user and admins", async () => {
+    const stranger = await accounts.query<{ user: null }>(
+      'query ($id: ID!) { user(id: $id) { name email } }',
+      { id: userId(12) },
+      customer(13),
+    );
+    expect(stranger.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const addresses = await accounts.query('query ($id: ID!) { user(id: $id) { addresses { edges { cursor } } } }', { id: userId(12) }, customer(13));
+    expect(addresses.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const own = await accounts.query<{ user: { email: string } }>('query ($id: ID!) { user(id: $id) { email defaultAddress { city } } }', { id: userId(12) }, customer(12));
+    expect(own.body.errors).toBeUndefined();
+    expect(own.body.data!.user.email).toBe(seedUser(12, PLAN).email);
+    const byAdmin = await accounts.query('query ($id: ID!) { user(id: $id) { email addresses { edges { cursor } } } }', { id: userId(12) }, admin);
+    expect(byAdmin.body.errors).toBeUndefined();
   });
 });

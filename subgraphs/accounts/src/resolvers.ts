@@ -4,22 +4,46 @@ import {
   isUuid,
   parsePage,
   requireAdmin,
+  requireOwnerOrAdmin,
   requireViewer,
   toConnection,
   type GraphQLResolverMap,
   type PageArgs,
   type RequestContext,
 } from '@storefront/common';
+import type { AccessTokenIssuer } from './access-tokens.ts';
 import { addAddress, addressPosition, addressPositionOf, removeAddress, type AddressPayload } from './addresses.ts';
 import type { PrismaClient, User, WishlistItem } from './database.ts';
 import type { AccountsLoaders } from './loaders.ts';
 import { updateProfile } from './profiles.ts';
+import { logIn, logOut, refreshSession, signUp } from './sessions.ts';
 import { listUsers, userPosition, userPositionOf } from './users.ts';
 import { wishlistPosition, wishlistPositionOf } from './wishlists.ts';
 
 export interface AccountsContext extends RequestContext {
   prisma: PrismaClient;
   loaders: AccountsLoaders;
+  /** Issues access tokens for signUp, logIn and refreshSession. */
+  tokens: AccessTokenIssuer;
+  /**
+   * The user a session mutation of this request has just authenticated (sign-up, log-in, refresh): the
+   * request itself is still anonymous, yet the payload may show that user their own data.
+   */
+  sessionUserId?: string;
+}
+
+type SessionResult = Awaited<ReturnType<typeof signUp>>;
+
+/** Lets the rest of this request treat the newly authenticated user as the owner of their data. */
+function rememberSessionUser<T extends SessionResult>(context: AccountsContext, result: T): T {
+  if (result.user) context.sessionUserId = result.user.id;
+  return result;
+}
+
+/** The owner (the viewer or this request's freshly authenticated user) or an admin; FORBIDDEN otherwise. */
+function requireOwnData(context: AccountsContext, userId: string): void {
+  if (context.sessionUserId === userId) return;
+  requireOwnerOrAdmin(context.viewer, userId);
 }
 
 /** Payloads name the user by id; the User field resolves it through the loader like any other reference. */
@@ -45,6 +69,12 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = {
   },
 
   Mutation: {
+    signUp: async (_: unknown, { input }: { input: unknown }, context: AccountsContext) =>
+      rememberSessionUser(context, await signUp(context, input)),
+    logIn: async (_: unknown, { input }: { input: unknown }, context: AccountsContext) => rememberSessionUser(context, await logIn(context, input)),
+    refreshSession: async (_: unknown, { refreshToken }: { refreshToken: unknown }, context: AccountsContext) =>
+      rememberSessionUser(context, await refreshSession(context, refreshToken)),
+    logOut: (_: unknown, { refreshToken }: { refreshToken: unknown }, { prisma, tokens }: AccountsContext) => logOut({ prisma, tokens }, refreshToken),
     updateProfile(_: unknown, { input }: { input: unknown }, { prisma, viewer }: AccountsContext) {
       return updateProfile(prisma, requireViewer(viewer).userId, input);
     },
@@ -61,11 +91,21 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = {
   User: {
     __resolveReference: (reference: { id: string }, { loaders }: AccountsContext) =>
       isUuid(reference.id) ? loaders.userById.load(reference.id) : null,
-    async addresses(user: User, args: PageArgs, { loaders }: AccountsContext) {
+    // Personal data: the router only knows that someone is signed in; whose data it is, only accounts knows.
+    email(user: User, _: unknown, context: AccountsContext) {
+      requireOwnData(context, user.id);
+      return user.email;
+    },
+    async addresses(user: User, args: PageArgs, context: AccountsContext) {
+      requireOwnData(context, user.id);
+      const { loaders } = context;
       const page = parsePage(args, addressPosition);
       return toConnection(await loaders.addressesOfUser(page).load(user.id), page, addressPositionOf);
     },
-    defaultAddress: (user: User, _: unknown, { loaders }: AccountsContext) => loaders.defaultAddressOfUser.load(user.id),
+    defaultAddress(user: User, _: unknown, context: AccountsContext) {
+      requireOwnData(context, user.id);
+      return context.loaders.defaultAddressOfUser.load(user.id);
+    },
     async wishlist(user: User, args: PageArgs, { loaders }: AccountsContext) {
       const page = parsePage(args, wishlistPosition);
       const items = await loaders.wishlistOfUser(page).load(user.id);

@@ -1,0 +1,110 @@
+import { inputError, InputErrorCode, validateInput, type InputError } from '@storefront/common';
+import { z } from 'zod';
+import type { AccessTokenIssuer } from './access-tokens.ts';
+import type { PrismaClient, User } from './database.ts';
+import { hashPassword, passwordSchema, verifyPasswordOrDecoy } from './passwords.ts';
+import { REFRESH_TOKEN_PATTERN, revokeRefreshTokenFamily, rotateRefreshToken, startSession, type RotationResult } from './refresh-tokens.ts';
+
+/** What signUp, logIn, refreshSession and logOut answer: a token pair (or nothing) and field errors. */
+export interface SessionPayload {
+  accessToken: string | null;
+  refreshToken: string | null;
+  /** When the access token expires; clients refresh shortly before. */
+  expiresAt: Date | null;
+  user: User | null;
+  errors: InputError[];
+}
+
+export interface SessionServices {
+  prisma: PrismaClient;
+  tokens: AccessTokenIssuer;
+}
+
+const refused = (errors: InputError[]): SessionPayload => ({ accessToken: null, refreshToken: null, expiresAt: null, user: null, errors });
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
+
+const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email('Enter a valid email address'));
+
+const signUpSchema = z.object({
+  email: emailSchema,
+  password: passwordSchema,
+  name: z.string().trim().min(1).max(100),
+});
+
+/** Login checks no password policy (it may have changed since sign-up), only sane bounds. */
+const logInSchema = z.object({
+  email: z.string().trim().toLowerCase().min(1).max(254),
+  password: z.string().min(1).max(256),
+});
+
+const refreshTokenSchema = z.string().regex(REFRESH_TOKEN_PATTERN, 'Not a refresh token');
+
+async function sessionFor({ prisma, tokens }: SessionServices, user: User): Promise<SessionPayload> {
+  const [access, refresh] = await Promise.all([
+    tokens.issue(user),
+    startSession(prisma, user.id, tokens.settings.refreshTtlSeconds),
+  ]);
+  return { accessToken: access.token, refreshToken: refresh.token, expiresAt: access.expiresAt, user, errors: [] };
+}
+
+/** Creates a customer account and signs it in. */
+export async function signUp(services: SessionServices, input: unknown): Promise<SessionPayload> {
+  const valid = validateInput(signUpSchema, input);
+  if (!valid.ok) return refused(valid.errors);
+  const { email, password, name } = valid.value;
+  const passwordHash = await hashPassword(password);
+  let user: User;
+  try {
+    user = await services.prisma.user.create({ data: { email, name, passwordHash } });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return refused([inputError(['input', 'email'], InputErrorCode.ALREADY_EXISTS, 'An account with this email already exists')]);
+  }
+  return sessionFor(services, user);
+}
+
+/**
+ * Signs in with email and password. Every failure — unknown email, account without a password, wrong
+ * password — costs one argon2id run and answers the same error, so neither timing nor wording reveals
+ * which emails have accounts.
+ */
+export async function logIn(services: SessionServices, input: unknown): Promise<SessionPayload> {
+  const valid = validateInput(logInSchema, input);
+  if (!valid.ok) return refused(valid.errors);
+  const user = await services.prisma.user.findUnique({ where: { email: valid.value.email } });
+  const matches = await verifyPasswordOrDecoy(valid.value.password, user?.passwordHash);
+  if (!user || !matches) return refused([inputError(['input'], InputErrorCode.INVALID, 'Email or password is incorrect')]);
+  return sessionFor(services, user);
+}
+
+const ROTATION_FAILURES: Record<Exclude<RotationResult, { ok: true }>['reason'], string> = {
+  unknown: 'This session does not exist; sign in again',
+  expired: 'This session has expired; sign in again',
+  revoked: 'This session has ended; sign in again',
+  reused: 'This refresh token was already used, so the session was ended for safety; sign in again',
+};
+
+/** Exchanges a refresh token for a new access token and a new refresh token (the old one stops working). */
+export async function refreshSession({ prisma, tokens }: SessionServices, refreshToken: unknown): Promise<SessionPayload> {
+  const valid = validateInput(refreshTokenSchema, refreshToken, ['refreshToken']);
+  if (!valid.ok) return refused(valid.errors);
+  const rotated = await rotateRefreshToken(prisma, valid.value);
+  if (!rotated.ok) return refused([inputError(['refreshToken'], InputErrorCode.INVALID, ROTATION_FAILURES[rotated.reason])]);
+  const user = await prisma.user.findUnique({ where: { id: rotated.userId } });
+  // The cascade removes a deleted user's tokens, so this is a user deleted mid-request.
+  if (!user) return refused([inputError(['refreshToken'], InputErrorCode.INVALID, ROTATION_FAILURES.unknown)]);
+  const access = await tokens.issue(user);
+  return { accessToken: access.token, refreshToken: rotated.next.token, expiresAt: access.expiresAt, user, errors: [] };
+}
+
+/**
+ * Ends the session of a refresh token. Access tokens already issued stay valid until they expire (at most
+ * ACCESS_TOKEN_TTL_SECONDS): they are verified without asking accounts.
+ */
+export async function logOut({ prisma }: SessionServices, refreshToken: unknown): Promise<SessionPayload> {
+  const valid = validateInput(refreshTokenSchema, refreshToken, ['refreshToken']);
+  if (!valid.ok) return refused(valid.errors);
+  await revokeRefreshTokenFamily(prisma, valid.value);
+  return refused([]);
+}
