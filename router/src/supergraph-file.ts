@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import { Supergraph } from '@apollo/federation-internals';
 import type { Logger } from '@storefront/common';
+import { withRouterEnforcedSecurity } from './authorization/index.ts';
 
 const sha = (sdl: string) => createHash('sha256').update(sdl).digest('hex').slice(0, 12);
 
@@ -12,7 +13,7 @@ const sha = (sdl: string) => createHash('sha256').update(sdl).digest('hex').slic
 export function supergraphProblem(sdl: string): string | null {
   if (!sdl.trim()) return 'the file is empty';
   try {
-    Supergraph.build(sdl);
+    Supergraph.build(withRouterEnforcedSecurity(sdl));
     return null;
   } catch (error) {
     return (error as Error).message;
@@ -55,9 +56,11 @@ export function supergraphFromFile(file: string, { logger, retryMs = 1_000, debo
   return async ({ update }) => {
     let debounce: NodeJS.Timeout | undefined;
 
-    const read = () => readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new Error(error.code === 'ENOENT' ? `${file} does not exist` : error.message);
-    });
+    // The gateway gets the supergraph with the security features this router enforces accepted (see authorization/).
+    const read = () =>
+      readFile(file, 'utf8').then(withRouterEnforcedSecurity, (error: NodeJS.ErrnoException) => {
+        throw new Error(error.code === 'ENOENT' ? `${file} does not exist` : error.message);
+      });
 
     const initial = await firstUsableVersion(read, { file, logger, retryMs });
     let current = sha(initial);

@@ -1,0 +1,10 @@
+export { filterOperation, TYPENAME_ALIAS } from './filter.ts';
+export type { FilteredOperation } from './filter.ts';
+export { restoreRemovedFields, unauthorizedError } from './response.ts';
+export { accessRulesOf } from './rules.ts';
+export type { AccessRequirement, AccessRules, Alternatives } from './rules.ts';
+export { accessSubject, denialReason, scopesOf, STORE_POLICIES } from './subject.ts';
+export type { AccessSubject, Policy } from './subject.ts';
+export { withAuthorization } from './with-authorization.ts';
+export type { AuthorizationOptions } from './with-authorization.ts';
+export { withRouterEnforcedSecurity } from './enforced-features.ts';
