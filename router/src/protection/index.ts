@@ -1,0 +1,55 @@
+import type { ApolloGateway } from '@apollo/gateway';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLHttpHostOptions, Logger, RequestContext } from '@storefront/common';
+import { RedisConnection } from '../cache/redis.ts';
+import { CacheStats } from '../cache/stats.ts';
+import { CircuitBreakers } from './circuit-breaker.ts';
+import { DEFAULT_PROTECTION, type ProtectionConfig } from './config.ts';
+import { costMetadataOf, NO_COST_METADATA, type CostMetadata } from './cost-directives.ts';
+import { queryLimitsPlugin } from './query-limits.ts';
+import { RateLimiter } from './rate-limit.ts';
+
+export { DEFAULT_PROTECTION, protectionConfigFrom, protectionEnv, type ProtectionConfig, type RateLimitConfig } from './config.ts';
+export { CircuitBreaker, CircuitBreakers, type CircuitState } from './circuit-breaker.ts';
+
+/** The hooks `startRouter` plugs in. */
+export interface RouterProtection {
+  /** Refuses too deep or too expensive operations before planning. */
+  plugin: ApolloServerPlugin<RequestContext>;
+  /** The HTTP host's `admit` hook (rate limits), when rate limiting is on. */
+  admit: GraphQLHttpHostOptions<RequestContext>['admit'];
+  /** Per-subgraph circuit breakers, for the data sources' fetchers. */
+  breakers: CircuitBreakers;
+  /** Call once with the gateway, before it loads: the cost estimate reads `@cost` / `@listSize` from each supergraph. */
+  attach(gateway: ApolloGateway): void;
+  close(): Promise<void>;
+}
+
+export function setUpProtection(config: ProtectionConfig = DEFAULT_PROTECTION, logger: Logger): RouterProtection {
+  let metadata: CostMetadata = NO_COST_METADATA;
+  const rate = config.rateLimit;
+  // Its own connection: the caches' exists only while a cache is on, and rate limits must not depend on that.
+  const redis = rate
+    ? new RedisConnection({ url: rate.redisUrl, keyPrefix: rate.keyPrefix, commandTimeoutMs: rate.redisCommandTimeoutMs, logger, stats: new CacheStats() })
+    : undefined;
+  const limiter = rate && redis ? new RateLimiter(redis, rate) : undefined;
+  return {
+    plugin: queryLimitsPlugin<RequestContext>(config.queryLimits, () => metadata),
+    admit: limiter?.admit,
+    breakers: new CircuitBreakers(config.circuitBreaker, logger),
+    attach(gateway) {
+      gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+        try {
+          metadata = costMetadataOf(coreSupergraphSdl);
+        } catch (error) {
+          // The gateway already accepted this supergraph; estimate without its hints rather than stop serving.
+          logger.error({ err: error }, 'could not read @cost / @listSize from the supergraph; estimating without them');
+          metadata = NO_COST_METADATA;
+        }
+      });
+    },
+    close: async () => {
+      await redis?.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ErrorCode } from '@storefront/common';
+import { GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
+import { NO_COST_METADATA, type CostMetadata } from './cost-directives.ts';
+import { estimateOperationCost, operationDepth } from './operation-cost.ts';
+
+export interface QueryLimits {
+  /** Operations whose estimated cost is above this are refused; 0 turns the cost limit off. */
+  maxCost: number;
+  /** Operations whose fields nest deeper than this are refused; 0 turns the depth limit off. */
+  maxDepth: number;
+  /** Items assumed for a list field without `@listSize`. */
+  defaultListSize: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxCost: 5_000, maxDepth: 15, defaultListSize: 10 };
+
+const refusal = (message: string, code: ErrorCode, details: Record<string, unknown>) =>
+  new GraphQLError(message, { extensions: { code, ...details, http: { status: 400 } } });
+
+/**
+ * Refuses operations that are too deep or estimated too expensive, after validation and before the gateway
+ * plans or calls anything (HTTP 400, with the estimate in `extensions`). The depth check runs first: it is
+ * cheap and bounds the cost estimate's own work. `metadata` is read per request, so a hot-reloaded
+ * supergraph's `@cost` / `@listSize` take effect with it.
+ */
+export function queryLimitsPlugin<Context extends BaseContext>(limits: QueryLimits, metadata: () => CostMetadata = () => NO_COST_METADATA): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request, schema }) {
+          // Apollo resolves the operation before this hook; without one, execution reports the problem.
+          if (!operation || (!limits.maxCost && !limits.maxDepth)) return;
+          const fragments: Record<string, FragmentDefinitionNode> = {};
+          for (const definition of document.definitions) {
+            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+          }
+          if (limits.maxDepth) {
+            const depth = operationDepth(operation, fragments);
+            if (depth > limits.maxDepth) {
+              throw refusal(`The operation nests ${depth} levels deep; at most ${limits.maxDepth} are allowed`, ErrorCode.QUERY_TOO_DEEP, {
+                depth,
+                maxDepth: limits.maxDepth,
+              });
+            }
+          }
+          if (limits.maxCost) {
+            const estimated = estimateOperationCost(schema, operation, fragments, request.variables, metadata(), limits);
+            if (estimated > limits.maxCost) {
+              throw refusal(
+                `The operation's estimated cost is ${estimated}, above the limit of ${limits.maxCost}; ask for fewer items (smaller \`first\`) or fewer nested lists`,
+                ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE,
+                { cost: { estimated, max: limits.maxCost } },
+              );
+            }
+          }
+        },
+      };
+    },
+  };
+}
