@@ -1,9 +1,9 @@
-import { nameBasedUuid, SeedNamespace, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';
 
 const PLAN: SeedPlan = { users: 60, categories: 6, products: 120, warehouses: 2, orders: 150, wishlistItemsPerUser: 4 };
 
-const admin: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 0), roles: ['ADMIN', 'CUSTOMER'] };
+const admin: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 0), ['ADMIN', 'CUSTOMER']);
 
 let stack: TestStack;
 /** Expected statement counts: the given subgraphs, zero for every other one. */

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, envPort, httpProcessEnv, loadConfig, REPO_ROOT } from '@storefront/common';
 import { z } from 'zod';
+import { loadRouterAuthConfig, type RouterAuthConfig } from './auth/index.ts';
+import { cacheConfigFrom, cacheEnv, type CacheConfig } from './cache/config.ts';
+import { protectionConfigFrom, protectionEnv, type ProtectionConfig } from './protection/config.ts';
 
 export interface RouterConfig {
   nodeEnv: 'development' | 'test' | 'production';
@@ -16,6 +19,12 @@ export interface RouterConfig {
   maxBodyBytes: number;
   logLevel: string;
   logFormat: 'json' | 'pretty' | undefined;
+  /** Access-token verification and the internal identity signing key (router/src/auth); absent: development keys. */
+  auth?: RouterAuthConfig;
+  /** Redis-backed caches and the operation safelist (router/src/cache); absent: all off, as before caching existed. */
+  cache?: CacheConfig;
+  /** Query cost and depth limits, rate limits, circuit breakers (router/src/protection); absent: limits and breakers with defaults, no rate limits. */
+  protection?: ProtectionConfig;
 }
 
 export const DEFAULT_SUPERGRAPH_PATH = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');
@@ -47,6 +56,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
       .string()
       .default('')
       .transform((value) => value.split(',').map((label) => label.trim()).filter(Boolean)),
+    ...cacheEnv,
+    ...protectionEnv,
   });
   const parsed = loadConfig('router', schema, merged);
   const subgraphUrls: Record<string, string> = {};
@@ -70,5 +81,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,
     logFormat: parsed.LOG_FORMAT,
+    auth: loadRouterAuthConfig(merged),
+    cache: cacheConfigFrom(parsed),
+    protection: protectionConfigFrom(parsed),
   };
 }

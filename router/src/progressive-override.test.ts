@@ -9,7 +9,7 @@ import { createLogger } from '@storefront/common';
 import { compose } from '@storefront/schema';
 import { parse } from 'graphql';
 import type { RouterConfig } from './config.ts';
-import { chooseOverrideConditions, overrideLabelsOf } from './progressive-override.ts';
+import { chooseOverrideConditions, labelsTouchedBy, overriddenFieldsOf, overrideLabelsOf, overrideVariants } from './progressive-override.ts';
 import { startRouter, type RunningRouter } from './router.ts';
 
 /*
@@ -110,6 +110,22 @@ async function sources(router: RunningRouter, requests: number): Promise<string[
 describe('choosing override labels', () => {
   it('finds the labels a supergraph uses', () => {
     expect(overrideLabelsOf(supergraph('percent(25)', 'http://a/graphql', 'http://b/graphql'))).toEqual(['percent(25)']);
+  });
+
+  it('only lets labels of fields an operation selects decide its plan', () => {
+    const overridden = overriddenFieldsOf(supergraph('percent(25)', 'http://a/graphql', 'http://b/graphql'));
+    expect(labelsTouchedBy(parse('{ items { id source } }'), overridden)).toEqual(['percent(25)']);
+    expect(labelsTouchedBy(parse('{ items { id } }'), overridden)).toEqual([]);
+  });
+
+  it('lists every way a request can plan: percent labels both ways, named labels as configured', () => {
+    const variants = overrideVariants(['percent(10)', 'canary'], new Set(['canary']));
+    expect(variants.map((v) => Object.fromEntries(v.conditions))).toEqual([
+      { 'percent(10)': false, canary: true },
+      { 'percent(10)': true, canary: true },
+    ]);
+    expect(variants[0]!.planKey('h')).not.toBe('h');
+    expect(overrideVariants([], new Set())[0]!.planKey('h')).toBe('h');
   });
 
   it('turns percent labels on with their probability and other labels only when configured', () => {

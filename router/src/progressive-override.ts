@@ -13,17 +13,40 @@ import { parse, visit, type DocumentNode } from 'graphql';
 
 const PERCENT_LABEL = /^percent\((\d+(?:\.\d+)?)\)$/;
 
-/** The override labels a supergraph uses (`join__field(overrideLabel: ...)`). */
-export function overrideLabelsOf(supergraph: string | DocumentNode): string[] {
-  const labels = new Set<string>();
+/** Each override label a supergraph uses, with the names of the fields it moves. */
+export function overriddenFieldsOf(supergraph: string | DocumentNode): Map<string, Set<string>> {
+  const fields = new Map<string, Set<string>>();
   visit(typeof supergraph === 'string' ? parse(supergraph) : supergraph, {
-    Directive(node) {
-      if (node.name.value !== 'join__field') return;
-      const label = node.arguments?.find((argument) => argument.name.value === 'overrideLabel')?.value;
-      if (label?.kind === 'StringValue') labels.add(label.value);
+    FieldDefinition(field) {
+      for (const directive of field.directives ?? []) {
+        if (directive.name.value !== 'join__field') continue;
+        const label = directive.arguments?.find((argument) => argument.name.value === 'overrideLabel')?.value;
+        if (label?.kind !== 'StringValue') continue;
+        fields.set(label.value, (fields.get(label.value) ?? new Set()).add(field.name.value));
+      }
     },
   });
-  return [...labels].sort();
+  return fields;
+}
+
+/** The override labels a supergraph uses (`join__field(overrideLabel: ...)`). */
+export function overrideLabelsOf(supergraph: string | DocumentNode): string[] {
+  return [...overriddenFieldsOf(supergraph).keys()].sort();
+}
+
+/**
+ * The labels that can change an operation's plan: those moving a field whose name the operation selects.
+ * Matching by name alone may include a label needlessly (a same-named field of another type), never miss one;
+ * the others stay off, so the plan and its cache key do not depend on a coin that cannot matter.
+ */
+export function labelsTouchedBy(document: DocumentNode, overridden: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const selected = new Set<string>();
+  visit(document, {
+    Field(field) {
+      selected.add(field.name.value);
+    },
+  });
+  return [...overridden].filter(([, names]) => [...names].some((name) => selected.has(name))).map(([label]) => label).sort();
 }
 
 /**
@@ -48,6 +71,34 @@ type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 type GatewayLoadResult = Awaited<ReturnType<GatewayInterface['load']>>;
 type GatewayExecutor = NonNullable<GatewayLoadResult['executor']>;
 
+/** One combination of label states a request can plan with, and how it folds into the plan cache key. */
+export interface OverrideVariant {
+  conditions: Map<string, boolean>;
+  planKey(queryHash: string): string;
+}
+
+/**
+ * The plan cache key for a query under some label states: the query's own hash when every label is off,
+ * otherwise that hash folded with the labels that are on.
+ */
+export function overridePlanKey(queryHash: string, conditions: ReadonlyMap<string, boolean>): string {
+  const on = [...conditions].filter(([, value]) => value).map(([label]) => label);
+  return on.length ? createHash('sha256').update(queryHash).update(`\0override:${on.join(',')}`).digest('hex') : queryHash;
+}
+
+/**
+ * Every combination of label states requests can be planned with: each `percent(N)` label on or off, every
+ * other label as configured. Plan-cache warming uses it to make the plans requests will look up.
+ */
+export function overrideVariants(labels: readonly string[], enabledLabels: ReadonlySet<string>): OverrideVariant[] {
+  let combinations: Array<Map<string, boolean>> = [new Map()];
+  for (const label of labels) {
+    const states = PERCENT_LABEL.test(label) ? [false, true] : [enabledLabels.has(label)];
+    combinations = combinations.flatMap((partial) => states.map((state) => new Map([...partial, [label, state]])));
+  }
+  return combinations.map((conditions) => ({ conditions, planKey: (queryHash) => overridePlanKey(queryHash, conditions) }));
+}
+
 type PlanOptions = { overrideConditions?: Map<string, boolean> } & Record<string, unknown>;
 interface QueryPlannerLike {
   buildQueryPlan(operation: unknown, options?: PlanOptions): unknown;
@@ -63,9 +114,9 @@ export function withProgressiveOverride(
   options: { enabledLabels?: ReadonlySet<string>; random?: () => number } = {},
 ): GatewayInterface {
   const conditions = new AsyncLocalStorage<Map<string, boolean>>();
-  let labels: string[] = [];
+  let overridden = new Map<string, Set<string>>();
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    labels = overrideLabelsOf(coreSupergraphSdl);
+    overridden = overriddenFieldsOf(coreSupergraphSdl);
   });
 
   // The gateway builds a new planner for every supergraph it loads; each one plans with this request's choice.
@@ -90,12 +141,11 @@ export function withProgressiveOverride(
   const wrap =
     (executor: GatewayExecutor): GatewayExecutor =>
     (requestContext) => {
+      if (overridden.size === 0) return executor(requestContext);
+      const labels = labelsTouchedBy(requestContext.document, overridden);
       if (labels.length === 0) return executor(requestContext);
       const chosen = chooseOverrideConditions(labels, options.enabledLabels ?? new Set(), options.random);
-      const on = [...chosen].filter(([, value]) => value).map(([label]) => label);
-      const queryHash = on.length
-        ? createHash('sha256').update(requestContext.queryHash).update(`\0override:${on.join(',')}`).digest('hex')
-        : requestContext.queryHash;
+      const queryHash = overridePlanKey(requestContext.queryHash, chosen);
       return conditions.run(chosen, () => executor({ ...requestContext, queryHash }));
     };
 

@@ -10,14 +10,20 @@ import {
   type RequestContext,
   type RunningHttpServer,
 } from '@storefront/common';
+import { createAccessTokenVerifier, createSubgraphIdentity, loadRouterAuthConfig } from './auth/index.ts';
+import { withAuthorization } from './authorization/index.ts';
+import { CACHING_OFF, setUpCaching, type CacheCounters } from './cache/index.ts';
 import type { RouterConfig } from './config.ts';
 import { withProgressiveOverride } from './progressive-override.ts';
+import { setUpProtection } from './protection/index.ts';
 import { fetchWithTimeout, SubgraphDataSource } from './subgraph-data-source.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 
 export interface RunningRouter extends RunningHttpServer {
   /** True once a supergraph is loaded and queries can be planned. */
   isLoaded(): boolean;
+  /** Hit/miss/error counters of each cache (router/src/cache), by cache name. */
+  cacheStats(): Record<string, CacheCounters>;
 }
 
 /**
@@ -29,23 +35,43 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   const fetcher = fetchWithTimeout(config.subgraphTimeoutMs);
   let loaded = false;
   let closing: Promise<void> | undefined;
+  // Without auth settings (tests of the generic gateway) the development keys apply; production refuses that.
+  const auth = config.auth ?? loadRouterAuthConfig({ NODE_ENV: config.nodeEnv });
+  const authenticate = createAccessTokenVerifier(auth.accessTokens);
+  const authorizationFor = createSubgraphIdentity(auth.identityKey);
+  const caching = setUpCaching(config.cache ?? CACHING_OFF, log);
+  const protection = setUpProtection(config.protection, log);
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, { logger: log }),
     buildService: ({ name, url }) => {
       const target = config.subgraphUrls[name.toLowerCase()] ?? url;
       if (!target) throw new Error(`Subgraph ${name} has no routing URL; set SUBGRAPH_${name.toUpperCase()}_URL`);
-      return new SubgraphDataSource({ url: target, fetcher });
+      return new SubgraphDataSource({
+        url: target,
+        fetcher: protection.breakers.guard(name, fetcher),
+        identity: { audience: name, authorizationFor },
+        entities: caching.entityCache && { cache: caching.entityCache, subgraph: name },
+      });
     },
     logger: log,
+    ...(caching.queryPlanStore ? { queryPlannerConfig: { cache: caching.queryPlanStore } } : {}),
   });
+  caching.attach(gateway, new Set(config.overrideLabels));
+  protection.attach(gateway);
   gateway.onSchemaLoadOrUpdate(() => {
     loaded = true;
   });
 
+  const apolloOptions = commonApolloOptions<RequestContext>({ nodeEnv: config.nodeEnv, landingPage: true });
   const apollo = new ApolloServer<RequestContext>({
-    gateway: withProgressiveOverride(gateway, { enabledLabels: new Set(config.overrideLabels) }),
-    ...commonApolloOptions<RequestContext>({ nodeEnv: config.nodeEnv, landingPage: true }),
+    // Authorization filters each operation first; progressive override then plans what is left.
+    gateway: withAuthorization(withProgressiveOverride(gateway, { enabledLabels: new Set(config.overrideLabels) }), { logger: log }),
+    ...apolloOptions,
+    plugins: [...(apolloOptions.plugins ?? []), protection.plugin, ...caching.plugins],
+    persistedQueries: caching.persistedQueries,
+    // Apollo's default, stated because it matters: refuses simple (non-preflighted) cross-site requests.
+    csrfPrevention: true,
   });
   // Starting completes when the first supergraph loads, which may be long after we listen.
   apollo.start().catch((error: unknown) => log.fatal({ err: error }, 'router failed to start'));
@@ -57,6 +83,8 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       maxBodyBytes: config.maxBodyBytes,
       context: async ({ requestId, logger: requestLogger, viewer }) => ({ requestId, logger: requestLogger, viewer }),
       acceptingGraphQL: () => loaded,
+      authenticate: (req) => authenticate(req.headers.authorization),
+      admit: protection.admit,
       routes: {
         '/health': jsonProbe(async () => ({ ok: loaded && !closing, details: { supergraph: loaded ? 'loaded' : 'not loaded' } })),
       },
@@ -68,9 +96,13 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   return {
     ...http,
     isLoaded: () => loaded,
+    cacheStats: () => caching.stats(),
     close: () => {
       // Stopping Apollo before its first load completes would wait for a supergraph that may never come.
-      closing ??= http.close().then(() => (loaded ? apollo.stop() : gateway.stop()));
+      closing ??= http
+        .close()
+        .then(() => (loaded ? apollo.stop() : gateway.stop()))
+        .finally(() => Promise.all([caching.close(), protection.close()]));
       return closing;
     },
   };

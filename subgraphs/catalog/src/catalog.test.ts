@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, seedProduct, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, SeedNamespace, seedProduct, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { startTestSubgraph, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
 
 const PLAN: SeedPlan = { users: 10, categories: 4, products: 80, warehouses: 2, orders: 0, wishlistItemsPerUser: 0 };
-const admin: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 0), roles: ['ADMIN', 'CUSTOMER'] };
-const customer: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 1), roles: ['CUSTOMER'] };
+const admin: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 0), ['ADMIN', 'CUSTOMER']);
+const customer: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 1), ['CUSTOMER']);
 
 let catalog: TestSubgraph;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, seedOrders, seedStockAvailable, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, SeedNamespace, seedOrders, seedStockAvailable, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { openDatabase, startTestSubgraph, type GraphQLResponse, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { start } from './index.ts';
@@ -9,8 +9,8 @@ import { expireReservations } from './reservation-transitions.ts';
 // 200 orders: two are RESERVED. Order A holds products 55 ×1 and 51 ×3; order B holds 27 ×4 (sold out
 // everywhere, so its on-hand count was raised), 29 ×1, 2 ×1 and 58 ×1.
 const PLAN: SeedPlan = { users: 20, categories: 4, products: 60, warehouses: 2, orders: 200, wishlistItemsPerUser: 2 };
-const admin: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 0), roles: ['ADMIN', 'CUSTOMER'] };
-const customer: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 1), roles: ['CUSTOMER'] };
+const admin: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 0), ['ADMIN', 'CUSTOMER']);
+const customer: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 1), ['CUSTOMER']);
 const productId = (p: number) => nameBasedUuid(SeedNamespace.product, p);
 const warehouseId = (w: number) => nameBasedUuid(SeedNamespace.warehouse, w);
 const [seededA, seededB] = [...seedOrders(PLAN)].filter((order) => order.status === 'RESERVED');

@@ -6,6 +6,7 @@ import {
   seedInStock,
   seedProduct,
   seedStockAvailable,
+  viewerWithRoles,
   type SeedPlan,
   type Viewer,
 } from '@storefront/common';
@@ -15,8 +16,8 @@ import { estimateShipping } from './shipping.ts';
 
 // 200 orders: two of them are RESERVED, holding 3 units of product 51 in warehouse 0 among others.
 const PLAN: SeedPlan = { users: 20, categories: 4, products: 60, warehouses: 2, orders: 200, wishlistItemsPerUser: 2 };
-const admin: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 0), roles: ['ADMIN', 'CUSTOMER'] };
-const customer: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 1), roles: ['CUSTOMER'] };
+const admin: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 0), ['ADMIN', 'CUSTOMER']);
+const customer: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 1), ['CUSTOMER']);
 const productId = (p: number) => nameBasedUuid(SeedNamespace.product, p);
 const warehouseId = (w: number) => nameBasedUuid(SeedNamespace.warehouse, w);
 const products = (n: number) => Array.from({ length: n }, (_, p) => p);

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SEED_TIMELINE, SeedNamespace, seedOrders, type SeedOrder, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, SEED_TIMELINE, SeedNamespace, seedOrders, viewerWithRoles, type SeedOrder, type SeedPlan, type Viewer } from '@storefront/common';
 import { openDatabase, startTestSubgraph, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { start } from './index.ts';
@@ -7,8 +7,8 @@ import { createNotification, orderEventDedupeKey } from './notification-events.t
 
 const PLAN: SeedPlan = { users: 60, categories: 4, products: 60, warehouses: 2, orders: 300, wishlistItemsPerUser: 0 };
 const userId = (i: number) => nameBasedUuid(SeedNamespace.user, i);
-const admin: Viewer = { userId: userId(0), roles: ['ADMIN', 'CUSTOMER'] };
-const customer = (i: number): Viewer => ({ userId: userId(i), roles: ['CUSTOMER'] });
+const admin: Viewer = viewerWithRoles(userId(0), ['ADMIN', 'CUSTOMER']);
+const customer = (i: number): Viewer => viewerWithRoles(userId(i), ['CUSTOMER']);
 
 let sub: TestSubgraph;
 let direct: ServiceDatabase;

@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, seedOrders, type SeedOrder, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, SeedNamespace, seedOrders, viewerWithRoles, type SeedOrder, type SeedPlan, type Viewer } from '@storefront/common';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
 
 /** Small enough to seed in well under a second, big enough for 50-entity batches and several pages. */
 export const TEST_PLAN: SeedPlan = { users: 60, categories: 4, products: 60, warehouses: 2, orders: 300, wishlistItemsPerUser: 2 };
 
-export const admin: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 0), roles: ['ADMIN', 'CUSTOMER'] };
-export const customer = (index: number): Viewer => ({ userId: nameBasedUuid(SeedNamespace.user, index), roles: ['CUSTOMER'] });
+export const admin: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 0), ['ADMIN', 'CUSTOMER']);
+export const customer = (index: number): Viewer => viewerWithRoles(nameBasedUuid(SeedNamespace.user, index), ['CUSTOMER']);
 
 export const productId = (index: number) => nameBasedUuid(SeedNamespace.product, index);
 export const giftCardId = (index: number) => nameBasedUuid(SeedNamespace.giftCard, index);

@@ -3,7 +3,7 @@
  * with a handle on the simulator it talks to so tests can change its settings and read its ledger.
  */
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { createPgPool, startTestSubgraph, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
 import { DEFAULT_PAYMENTS_SETTINGS, type PaymentsSettings } from './payments-settings.ts';
@@ -17,8 +17,8 @@ export const TEST_SETTINGS: PaymentsSettings = {
   simulator: { ...DEFAULT_PAYMENTS_SETTINGS.simulator, hangMs: 20_000 },
 };
 
-export const admin: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 0), roles: ['ADMIN', 'CUSTOMER'] };
-export const customer: Viewer = { userId: nameBasedUuid(SeedNamespace.user, 3), roles: ['CUSTOMER'] };
+export const admin: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 0), ['ADMIN', 'CUSTOMER']);
+export const customer: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 3), ['CUSTOMER']);
 
 export interface PaymentsUnderTest extends TestSubgraph {
   simulator: SimulatedPaymentProvider;

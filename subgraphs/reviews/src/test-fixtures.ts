@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { createPgPool, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
 import { reviewsSeed, type SeedReview } from './seed-reviews.ts';
@@ -12,8 +12,8 @@ export const world = reviewsSeed(TEST_PLAN);
 
 export const userId = (index: number) => nameBasedUuid(SeedNamespace.user, index);
 export const productId = (index: number) => nameBasedUuid(SeedNamespace.product, index);
-export const admin: Viewer = { userId: userId(0), roles: ['ADMIN', 'CUSTOMER'] };
-export const customerWithId = (id: string): Viewer => ({ userId: id, roles: ['CUSTOMER'] });
+export const admin: Viewer = viewerWithRoles(userId(0), ['ADMIN', 'CUSTOMER']);
+export const customerWithId = (id: string): Viewer => viewerWithRoles(id, ['CUSTOMER']);
 
 /** The reviews subgraph on a fresh database seeded with TEST_PLAN. */
 export function startReviews(): Promise<TestSubgraph> {
