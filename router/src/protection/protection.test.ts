@@ -234,8 +234,9 @@ describe('circuit breakers per subgraph', () => {
   let router: RunningRouter;
   beforeAll(async () => {
     router = await routerWith({
-      subgraphTimeoutMs: 300,
-      protection: { ...DEFAULT_PROTECTION, circuitBreaker: { failureThreshold: 2, cooldownMs: 600 } },
+      // Long enough that a healthy call on a loaded CI machine never counts as a failure.
+      subgraphTimeoutMs: 1_000,
+      protection: { ...DEFAULT_PROTECTION, circuitBreaker: { failureThreshold: 2, cooldownMs: 1_500 } },
     });
   });
   afterAll(async () => {
@@ -265,7 +266,7 @@ describe('circuit breakers per subgraph', () => {
     missionsMode = 'ok';
     releaseHung();
     hung = new Promise<void>((resolve) => (releaseHung = resolve));
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
     const probe = await post(router, QUERY);
     expect(probe.body.errors).toBeUndefined();
     expect(probe.body.data).toEqual({ planets: [{ name: 'Mercury', missions: ['p1-probe'] }, { name: 'Earth', missions: ['p2-probe'] }] });

@@ -11,12 +11,12 @@ import { clientIp, RateLimiter, type RateLimits } from './rate-limit.ts';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const silent = createLogger({ service: 'rate-limit-test', level: 'silent' });
 const prefix = `test:${randomUUID()}:`;
-const LIMITS: RateLimits = { perIp: 3, perUser: 2, windowMs: 400, trustedProxyHops: 0 };
+const LIMITS: RateLimits = { perIp: 3, perUser: 2, windowMs: 1_000, trustedProxyHops: 0 };
 
 let redis: RedisConnection;
 
 async function connection(url: string, waitMs = 2_000): Promise<RedisConnection> {
-  const made = new RedisConnection({ url, keyPrefix: prefix, commandTimeoutMs: 200, logger: silent, stats: new CacheStats() });
+  const made = new RedisConnection({ url, keyPrefix: prefix, commandTimeoutMs: 2_000, logger: silent, stats: new CacheStats() });
   const deadline = Date.now() + waitMs;
   while (!made.isReady && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   return made;
