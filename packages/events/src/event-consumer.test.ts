@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { type Job, Queue } from 'bullmq';
+import { createEventConsumer, OutboxRelay, writeToOutbox, type DomainEvent, type EventConsumer, type EventHandlers, EVENT_JOB_OPTIONS, type SqlExecutor } from './index.ts';
+import { consumerQueueName } from './routing.ts';
+import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment, waitFor } from './test-support.ts';
+
+let env: EventsTestEnvironment;
+const queues: Queue[] = [];
+const consumers: EventConsumer[] = [];
+
+beforeAll(async () => {
+  env = await startEventsTestEnvironment('consumer');
+});
+afterAll(async () => {
+  await Promise.all(consumers.map((consumer) => consumer.close()));
+  for (const queue of queues) await queue.obliterate({ force: true });
+  await Promise.all(queues.map((queue) => queue.close()));
+  await env?.close();
+});
+
+/** Fast retries so a test sees several attempts in well under a second. */
+const FAST_RETRIES = { ...EVENT_JOB_OPTIONS, backoff: { type: 'exponential', delay: 20 } } as const;
+
+function queueOf(consumer: string): Queue {
+  const queue = new Queue(consumerQueueName(consumer), { connection: env.queues.connection, prefix: env.queues.prefix });
+  queues.push(queue);
+  return queue;
+}
+
+function start(consumer: string, handlers: EventHandlers<SqlExecutor>, concurrency = 1): EventConsumer {
+  const started = createEventConsumer({ consumer, db: env.prisma, queues: env.queues, handlers, concurrency });
+  consumers.push(started);
+  return started;
+}
+
+/** The effect every test handler has: one row per application, so a repeated effect is visible. */
+async function recordEffect(tx: SqlExecutor, consumer: string, event: DomainEvent): Promise<void> {
+  await tx.$executeRaw`INSERT INTO effects (consumer, event_id) VALUES (${consumer}, ${event.id}::uuid)`;
+}
+
+async function effects(consumer: string): Promise<number> {
+  const [row] = await env.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM effects WHERE consumer = ${consumer}`;
+  return row!.n;
+}
+
+async function stateOf(queue: Queue, id: string): Promise<string> {
+  return (await queue.getJobState(id)) as string;
+}
+
+describe('createEventConsumer', () => {
+  it('applies an event delivered twice (one after the other, and concurrently) once', async () => {
+    const consumer = 'twice';
+    const queue = queueOf(consumer);
+    let calls = 0;
+    const completed: string[] = [];
+    const started = start(consumer, { OrderPlaced: async (event, tx) => { calls += 1; await recordEffect(tx, consumer, event); } }, 4);
+    started.worker.on('completed', (job: Job) => completed.push(String(job.id)));
+    const event = orderPlaced();
+    // A redelivery after BullMQ forgot the first job (retention) arrives under another job id.
+    await queue.add(event.type, event, { jobId: event.id });
+    await waitFor(() => completed.length === 1, 10_000, 'first delivery');
+    await queue.add(event.type, event, { jobId: `${event.id}-redelivered` });
+    await waitFor(() => completed.length === 2, 10_000, 'second delivery');
+    // Two deliveries in flight at once: the second blocks on processed_events' key, then skips.
+    const concurrent = orderPlaced();
+    await queue.addBulk([1, 2, 3].map((n) => ({ name: concurrent.type, data: concurrent, opts: { jobId: `${concurrent.id}-${n}` } })));
+    await waitFor(() => completed.length === 5, 10_000, 'concurrent deliveries');
+    expect(await effects(consumer)).toBe(2);
+    expect(calls).toBe(2);
+    expect((await queue.getJob(`${event.id}-redelivered`))!.returnvalue).toBe('duplicate');
+  });
+
+  it('retries a failing handler with backoff, rolling back each failed attempt, and applies it once', async () => {
+    const consumer = 'flaky';
+    const queue = queueOf(consumer);
+    let calls = 0;
+    start(consumer, {
+      OrderPlaced: async (event, tx) => {
+        calls += 1;
+        await recordEffect(tx, consumer, event); // written, then rolled back by the failures below
+        if (calls <= 2) throw new Error(`transient failure ${calls}`);
+      },
+    });
+    const event = orderPlaced();
+    await queue.add(event.type, event, { ...FAST_RETRIES, jobId: event.id });
+    await waitFor(async () => (await stateOf(queue, event.id)) === 'completed', 15_000, 'completion after retries');
+    const job = (await queue.getJob(event.id))!;
+    expect(job.attemptsMade).toBe(3);
+    expect(calls).toBe(3);
+    expect(await effects(consumer)).toBe(1);
+  });
+
+  it('fails an invalid event at once as unrecoverable, dead-letters it with its error, and requeues it', async () => {
+    const consumer = 'invalid';
+    const queue = queueOf(consumer);
+    start(consumer, { OrderPlaced: (event, tx) => recordEffect(tx, consumer, event) });
+    const valid = orderPlaced();
+    const invalid = { ...valid, payload: { ...valid.payload, items: [{ ...valid.payload.items[0], quantity: 0 }] } };
+    await queue.add(valid.type, invalid, { ...FAST_RETRIES, jobId: valid.id });
+    const deadLetters = consumers.at(-1)!.deadLetters;
+    await waitFor(async () => (await deadLetters.count()) === 1, 10_000, 'dead letter');
+    await waitFor(async () => (await stateOf(queue, valid.id)) === 'failed', 10_000, 'failed job');
+    expect((await queue.getJob(valid.id))!.attemptsMade).toBe(1); // 5 attempts allowed, none retried
+
+    const [letter] = await deadLetters.list();
+    expect(letter).toMatchObject({ id: valid.id, consumer, jobName: 'OrderPlaced', event: invalid, attemptsMade: 1, unrecoverable: true });
+    expect(letter!.error.name).toBe('EventContractError'); // an UnrecoverableError
+    expect(letter!.error.message).toMatch(/Invalid OrderPlaced v1 payload: items\.0\.quantity/);
+    expect(await deadLetters.get(valid.id)).toEqual(letter);
+
+    // Requeued as it was, it fails the same way and comes back.
+    expect(await deadLetters.requeue(valid.id)).toBe(true);
+    await waitFor(async () => (await deadLetters.count()) === 1 && (await stateOf(queue, valid.id)) === 'failed', 10_000, 'second dead letter');
+    // Requeued with the corrected event, it is applied and leaves the dead-letter queue.
+    expect(await deadLetters.requeue(valid.id, { event: valid })).toBe(true);
+    await waitFor(async () => (await stateOf(queue, valid.id)) === 'completed', 10_000, 'requeued completion');
+    expect(await deadLetters.count()).toBe(0);
+    expect(await effects(consumer)).toBe(1);
+    expect(await deadLetters.requeue(randomUUID())).toBe(false);
+  });
+
+  it('dead-letters a job whose retries are exhausted', async () => {
+    const consumer = 'exhausted';
+    const queue = queueOf(consumer);
+    let calls = 0;
+    const started = start(consumer, {
+      OrderPlaced: async () => {
+        calls += 1;
+        throw new Error('still broken');
+      },
+    });
+    const event = orderPlaced();
+    await queue.add(event.type, event, { ...FAST_RETRIES, attempts: 3, jobId: event.id });
+    await waitFor(async () => (await started.deadLetters.count()) === 1, 10_000, 'dead letter');
+    expect(calls).toBe(3);
+    expect(await started.deadLetters.get(event.id)).toMatchObject({ attemptsMade: 3, unrecoverable: false, error: { message: 'still broken' }, event });
+  });
+
+  it('a worker closed mid-job lets the job finish: its effect commits once', async () => {
+    const consumer = 'closing';
+    const queue = queueOf(consumer);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    const running = start(consumer, {
+      OrderPlaced: async (event, tx) => {
+        started = true;
+        await recordEffect(tx, consumer, event);
+        await gate; // still in the handler, transaction open, when close() is called
+      },
+    });
+    const event = orderPlaced();
+    await queue.add(event.type, event, { jobId: event.id });
+    await waitFor(() => started, 10_000, 'handler start');
+    let closed = false;
+    const closing = running.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(closed).toBe(false); // close() waits for the job in flight
+    release();
+    await closing;
+    expect(await stateOf(queue, event.id)).toBe('completed');
+    expect(await effects(consumer)).toBe(1);
+    const [row] = await env.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM processed_events WHERE consumer = ${consumer}`;
+    expect(row!.n).toBe(1);
+  });
+});
+
+describe('outbox to consumer, end to end', () => {
+  it('a relay that crashes before marking publishes again, and the consumer applies the event once', async () => {
+    const consumer = 'end-to-end';
+    const completed: string[] = [];
+    const running = start(consumer, { OrderPlaced: (event, tx) => recordEffect(tx, consumer, event) });
+    running.worker.on('completed', (job: Job) => completed.push(String(job.id)));
+    queueOf(consumer);
+    const event = orderPlaced();
+    await env.prisma.$transaction(async (tx) => writeToOutbox(tx, event));
+    // removeOnComplete: true, so the republished job is not absorbed by BullMQ and reaches the consumer again.
+    const options = { queues: env.queues, subscriptions: { [consumer]: ['OrderPlaced' as const] }, jobOptions: { removeOnComplete: true } };
+    let crash = true;
+    const crashing = new OutboxRelay({
+      ...options,
+      db: {
+        $transaction: (fn, txOptions) =>
+          env.prisma.$transaction(async (tx) => {
+            const result = await fn(tx);
+            // Published and marked, but the commit never happens.
+            if (crash) throw new Error('crashed before commit');
+            return result;
+          }, txOptions),
+      },
+    });
+    try {
+      await expect(crashing.relayOnce()).rejects.toThrow('crashed before commit');
+      await waitFor(() => completed.length === 1, 10_000, 'first delivery');
+      crash = false;
+      expect(await crashing.relayOnce()).toEqual({ published: 1, failed: 0 });
+      await waitFor(() => completed.length === 2, 10_000, 'redelivery');
+    } finally {
+      await crashing.stop();
+    }
+    expect(completed).toEqual([event.id, event.id]); // delivered twice…
+    expect(await effects(consumer)).toBe(1); // …applied once
+  });
+});

@@ -1,0 +1,105 @@
+import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import { type DomainEvent, type EventType, parseEvent } from './contracts/registry.ts';
+import { type SqlExecutor, type TransactionalDatabase } from './database.ts';
+import { DeadLetterQueue } from './dead-letters.ts';
+import { type QueueConnection } from './job-options.ts';
+import { errorMessage, type EventLogger, silentEventLogger } from './logger.ts';
+import { type ApplyOutcome, applyEventOnce } from './processed-events.ts';
+import { consumerQueueName } from './routing.ts';
+
+/** What a handler gets besides the event: the job, for logging and progress. */
+export interface EventContext {
+  job: Job;
+  consumer: string;
+}
+
+/**
+ * Handlers by event type. Each runs inside the transaction that records the event in processed_events, with
+ * that transaction's client: write through `tx` only, so the effect commits with the record. Throw to retry
+ * (BullMQ backs off); throw UnrecoverableError when retrying cannot help (the job then goes straight to the
+ * dead-letter queue). Side effects outside the database (e-mail, HTTP) are not rolled back: make them
+ * idempotent on event.id themselves.
+ */
+export type EventHandlers<Tx extends SqlExecutor> = {
+  [T in EventType]?: (event: DomainEvent<T>, tx: Tx, context: EventContext) => Promise<void>;
+};
+
+export interface EventConsumerOptions<Tx extends SqlExecutor> {
+  /** The consumer group's name (its queue is events.<consumer>); must match the relays' subscriptions. */
+  consumer: string;
+  /** The consumer's own Prisma client (its database holds processed_events). */
+  db: TransactionalDatabase<Tx>;
+  queues: QueueConnection;
+  handlers: EventHandlers<Tx>;
+  /** Jobs processed at once by this worker. */
+  concurrency?: number;
+  transactionTimeoutMs?: number;
+  /** Passed to BullMQ's Worker (e.g. lockDuration, maxStartedAttempts, autorun: false). */
+  workerOptions?: Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'>;
+  logger?: EventLogger;
+}
+
+export interface EventConsumer {
+  readonly worker: Worker;
+  readonly deadLetters: DeadLetterQueue;
+  /** Stops taking jobs, lets the jobs in progress finish (their transactions commit), then disconnects. */
+  close(): Promise<void>;
+}
+
+/**
+ * A BullMQ worker on the consumer's queue that applies each event at most once:
+ *  1. parse and validate the job data against the event registry (a broken contract is unrecoverable);
+ *  2. in one transaction, insert (consumer, event id) into processed_events ON CONFLICT DO NOTHING and run the
+ *     handler only if the row was inserted (applyEventOnce);
+ *  3. when the job will not be retried (unrecoverable, or its last attempt), copy it to the dead-letter queue
+ *     before BullMQ marks it failed, so no given-up job is missing from there.
+ */
+export function createEventConsumer<Tx extends SqlExecutor>(options: EventConsumerOptions<Tx>): EventConsumer {
+  const { consumer, db, handlers } = options;
+  const logger = options.logger ?? silentEventLogger;
+  const deadLetters = new DeadLetterQueue(consumer, options.queues);
+
+  async function process(job: Job): Promise<ApplyOutcome> {
+    try {
+      const event = parseEvent(job.data);
+      const handler = handlers[event.type] as ((event: DomainEvent, tx: Tx, context: EventContext) => Promise<void>) | undefined;
+      // Subscribed without a handler is a deployment mistake; retries cannot fix it, a deploy plus requeue can.
+      if (!handler) throw new UnrecoverableError(`Consumer ${consumer} has no handler for ${event.type}`);
+      const outcome = await applyEventOnce(db, consumer, event, (tx) => handler(event, tx, { job, consumer }), {
+        timeout: options.transactionTimeoutMs ?? 30_000,
+      });
+      if (outcome === 'duplicate') logger.info({ consumer, eventId: event.id, type: event.type }, 'event already processed, skipped');
+      return outcome;
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      const unrecoverable = failure instanceof UnrecoverableError || failure.name === 'UnrecoverableError';
+      const attemptsMade = job.attemptsMade + 1;
+      const lastAttempt = attemptsMade >= (job.opts.attempts ?? 1);
+      if (unrecoverable || lastAttempt) {
+        await deadLetters.record(job, failure, attemptsMade, unrecoverable);
+        logger.error({ consumer, jobId: job.id, attemptsMade, unrecoverable, err: failure.message }, 'event dead-lettered');
+      } else {
+        logger.warn({ consumer, jobId: job.id, attemptsMade, err: errorMessage(failure) }, 'event failed, will retry');
+      }
+      throw failure;
+    }
+  }
+
+  const worker = new Worker(consumerQueueName(consumer), process, {
+    ...options.workerOptions,
+    connection: options.queues.connection,
+    prefix: options.queues.prefix,
+    concurrency: options.concurrency ?? 1,
+  });
+  // Without a listener an 'error' (e.g. Redis unreachable) would be an unhandled EventEmitter error.
+  worker.on('error', (error) => logger.error({ consumer, err: errorMessage(error) }, 'event worker error'));
+
+  return {
+    worker,
+    deadLetters,
+    async close() {
+      await worker.close();
+      await deadLetters.close();
+    },
+  };
+}

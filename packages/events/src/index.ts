@@ -1,0 +1,18 @@
+export * from './contracts/index.ts';
+export type { SqlExecutor, TransactionalDatabase, TransactionOptions } from './database.ts';
+export { OUTBOX_PRISMA_MODEL, OUTBOX_TABLE_DDL, eventFromOutboxRow, writeToOutbox } from './outbox.ts';
+export type { OutboxRow } from './outbox.ts';
+export { OutboxRelay } from './relay.ts';
+export type { OutboxRelayOptions, RelayBatchResult } from './relay.ts';
+export { EventPublisher } from './event-publisher.ts';
+export { assertConsumerName, consumerQueueName, consumersOf, deadLetterQueueName } from './routing.ts';
+export type { EventSubscriptions } from './routing.ts';
+export { DEAD_LETTER_JOB_OPTIONS, EVENT_JOB_OPTIONS } from './job-options.ts';
+export type { QueueConnection, RedisConnection } from './job-options.ts';
+export { PROCESSED_EVENTS_PRISMA_MODEL, PROCESSED_EVENTS_TABLE_DDL, applyEventOnce } from './processed-events.ts';
+export type { ApplyOutcome } from './processed-events.ts';
+export { createEventConsumer } from './event-consumer.ts';
+export type { EventConsumer, EventConsumerOptions, EventContext, EventHandlers } from './event-consumer.ts';
+export { DeadLetterQueue } from './dead-letters.ts';
+export type { DeadLetter } from './dead-letters.ts';
+export type { EventLogger } from './logger.ts';

@@ -1,0 +1,42 @@
+import { type DefaultJobOptions } from 'bullmq';
+
+/** How BullMQ reaches Redis. Workers need maxRetriesPerRequest: null (blocking commands must not time out). */
+export interface RedisConnection {
+  host: string;
+  port: number;
+  maxRetriesPerRequest: null;
+  [option: string]: unknown;
+}
+
+/** Where the queues live: Redis plus the key prefix (tests use a unique one per run). */
+export interface QueueConnection {
+  connection: RedisConnection;
+  /** BullMQ's key prefix; defaults to "bull". */
+  prefix?: string;
+}
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+/**
+ * Options of every event job the relay adds.
+ * - attempts + exponential backoff (1 s, 2 s, 4 s, …): transient failures (a deadlock, a restarting
+ *   database) heal without a person; permanent ones throw UnrecoverableError and skip the retries.
+ * - removeOnComplete keeps a day of completed jobs (capped in count): while a job exists, re-adding its
+ *   jobId (= event id) is a no-op, so this window is where BullMQ itself absorbs a relay's republish.
+ *   Outside it, processed_events still makes the consumer idempotent.
+ * - removeOnFail keeps failed jobs a week: the dead-letter queue holds a copy, this is the original's
+ *   history (stack traces, attempts) for whoever investigates.
+ */
+export const EVENT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: DAY_SECONDS, count: 100_000 },
+  removeOnFail: { age: 7 * DAY_SECONDS },
+} as const satisfies DefaultJobOptions;
+
+/** Dead letters wait for a person: never removed automatically. */
+export const DEAD_LETTER_JOB_OPTIONS = {
+  attempts: 1,
+  removeOnComplete: false,
+  removeOnFail: false,
+} as const satisfies DefaultJobOptions;

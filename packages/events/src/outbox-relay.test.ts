@@ -1,0 +1,170 @@
+import { Queue } from 'bullmq';
+import { type DomainEvent, EventPublisher, OutboxRelay, type SqlExecutor, type TransactionalDatabase, writeToOutbox } from './index.ts';
+import { consumerQueueName } from './routing.ts';
+import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment } from './test-support.ts';
+
+let env: EventsTestEnvironment;
+const queues: Queue[] = [];
+
+beforeAll(async () => {
+  env = await startEventsTestEnvironment('relay');
+});
+afterAll(async () => {
+  for (const queue of queues) await queue.obliterate({ force: true });
+  await Promise.all(queues.map((queue) => queue.close()));
+  await env?.close();
+});
+beforeEach(async () => {
+  await env.prisma.$executeRawUnsafe('TRUNCATE outbox_events, processed_events, effects');
+});
+
+function queueOf(consumer: string): Queue {
+  const queue = new Queue(consumerQueueName(consumer), { connection: env.queues.connection, prefix: env.queues.prefix });
+  queues.push(queue);
+  return queue;
+}
+
+async function writeEvents(count: number): Promise<DomainEvent[]> {
+  const base = Date.now();
+  const events = Array.from({ length: count }, (_, i) => orderPlaced({ occurredAt: new Date(base + i) }));
+  await env.prisma.$transaction(async (tx) => {
+    for (const event of events) await writeToOutbox(tx, event);
+  });
+  return events;
+}
+
+async function unpublished(): Promise<number> {
+  const [row] = await env.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`;
+  return row!.n;
+}
+
+/** Counts EventPublisher.publish calls per event id while `work` runs (a duplicate publish shows as 2). */
+async function countPublishes(work: () => Promise<void>): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const original = EventPublisher.prototype.publish;
+  EventPublisher.prototype.publish = async function (this: EventPublisher, event: DomainEvent) {
+    counts.set(event.id, (counts.get(event.id) ?? 0) + 1);
+    return original.call(this, event);
+  };
+  try {
+    await work();
+  } finally {
+    EventPublisher.prototype.publish = original;
+  }
+  return counts;
+}
+
+describe('writeToOutbox', () => {
+  it('commits the event with the transaction, and not without it', async () => {
+    const kept = orderPlaced();
+    await env.prisma.$transaction(async (tx) => writeToOutbox(tx, kept));
+    await expect(
+      env.prisma.$transaction(async (tx) => {
+        await writeToOutbox(tx, orderPlaced());
+        throw new Error('the state change failed');
+      }),
+    ).rejects.toThrow('the state change failed');
+    const rows = await env.prisma.$queryRaw<Array<{ id: string; payload: unknown; correlation_id: string }>>`SELECT id::text, payload, correlation_id FROM outbox_events`;
+    expect(rows).toEqual([{ id: kept.id, payload: kept.payload, correlation_id: kept.correlationId }]);
+  });
+
+  it('refuses an event that breaks its contract', async () => {
+    const event = orderPlaced();
+    await expect(env.prisma.$transaction(async (tx) => writeToOutbox(tx, { ...event, payload: { orderId: 'x' } }))).rejects.toThrow(/Invalid OrderPlaced v1 payload/);
+    expect(await unpublished()).toBe(0);
+  });
+});
+
+describe('OutboxRelay', () => {
+  it('publishes each event to every subscribed consumer queue with jobId = event id, then marks it published', async () => {
+    const events = await writeEvents(3);
+    const relay = new OutboxRelay({ db: env.prisma, queues: env.queues, subscriptions: { 'relay-a': ['OrderPlaced'], 'relay-b': ['OrderPlaced'], 'relay-c': ['UserRegistered'] } });
+    try {
+      expect(await relay.relayOnce()).toEqual({ published: 3, failed: 0 });
+      expect(await relay.relayOnce()).toEqual({ published: 0, failed: 0 });
+    } finally {
+      await relay.stop();
+    }
+    expect(await unpublished()).toBe(0);
+    const attempts = await env.prisma.$queryRaw<Array<{ attempts: number }>>`SELECT attempts FROM outbox_events`;
+    expect(attempts.map((row) => row.attempts)).toEqual([1, 1, 1]);
+    for (const consumer of ['relay-a', 'relay-b']) {
+      const jobs = await queueOf(consumer).getJobs(['waiting'], 0, -1, true);
+      expect(jobs.map((job) => job.id)).toEqual(events.map((event) => event.id));
+      expect(jobs[0]!.name).toBe('OrderPlaced');
+      expect(jobs[0]!.data).toEqual(events[0]);
+      expect(jobs[0]!.opts.attempts).toBe(5);
+    }
+    expect(await queueOf('relay-c').count()).toBe(0);
+  });
+
+  it('two relays polling at once over 200 rows publish each event exactly once', async () => {
+    const events = await writeEvents(200);
+    const subscriptions = { 'relay-concurrent': ['OrderPlaced'] } as const;
+    const relays = [0, 1].map(() => new OutboxRelay({ db: env.prisma, queues: env.queues, subscriptions, batchSize: 10, idleDelayMs: { min: 10, max: 20 } }));
+    const counts = await countPublishes(async () => {
+      relays.forEach((relay) => relay.start());
+      const deadline = Date.now() + 20_000;
+      while ((await unpublished()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await Promise.all(relays.map((relay) => relay.stop()));
+    });
+    expect(await unpublished()).toBe(0);
+    expect(counts.size).toBe(200);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    const jobs = await queueOf('relay-concurrent').getJobs(['waiting'], 0, -1);
+    expect(jobs).toHaveLength(200);
+    expect(new Set(jobs.map((job) => job.id))).toEqual(new Set(events.map((event) => event.id)));
+  });
+
+  it('a crash after publishing and before marking republishes the row on the next batch', async () => {
+    const [event] = await writeEvents(1);
+    // The relay's transaction dies where a process crash would hurt most: jobs added, UPDATE not yet run.
+    const crashing: TransactionalDatabase = {
+      $transaction: (fn, options) =>
+        env.prisma.$transaction(async (tx) => {
+          const wrapped: SqlExecutor = {
+            $queryRaw: (query, ...values) => tx.$queryRaw(query, ...values),
+            $executeRaw: (query, ...values) => {
+              if (query.join('?').includes('published_at = now()')) throw new Error('crashed before marking');
+              return tx.$executeRaw(query, ...values);
+            },
+          };
+          return fn(wrapped);
+        }, options),
+    };
+    const subscriptions = { 'relay-crash': ['OrderPlaced'] } as const;
+    const crashingRelay = new OutboxRelay({ db: crashing, queues: env.queues, subscriptions });
+    const relay = new OutboxRelay({ db: env.prisma, queues: env.queues, subscriptions });
+    try {
+      const counts = await countPublishes(async () => {
+        await expect(crashingRelay.relayOnce()).rejects.toThrow('crashed before marking');
+        expect(await unpublished()).toBe(1); // rolled back: still to publish
+        expect(await relay.relayOnce()).toEqual({ published: 1, failed: 0 });
+      });
+      expect(counts.get(event!.id)).toBe(2);
+    } finally {
+      await Promise.all([crashingRelay.stop(), relay.stop()]);
+    }
+    expect(await unpublished()).toBe(0);
+    // BullMQ absorbed the second publish: the job id was still there.
+    expect(await queueOf('relay-crash').getJobCounts('waiting')).toEqual({ waiting: 1 });
+  });
+
+  it('skips a row that cannot be published, keeps publishing the others, and counts its attempts', async () => {
+    const [good] = await writeEvents(1);
+    // A row written before its contract changed (here: forged, bypassing writeToOutbox's validation).
+    await env.prisma.$executeRaw`
+      INSERT INTO outbox_events (id, type, version, source, aggregate_id, payload, occurred_at)
+      VALUES (gen_random_uuid(), 'OrderPlaced', 9, 'orders', 'x', '{}'::jsonb, now() - interval '1 minute')`;
+    const relay = new OutboxRelay({ db: env.prisma, queues: env.queues, subscriptions: { 'relay-poison': ['OrderPlaced'] }, maxAttempts: 2 });
+    try {
+      expect(await relay.relayOnce()).toEqual({ published: 1, failed: 1 });
+      expect(await relay.relayOnce()).toEqual({ published: 0, failed: 1 });
+      expect(await relay.relayOnce()).toEqual({ published: 0, failed: 0 }); // parked after maxAttempts
+    } finally {
+      await relay.stop();
+    }
+    const jobs = await queueOf('relay-poison').getJobs(['waiting']);
+    expect(jobs.map((job) => job.id)).toEqual([good!.id]);
+  });
+});

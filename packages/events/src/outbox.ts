@@ -1,0 +1,88 @@
+import { type EventEnvelope } from './contracts/envelope.ts';
+import { type DomainEvent, parseEvent } from './contracts/registry.ts';
+import { type SqlExecutor } from './database.ts';
+
+/**
+ * The transactional outbox: a subgraph writes its events into its own database, in the transaction that
+ * changes its state, so "the order exists" and "OrderPlaced will be published" commit or roll back together
+ * (publishing to Redis inside the transaction could announce an order that then rolls back; publishing
+ * after commit could lose the event in a crash). OutboxRelay later moves rows to BullMQ.
+ *
+ * published_at is null until the relay has handed the event to every consumer queue; attempts counts the
+ * relay's tries (a row that keeps failing stops being picked after OutboxRelay's maxAttempts and waits for a
+ * person). The index on (published_at, occurred_at, id) serves the relay's `published_at IS NULL ORDER BY
+ * occurred_at, id` however many published rows accumulate; it is a plain index (not partial) so the Prisma
+ * model below can declare it and migrations never drift.
+ */
+export const OUTBOX_TABLE_DDL = `CREATE TABLE IF NOT EXISTS outbox_events (
+  id             uuid        PRIMARY KEY,
+  type           text        NOT NULL,
+  version        integer     NOT NULL,
+  source         text        NOT NULL,
+  aggregate_id   text        NOT NULL,
+  correlation_id text,
+  payload        jsonb       NOT NULL,
+  occurred_at    timestamptz NOT NULL,
+  published_at   timestamptz,
+  attempts       integer     NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS outbox_events_unpublished_idx ON outbox_events (published_at, occurred_at, id);`;
+
+/** The same table as a Prisma model, for a subgraph's schema.prisma (see README.md). */
+export const OUTBOX_PRISMA_MODEL = `/// Events waiting for the relay (packages/events): written in the transaction that made the change.
+model OutboxEvent {
+  id            String    @id @db.Uuid
+  type          String
+  version       Int
+  source        String
+  aggregateId   String    @map("aggregate_id")
+  correlationId String?   @map("correlation_id")
+  payload       Json
+  occurredAt    DateTime  @map("occurred_at") @db.Timestamptz(3)
+  publishedAt   DateTime? @map("published_at") @db.Timestamptz(3)
+  attempts      Int       @default(0)
+
+  @@index([publishedAt, occurredAt, id], map: "outbox_events_unpublished_idx")
+  @@map("outbox_events")
+}`;
+
+/**
+ * Records `event` in the outbox through `tx`, which must be the transaction client that makes the state
+ * change (`prisma.$transaction(async (tx) => { …; await writeToOutbox(tx, event) })`). Validates first, so a
+ * contract violation fails the producer's transaction rather than a consumer later.
+ */
+export async function writeToOutbox(tx: Pick<SqlExecutor, '$executeRaw'>, event: EventEnvelope): Promise<void> {
+  const valid = parseEvent(event);
+  // Timestamps and JSON travel as text and are cast by Postgres: identical under every Prisma driver adapter.
+  await tx.$executeRaw`
+    INSERT INTO outbox_events (id, type, version, source, aggregate_id, correlation_id, payload, occurred_at)
+    VALUES (${valid.id}::uuid, ${valid.type}, ${valid.version}, ${valid.source}, ${valid.aggregateId},
+            ${valid.correlationId}, ${JSON.stringify(valid.payload)}::jsonb, ${valid.occurredAt}::timestamptz)`;
+}
+
+/** An outbox row as the relay reads it. */
+export interface OutboxRow {
+  id: string;
+  type: string;
+  version: number;
+  source: string;
+  aggregate_id: string;
+  correlation_id: string | null;
+  payload: unknown;
+  occurred_at: Date | string;
+  attempts: number;
+}
+
+/** The event an outbox row holds, validated again: the registry may have changed since it was written. */
+export function eventFromOutboxRow(row: OutboxRow): DomainEvent {
+  return parseEvent({
+    id: row.id,
+    type: row.type,
+    version: row.version,
+    source: row.source,
+    aggregateId: row.aggregate_id,
+    correlationId: row.correlation_id,
+    payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+    occurredAt: row.occurred_at instanceof Date ? row.occurred_at.toISOString() : new Date(row.occurred_at).toISOString(),
+  });
+}
