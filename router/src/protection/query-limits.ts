@@ -15,6 +15,27 @@ export interface QueryLimits {
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxCost: 5_000, maxDepth: 15, defaultListSize: 10 };
 
+/** How many distinct (operation, variables) estimates each supergraph's memo keeps. */
+const MEMO_ENTRIES = 2_000;
+
+/**
+ * Estimates per supergraph (its cost metadata object), by operation text, name and variables: storefronts send
+ * the same few operations over and over, so walking each one once is enough. One memo per plugin, since the
+ * limits (default list size) are part of the answer.
+ */
+function memoized(memos: WeakMap<CostMetadata, Map<string, number>>, metadata: CostMetadata, key: string, estimate: () => number): number {
+  let memo = memos.get(metadata);
+  if (!memo) memos.set(metadata, (memo = new Map()));
+  let cost = memo.get(key);
+  if (cost === undefined) {
+    cost = estimate();
+    // Oldest first out once full: a bounded memory, whatever clients send.
+    if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value as string);
+    memo.set(key, cost);
+  }
+  return cost;
+}
+
 const refusal = (message: string, code: ErrorCode, details: Record<string, unknown>) =>
   new GraphQLError(message, { extensions: { code, ...details, http: { status: 400 } } });
 
@@ -25,10 +46,11 @@ const refusal = (message: string, code: ErrorCode, details: Record<string, unkno
  * supergraph's `@cost` / `@listSize` take effect with it.
  */
 export function queryLimitsPlugin<Context extends BaseContext>(limits: QueryLimits, metadata: () => CostMetadata = () => NO_COST_METADATA): ApolloServerPlugin<Context> {
+  const memos = new WeakMap<CostMetadata, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request, schema }) {
+        async didResolveOperation({ document, operation, request, schema, source }) {
           // Apollo resolves the operation before this hook; without one, execution reports the problem.
           if (!operation || (!limits.maxCost && !limits.maxDepth)) return;
           const fragments: Record<string, FragmentDefinitionNode> = {};
@@ -45,7 +67,9 @@ export function queryLimitsPlugin<Context extends BaseContext>(limits: QueryLimi
             }
           }
           if (limits.maxCost) {
-            const estimated = estimateOperationCost(schema, operation, fragments, request.variables, metadata(), limits);
+            const costMetadata = metadata();
+            const key = `${source}\0${request.operationName ?? ''}\0${JSON.stringify(request.variables ?? {})}`;
+            const estimated = memoized(memos, costMetadata, key, () => estimateOperationCost(schema, operation, fragments, request.variables, costMetadata, limits));
             if (estimated > limits.maxCost) {
               throw refusal(
                 `The operation's estimated cost is ${estimated}, above the limit of ${limits.maxCost}; ask for fewer items (smaller \`first\`) or fewer nested lists`,
