@@ -319,3 +319,30 @@ describe('cancelOrder', () => {
     expect(await prisma.orderStatusChange.count({ where: { orderId: id } })).toBe(1);
   });
 });
+
+describe('the OrderPlaced event (transactional outbox)', () => {
+  const outboxFor = (orderId: string) => prisma.outboxEvent.findMany({ where: { aggregateId: orderId } });
+
+  it('is written with the order, once, whatever the retries; a refused order writes none', async () => {
+    const viewer = customer(6);
+    const input = { idempotencyKey: randomUUID(), items: [{ purchasableId: productId(4), quantity: 3 }], shippingAddress: ADDRESS };
+    const placed = await place(viewer, input);
+    await place(viewer, input);
+    await Promise.all([place(viewer, input), place(viewer, input)]);
+    const events = await outboxFor(placed.order!.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'OrderPlaced', version: 1, source: 'orders', publishedAt: null, attempts: 0 });
+    expect(events[0]!.correlationId).toEqual(expect.any(String));
+    expect(events[0]!.payload).toEqual({
+      orderId: placed.order!.id,
+      userId: viewer.userId,
+      items: [{ purchasableId: productId(4), quantity: 3, unitPrice: { amount: price(4), currency: 'EUR' } }],
+      total: { amount: price(4) * 3, currency: 'EUR' },
+    });
+
+    const before = await prisma.outboxEvent.count();
+    const refusedOrder = await place(viewer, { ...input, idempotencyKey: randomUUID(), items: [{ purchasableId: randomUUID(), quantity: 1 }] });
+    expect(refusedOrder.order).toBeNull();
+    expect(await prisma.outboxEvent.count()).toBe(before);
+  });
+});

@@ -6,10 +6,12 @@ import {
   validateInput,
   type InputError,
 } from '@storefront/common';
+import { writeToOutbox } from '@storefront/events';
 import { z } from 'zod';
 import { isCountryCode } from './countries.ts';
 import { TRANSACTION_OPTIONS, type Db, type Order, type Prisma, type PrismaClient, type Purchasable } from './database.ts';
 import { MAX_AMOUNT } from './money.ts';
+import { orderPlacedEvent } from './order-events.ts';
 import { purchasablesByIds } from './purchasables.ts';
 
 export const MAX_ORDER_ITEMS = 50;
@@ -72,14 +74,17 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string }).code 
  * Idempotency: the (user_id, idempotency_key) unique constraint admits one order per key. A retry finds it
  * and replays it when the input's fingerprint matches (IDEMPOTENCY_KEY_REUSED otherwise); a concurrent duplicate
  * that loses the insert race gets the unique violation, and then finds the winner's committed order.
+ *
+ * The order's OrderPlaced event is written to the outbox in the same transaction (`correlationId`: the request
+ * id, so the work it causes can be traced back to this request).
  */
-export async function placeOrder(prisma: PrismaClient, userId: string, input: unknown): Promise<PlaceOrderResult> {
+export async function placeOrder(prisma: PrismaClient, userId: string, input: unknown, correlationId: string | null = null): Promise<PlaceOrderResult> {
   const valid = validateInput(placeOrderSchema, input);
   if (!valid.ok) return refused(...valid.errors);
   const { idempotencyKey, items, shippingAddress } = valid.value;
   // Over the validated (trimmed) input, so whitespace a client adds on retry does not count as different input.
   const fingerprint = requestFingerprint({ items: items ?? null, shippingAddress });
-  const request: Request = { userId, idempotencyKey, fingerprint, items: items ?? null, shippingAddress };
+  const request: Request = { userId, idempotencyKey, fingerprint, items: items ?? null, shippingAddress, correlationId };
 
   const earlier = await replayOf(prisma, request);
   if (earlier) return earlier;
@@ -99,6 +104,7 @@ interface Request {
   fingerprint: string;
   items: OrderLine[] | null;
   shippingAddress: ShippingAddress;
+  correlationId: string | null;
 }
 
 /** The answer to a retry of `request`, or null when its key has not been used yet. */
@@ -151,6 +157,7 @@ async function placeInTransaction(tx: Prisma.TransactionClient, request: Request
       items: { createMany: { data: priced.items } },
     },
   });
+  await writeToOutbox(tx, orderPlacedEvent(order, priced.items, request.correlationId));
   if (cartId) {
     await tx.cartItem.deleteMany({ where: { cartId } });
     await tx.cart.update({ where: { id: cartId }, data: { updatedAt: order.placedAt } });

@@ -65,8 +65,8 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
     setCartItem(_: unknown, { input }: { input: unknown }, { prisma, viewer }: OrdersContext) {
       return setCartItem(prisma, requireViewer(viewer).userId, input);
     },
-    placeOrder(_: unknown, { input }: { input: unknown }, { prisma, viewer }: OrdersContext) {
-      return placeOrder(prisma, requireViewer(viewer).userId, input);
+    placeOrder(_: unknown, { input }: { input: unknown }, { prisma, viewer, requestId }: OrdersContext) {
+      return placeOrder(prisma, requireViewer(viewer).userId, input, requestId);
     },
     async cancelOrder(_: unknown, { id }: { id: string }, context: OrdersContext) {
       requireViewer(context.viewer);
