@@ -138,11 +138,22 @@ export function withProgressiveOverride(
     },
   });
 
+  // Apollo hands the same parsed document to every request with the same text, so each is walked once per supergraph.
+  let touched = new WeakMap<DocumentNode, string[]>();
+  gateway.onSchemaLoadOrUpdate(() => {
+    touched = new WeakMap();
+  });
+  const touchedLabels = (document: DocumentNode): string[] => {
+    let labels = touched.get(document);
+    if (!labels) touched.set(document, (labels = labelsTouchedBy(document, overridden)));
+    return labels;
+  };
+
   const wrap =
     (executor: GatewayExecutor): GatewayExecutor =>
     (requestContext) => {
       if (overridden.size === 0) return executor(requestContext);
-      const labels = labelsTouchedBy(requestContext.document, overridden);
+      const labels = touchedLabels(requestContext.document);
       if (labels.length === 0) return executor(requestContext);
       const chosen = chooseOverrideConditions(labels, options.enabledLabels ?? new Set(), options.random);
       const queryHash = overridePlanKey(requestContext.queryHash, chosen);

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { TRANSACTION_DEFAULTS } from '@storefront/prisma-tools';
 import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 
 export type { Reservation, ReservationItem, StockAdjustment, StockLevel, Warehouse } from './generated/prisma/client.ts';
@@ -7,8 +8,11 @@ export { Prisma, PrismaClient, ReservationStatus } from './generated/prisma/clie
 /** Where a query runs: the client itself, or the client inside an interactive transaction. */
 export type Db = PrismaClient | Prisma.TransactionClient;
 
-/** Interactive transactions queue for a pooled connection under load: give them time rather than fail. */
-export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
+/**
+ * The shared transaction limits, also passed at each call site: the service's client has them as defaults,
+ * but the saga and tests drive these functions with clients of their own.
+ */
+export const TRANSACTION_OPTIONS = TRANSACTION_DEFAULTS;
 
 /** The inventory's own migrations; no other service applies or reads them. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));

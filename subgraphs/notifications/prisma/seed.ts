@@ -1,6 +1,6 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { nameBasedUuid, randomFor, SEED_TIMELINE, SeedNamespace, seedOrders, type SeedOrder, type SeedPlan } from '@storefront/common';
-import { chunks } from '@storefront/prisma-tools';
+import { bulkInsert, chunks, type BulkColumns } from '@storefront/prisma-tools';
 import { PrismaClient, type Delivery, type Notification, type NotificationKind } from '../src/database.ts';
 import { renderMessage } from '../src/message-templates.ts';
 import { orderEventDedupeKey } from '../src/notification-events.ts';
@@ -67,35 +67,29 @@ function seedRows(plan: SeedPlan): { notifications: Notification[]; deliveries: 
   return { notifications, deliveries };
 }
 
-/**
- * Bulk inserts pass one array per column and let Postgres unnest them: a statement carries 10,000 rows in nine
- * parameters, where createMany's bind parameter per value (and its per-row work in the client) took over a
- * minute at full scale.
- */
+/** Rows per INSERT: one array parameter per column (bulkInsert), so a statement's size does not grow with them. */
 const ROWS_PER_INSERT = 10_000;
 
-const iso = (date: Date | null) => date?.toISOString() ?? null;
+const NOTIFICATION_COLUMNS: BulkColumns<Notification> = [
+  ['id', 'id', 'uuid'],
+  ['userId', 'user_id', 'uuid'],
+  ['kind', 'kind', '"NotificationKind"'],
+  ['title', 'title', 'text'],
+  ['body', 'body', 'text'],
+  ['orderId', 'order_id', 'uuid'],
+  ['dedupeKey', 'dedupe_key', 'text'],
+  ['readAt', 'read_at', 'timestamptz'],
+  ['createdAt', 'created_at', 'timestamptz'],
+];
 
-async function insertNotifications(prisma: PrismaClient, rows: readonly Notification[]): Promise<void> {
-  await prisma.$executeRaw`
-    INSERT INTO notifications (id, user_id, kind, title, body, order_id, dedupe_key, read_at, created_at)
-    SELECT * FROM unnest(
-      ${rows.map((n) => n.id)}::uuid[], ${rows.map((n) => n.userId)}::uuid[],
-      ${rows.map((n) => n.kind)}::text[]::"NotificationKind"[], ${rows.map((n) => n.title)}::text[],
-      ${rows.map((n) => n.body)}::text[], ${rows.map((n) => n.orderId)}::uuid[], ${rows.map((n) => n.dedupeKey)}::text[],
-      ${rows.map((n) => iso(n.readAt))}::timestamptz[], ${rows.map((n) => iso(n.createdAt))}::timestamptz[]
-    )`;
-}
-
-async function insertDeliveries(prisma: PrismaClient, rows: readonly Delivery[]): Promise<void> {
-  await prisma.$executeRaw`
-    INSERT INTO deliveries (notification_id, channel, status, attempts, last_error, updated_at)
-    SELECT * FROM unnest(
-      ${rows.map((d) => d.notificationId)}::uuid[], ${rows.map((d) => d.channel)}::text[]::"NotificationChannel"[],
-      ${rows.map((d) => d.status)}::text[]::"DeliveryStatus"[], ${rows.map((d) => d.attempts)}::int[],
-      ${rows.map((d) => d.lastError)}::text[], ${rows.map((d) => iso(d.updatedAt))}::timestamptz[]
-    )`;
-}
+const DELIVERY_COLUMNS: BulkColumns<Delivery> = [
+  ['notificationId', 'notification_id', 'uuid'],
+  ['channel', 'channel', '"NotificationChannel"'],
+  ['status', 'status', '"DeliveryStatus"'],
+  ['attempts', 'attempts', 'int'],
+  ['lastError', 'last_error', 'text'],
+  ['updatedAt', 'updated_at', 'timestamptz'],
+];
 
 /**
  * Replaces the notifications data with what the store sent about every seeded order (about 85,000
@@ -108,8 +102,8 @@ export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedP
     const { notifications, deliveries } = seedRows(plan);
     // TRUNCATE instead of DELETE: replacing 250,000 rows row by row takes longer than writing them.
     await prisma.$executeRaw`TRUNCATE TABLE deliveries, notifications`;
-    for (const batch of chunks(notifications, ROWS_PER_INSERT)) await insertNotifications(prisma, batch);
-    for (const batch of chunks(deliveries, ROWS_PER_INSERT)) await insertDeliveries(prisma, batch);
+    for (const batch of chunks(notifications, ROWS_PER_INSERT)) await bulkInsert(prisma, 'notifications', NOTIFICATION_COLUMNS, batch);
+    for (const batch of chunks(deliveries, ROWS_PER_INSERT)) await bulkInsert(prisma, 'deliveries', DELIVERY_COLUMNS, batch);
     const unread = notifications.filter((n) => n.readAt === null).length;
     const failed = deliveries.filter((d) => d.status === 'FAILED').length;
     log(`${notifications.length} notifications (${unread} unread), ${deliveries.length} deliveries (${failed} failed e-mails)`);

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { TRANSACTION_DEFAULTS } from '@storefront/prisma-tools';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 
 export type { Cart, CartItem, Order, OrderItem, OrderStatusChange, Purchasable } from './generated/prisma/client.ts';
@@ -9,11 +10,10 @@ export { Prisma, PrismaClient };
 export type Db = PrismaClient | Prisma.TransactionClient;
 
 /**
- * For every interactive transaction here. Concurrent writes to one cart or order queue on its row lock while
- * holding a pooled connection, so under a burst a transaction may wait longer for a connection than Prisma's
- * default 2 s before it starts; waiting is the right answer there, not an error.
+ * The shared transaction limits, also passed at each call site: the service's client has them as defaults,
+ * but the saga and tests drive these functions with clients of their own.
  */
-export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+export const TRANSACTION_OPTIONS = TRANSACTION_DEFAULTS;
 
 /** The orders subgraph's own migrations; no other service applies or reads them. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
