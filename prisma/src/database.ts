@@ -25,6 +25,8 @@ export interface ServiceDatabase {
   readonly queries: QueryCounter;
   readonly description: string;
   readonly appliedMigrations: string[];
+  /** The connection pool's live counts, for metrics (Postgres only; embedded PGlite has no pool). */
+  readonly pool?: { readonly totalCount: number; readonly idleCount: number; readonly waitingCount: number };
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -55,6 +57,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   return {
     adapter: new PrismaPg(pool),
     queries,
+    pool,
     description: describeTarget(options.target),
     appliedMigrations,
     ping: async () => {

@@ -1,3 +1,5 @@
+import { storefrontTracer } from '@storefront/common';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import pg from 'pg';
 
 /** Counts the SQL statements a process sends; tests use it to prove batching (queries per request). */
@@ -35,6 +37,38 @@ interface PoolOptions {
 
 type QueryResultLike = { fields?: Array<{ dataTypeID: number }> };
 
+/**
+ * A client span for one SQL statement, only inside a recorded trace: statements outside any request (a relay's
+ * polling, health checks) would each start a trace of their own. The text is Prisma's parameterized SQL, so
+ * no values reach the trace.
+ */
+function sqlSpan(args: unknown[], database: string | undefined): Span | undefined {
+  if (!trace.getActiveSpan()?.isRecording()) return undefined;
+  const first = args[0];
+  const text = typeof first === 'string' ? first : (first as { text?: unknown } | undefined)?.text;
+  if (typeof text !== 'string') return undefined;
+  const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
+  return storefrontTracer().startSpan(database ? `${operation} ${database}` : operation, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'db.system': 'postgresql',
+      'db.system.name': 'postgresql',
+      'db.operation.name': operation,
+      'db.query.text': text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text,
+      ...(database ? { 'db.namespace': database } : {}),
+    },
+  });
+}
+
+function endSqlSpan(span: Span | undefined, error: unknown): void {
+  if (!span) return;
+  if (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+  span.end();
+}
+
 function relabelChar(result: unknown): void {
   const results = Array.isArray(result) ? result : [result];
   for (const r of results as QueryResultLike[]) {
@@ -51,24 +85,33 @@ export function createPgPool({ connectionString, max, counter, relabelCharColumn
     // pg's query() has a dozen overloads; we only observe the call and its result, so pass everything through.
     override query(...args: unknown[]): never {
       counter?.record();
-      if (relabelCharColumns) {
-        // pg-pool passes a callback; direct callers get a promise. Relabel on either path.
-        const last = args.length - 1;
-        const callback = args[last];
-        if (typeof callback === 'function') {
-          args[last] = (error: unknown, result: unknown) => {
-            if (!error) relabelChar(result);
-            (callback as (e: unknown, r: unknown) => void)(error, result);
-          };
-        }
+      const span = sqlSpan(args, this.database);
+      // pg-pool passes a callback; direct callers get a promise. Observe either path.
+      const last = args.length - 1;
+      const callback = args[last];
+      if (typeof callback === 'function') {
+        args[last] = (error: unknown, result: unknown) => {
+          endSqlSpan(span, error);
+          if (!error && relabelCharColumns) relabelChar(result);
+          (callback as (e: unknown, r: unknown) => void)(error, result);
+        };
       }
       const result = (super.query as (...a: unknown[]) => unknown)(...args);
-      if (relabelCharColumns && result instanceof Promise) {
-        return result.then((r) => {
-          relabelChar(r);
-          return r;
-        }) as never;
+      if (result instanceof Promise) {
+        return result.then(
+          (r: unknown) => {
+            endSqlSpan(span, undefined);
+            if (relabelCharColumns) relabelChar(r);
+            return r;
+          },
+          (error: unknown) => {
+            endSqlSpan(span, error);
+            throw error;
+          },
+        ) as never;
       }
+      // A submittable (cursor, stream) ends later, on its own events; no project code sends one traced.
+      if (typeof callback !== 'function') endSqlSpan(span, undefined);
       return result as never;
     }
   }

@@ -114,7 +114,8 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Pr
   }
 }
 
-const health = async (router: RunningRouter) => (await fetch(router.url.replace('/graphql', '/health'))).status;
+const probe = async (router: RunningRouter, path: '/health' | '/ready') => (await fetch(router.url.replace('/graphql', path))).status;
+const ready = (router: RunningRouter) => probe(router, '/ready');
 
 it('serves any supergraph file, planning entity fetches across its subgraphs', async () => {
   const file = path.join(workdir, 'supergraph.graphql');
@@ -134,15 +135,17 @@ it('answers 503 until a valid supergraph appears, then loads it without a restar
   const file = path.join(workdir, 'later.graphql');
   const router = await startRouter(configFor(file), silent);
   try {
-    expect(await health(router)).toBe(503);
+    expect(await ready(router)).toBe(503);
+    // Alive all along: restarting a router that waits for its supergraph would not bring it sooner.
+    expect(await probe(router, '/health')).toBe(200);
     const early = await query(router, '{ planets { name } }');
     expect(early.status).toBe(503);
     expect(early.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     await writeFile(file, 'this is not a supergraph');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await health(router)).toBe(503);
+    expect(await ready(router)).toBe(503);
     await writeFile(file, supergraphOf(astronomy));
-    await eventually(async () => (await health(router)) === 200);
+    await eventually(async () => (await ready(router)) === 200);
     expect((await query(router, '{ planets { name } }')).body.data).toEqual({ planets: [{ name: 'Mercury' }, { name: 'Venus' }] });
   } finally {
     await router.close();
@@ -165,7 +168,7 @@ it('hot-reloads a changed supergraph and ignores an invalid one', async () => {
     const still = await query(router, '{ planets { name missions } }');
     expect(still.status).toBe(200);
     expect(still.body.data?.planets).toHaveLength(2);
-    expect(await health(router)).toBe(200);
+    expect(await ready(router)).toBe(200);
   } finally {
     await router.close();
   }

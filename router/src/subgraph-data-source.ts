@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import type { RequestContext } from '@storefront/common';
+import { untracedTraceparent, type RequestContext } from '@storefront/common';
 import type { SubgraphIdentity } from './auth/index.ts';
 import type { EntityCache } from './cache/entity-cache.ts';
 
@@ -14,7 +14,7 @@ export function fetchWithTimeout(timeoutMs: number): Fetcher {
 }
 
 /**
- * How the router calls one subgraph: forwards the request id so logs join up across processes, and the
+ * How the router calls one subgraph: forwards the request id and trace id so logs join up across processes, and the
  * caller's identity as a signed internal token for this subgraph (router/src/auth) so subgraphs can authorize.
  * Client headers are never forwarded.
  */
@@ -37,8 +37,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RequestContext> 
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RequestContext>): void {
     // Health checks and schema loading run without a request context.
-    const requestContext = context as Partial<RequestContext> | undefined;
+    const requestContext = context as Partial<RequestContext & { traceId: string }> | undefined;
     if (requestContext?.requestId) request.http?.headers.set('x-request-id', requestContext.requestId);
+    // Carries the trace id on even with tracing off; the instrumented fetcher replaces it with its span's.
+    if (requestContext?.traceId) request.http?.headers.set('traceparent', untracedTraceparent(requestContext.traceId));
     if (this.identity) request.http?.headers.set('authorization', this.identity.authorizationFor(this.identity.audience, requestContext));
   }
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from './config.ts';
+import { shutdownTelemetry } from './telemetry/index.ts';
 
 export interface Stoppable {
   close(): Promise<void>;
@@ -16,13 +17,17 @@ export function runMain(name: string, start: () => Promise<Stoppable>): void {
         if (stopping) process.exit(1);
         stopping = true;
         process.stderr.write(`${name}: ${signal} received, shutting down\n`);
-        running.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            process.stderr.write(`${name}: shutdown failed: ${String(error)}\n`);
-            process.exit(1);
-          },
-        );
+        running
+          .close()
+          // Spans still buffered for export go out before the process does.
+          .then(() => shutdownTelemetry())
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              process.stderr.write(`${name}: shutdown failed: ${String(error)}\n`);
+              process.exit(1);
+            },
+          );
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);

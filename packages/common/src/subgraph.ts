@@ -8,6 +8,7 @@ import { commonApolloOptions, type RequestContext } from './apollo.ts';
 import { jsonProbe, startGraphQLHttpServer, type IncomingRequest, type RouteHandler, type RunningHttpServer } from './http-host.ts';
 import { createInternalIdentityVerifier, type TrustedSigner } from './internal-identity.ts';
 import type { Logger } from './logger.ts';
+import { createMetricsRegistry, graphqlMetricsPlugin, type Registry } from './metrics/index.ts';
 
 export interface SubgraphHttpConfig {
   nodeEnv: 'development' | 'test' | 'production';
@@ -30,6 +31,10 @@ export interface SubgraphDefinition<Context extends RequestContext> {
   release(): Promise<void>;
   /** Extra open routes beside /health and /ready (accounts publishes its JWKS). */
   routes?: Record<string, RouteHandler>;
+  /** Open routes for every path under a prefix (orders serves signed downloads under /files/). */
+  prefixRoutes?: Record<string, RouteHandler>;
+  /** The process's Prometheus registry, served at /metrics (a new one when left out). */
+  metrics?: Registry;
 }
 
 /**
@@ -41,13 +46,16 @@ export async function serveSubgraph<Context extends RequestContext>(
   config: SubgraphHttpConfig,
   logger: Logger,
 ): Promise<RunningHttpServer> {
+  const metrics = definition.metrics ?? createMetricsRegistry(definition.name);
+  const apolloOptions = commonApolloOptions<Context>({ nodeEnv: config.nodeEnv, landingPage: false });
   const apollo = new ApolloServer<Context>({
     // Resolver maps are typed by their context for authors; the builder itself is context-agnostic.
     schema: buildSubgraphSchema({
       typeDefs: definition.typeDefs,
       resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
     }),
-    ...commonApolloOptions<Context>({ nodeEnv: config.nodeEnv, landingPage: false }),
+    ...apolloOptions,
+    plugins: [...(apolloOptions.plugins ?? []), graphqlMetricsPlugin<Context>(metrics)],
   });
   await apollo.start();
   const verifyIdentity = createInternalIdentityVerifier({ audience: definition.name, trustedSigners: config.trustedSigners });
@@ -56,8 +64,10 @@ export async function serveSubgraph<Context extends RequestContext>(
       apollo,
       logger,
       maxBodyBytes: config.maxBodyBytes,
+      metrics,
       context: async (request) => definition.context(request),
       authenticate: async (req) => (await verifyIdentity(req.headers.authorization)).viewer,
+      prefixRoutes: definition.prefixRoutes,
       routes: {
         ...definition.routes,
         '/health': jsonProbe(async () => ({ ok: true })),

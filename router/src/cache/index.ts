@@ -37,6 +37,8 @@ export interface RouterCaching {
   /** Call once with the gateway, before it loads; `overrideLabels` are the labels the router turns on. */
   attach(gateway: ApolloGateway, overrideLabels: ReadonlySet<string>): void;
   stats(): Record<string, CacheCounters>;
+  /** Whether the caches' Redis connection is up; undefined when no cache uses Redis. */
+  redisReady(): boolean | undefined;
   close(): Promise<void>;
 }
 
@@ -123,6 +125,7 @@ export function setUpCaching(config: CacheConfig, logger: Logger): RouterCaching
       });
     },
     stats: () => stats.snapshot(),
+    redisReady: () => redis?.isReady,
     async close() {
       clearInterval(statsTimer);
       if (needsRedis) logger.info({ caches: stats.snapshot() }, 'cache statistics');

@@ -22,6 +22,8 @@ export interface RouterProtection {
   breakers: CircuitBreakers;
   /** Call once with the gateway, before it loads: the cost estimate reads `@cost` / `@listSize` from each supergraph. */
   attach(gateway: ApolloGateway): void;
+  /** Whether the rate limits' Redis connection is up; undefined when rate limiting is off. */
+  redisReady(): boolean | undefined;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export function setUpProtection(config: ProtectionConfig = DEFAULT_PROTECTION, l
         }
       });
     },
+    redisReady: () => redis?.isReady,
     close: async () => {
       await redis?.close();
     },

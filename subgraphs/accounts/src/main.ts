@@ -1,5 +1,6 @@
-import { runMain } from '@storefront/common';
+import { runMain, startTelemetry } from '@storefront/common';
 import { loadSubgraphConfig } from '@storefront/prisma-tools';
 import { DEFAULT_PORT, start, SUBGRAPH_NAME } from './index.ts';
 
+startTelemetry(SUBGRAPH_NAME);
 runMain(SUBGRAPH_NAME, () => start(loadSubgraphConfig(SUBGRAPH_NAME, DEFAULT_PORT)));

@@ -1,6 +1,7 @@
-import { runMain } from '@storefront/common';
+import { runMain, startTelemetry } from '@storefront/common';
 import { loadSubgraphConfig } from '@storefront/prisma-tools';
 import { DEFAULT_PORT, start, SUBGRAPH_NAME } from './index.ts';
 import { loadPaymentsSettings } from './payments-settings.ts';
 
+startTelemetry(SUBGRAPH_NAME);
 runMain(SUBGRAPH_NAME, async () => start(loadSubgraphConfig(SUBGRAPH_NAME, DEFAULT_PORT), undefined, { settings: loadPaymentsSettings() }));

@@ -1,0 +1,93 @@
+/*
+ * The async half of a trace, and the workers' metrics: a producer's span → the relay's "publish <type>" →
+ * the consumer's "process <type>" (with the handler's SQL inside), through a real outbox, Redis and worker.
+ */
+import { createMetricsRegistry, startInMemoryTracing, withSpan } from '@storefront/common';
+import { SpanKind } from '@opentelemetry/api';
+import { createEventConsumer, type DomainEvent, OutboxRelay, writeToOutbox } from './index.ts';
+import { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
+import { consumerQueueName } from './routing.ts';
+import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment, waitFor } from './test-support.ts';
+
+let env: EventsTestEnvironment;
+let tracing: ReturnType<typeof startInMemoryTracing>;
+
+beforeAll(async () => {
+  tracing = startInMemoryTracing('events-test');
+  env = await startEventsTestEnvironment('tracing');
+});
+afterAll(async () => {
+  await env?.close();
+  await tracing?.shutdown();
+});
+
+it('continues the producer trace through the relay into the job, and counts it all in the metrics', async () => {
+  const registry = createMetricsRegistry('events-test', { processMetrics: false });
+  const consumer = 'traced';
+  const relay = new OutboxRelay({ db: env.prisma, subscriptions: { [consumer]: ['OrderPlaced'] }, queues: env.queues, onBatch: relayMetrics(registry, 'orders') });
+  const outbox = registerOutboxMetrics(registry, { db: env.prisma, source: 'orders' });
+  const queueMetrics = registerQueueMetrics(registry, { queues: env.queues, names: [consumerQueueName(consumer)] });
+  const handled: string[] = [];
+  const events = createEventConsumer({
+    consumer,
+    db: env.prisma,
+    queues: env.queues,
+    handlers: {
+      OrderPlaced: async (event, tx) => {
+        await tx.$executeRaw`INSERT INTO effects (consumer, event_id) VALUES (${consumer}, ${event.id}::uuid)`;
+        handled.push(event.id);
+      },
+    },
+  });
+  instrumentWorker(registry, events.worker);
+  try {
+    // The producer: a request span in which the event is defined (its traceparent taken from the span) and written.
+    let event: DomainEvent | undefined;
+    const producerSpanId = await withSpan('POST /graphql', { kind: SpanKind.SERVER }, async (span) => {
+      event = orderPlaced();
+      await env.prisma.$transaction(async (tx) => writeToOutbox(tx, event!));
+      return span.spanContext().spanId;
+    });
+    expect(event!.traceparent).toContain(producerSpanId);
+    expect(await registry.getSingleMetricAsString('outbox_backlog')).toMatch(/outbox_backlog\{[^}]*source="orders"[^}]*\} 1$/m);
+
+    expect(await relay.relayOnce()).toEqual({ published: 1, failed: 0 });
+    await waitFor(() => handled.includes(event!.id), 15_000, 'the job to be processed');
+    await waitFor(() => tracing.exporter.getFinishedSpans().some((s) => s.name === 'process OrderPlaced'), 5_000, 'the consumer span');
+
+    const spans = tracing.exporter.getFinishedSpans();
+    const producer = spans.find((s) => s.name === 'POST /graphql')!;
+    const publish = spans.find((s) => s.name === 'publish OrderPlaced')!;
+    const processed = spans.find((s) => s.name === 'process OrderPlaced')!;
+    expect(publish.kind).toBe(SpanKind.PRODUCER);
+    expect(processed.kind).toBe(SpanKind.CONSUMER);
+    expect(publish.parentSpanId).toBe(producer.spanContext().spanId);
+    expect(processed.parentSpanId).toBe(publish.spanContext().spanId);
+    const traceId = producer.spanContext().traceId;
+    expect([publish, processed].map((s) => s.spanContext().traceId)).toEqual([traceId, traceId]);
+    // The handler's transaction (processed_events, the effect) is SQL inside the consumer's span.
+    const sqlInJob = spans.filter((s) => s.parentSpanId === processed.spanContext().spanId && s.attributes['db.system'] === 'postgresql');
+    expect(sqlInJob.map((s) => s.attributes['db.operation.name'])).toEqual(expect.arrayContaining(['INSERT']));
+    // The relay's own polling SQL ran outside any trace and made no spans.
+    expect(spans.filter((s) => String(s.attributes['db.query.text'] ?? '').includes('FOR UPDATE SKIP LOCKED'))).toEqual([]);
+
+    await waitFor(async () => /bullmq_job_duration_seconds_count\{[^}]*outcome="completed"[^}]*\} 1$/m.test(await registry.metrics()), 5_000, 'job duration');
+    const text = await registry.metrics();
+    expect(text).toMatch(/^outbox_events_published_total\{[^}]*source="orders"[^}]*\} 1$/m);
+    expect(text).toMatch(/^outbox_backlog\{[^}]*source="orders"[^}]*\} 0$/m);
+    for (const state of ['waiting', 'active', 'delayed', 'failed']) {
+      expect(text).toMatch(new RegExp(`^bullmq_queue_jobs\\{[^}]*queue="events\\.traced"[^}]*state="${state}"[^}]*\\} \\d+$`, 'm'));
+    }
+    expect(text).toMatch(/^events_dead_letters\{[^}]*queue="events\.traced"[^}]*\} 0$/m);
+    expect(text).toContain('# TYPE bullmq_job_failures_total counter');
+    outbox.close();
+    await queueMetrics.close();
+  } finally {
+    await events.close();
+    await relay.stop();
+  }
+});
+
+it('leaves events without trace context outside a trace', async () => {
+  expect(orderPlaced().traceparent).toBeNull();
+});
