@@ -1,17 +1,39 @@
 # syntax=docker/dockerfile:1
-# One image for every role (router, each subgraph, migrations, seed); docker-compose.yml picks the command.
-# TypeScript runs through tsx, so the image carries sources rather than a build.
+# One image for every role: router, each subgraph, each worker, migrations, seed. The command picks the role
+# (docker-compose.yml and infrastructure/ show each one). TypeScript runs through tsx, so the image carries
+# sources and production dependencies, not a build.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
-FROM node:20-bookworm-slim AS install
+# Only the package manifests, so the dependency layer below is rebuilt when they change, not on every edit.
+FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
 COPY . .
-# npm ci's postinstall generates each subgraph's Prisma client; dev tools (jest, eslint) are left out.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN find . -type f ! -name package.json ! -name package-lock.json ! -name .npmrc -delete \
+ && find . -depth -type d -empty -delete
 
-FROM node:20-bookworm-slim AS runtime
+# Production dependencies only: jest, eslint, typescript and the test-only packages stay out. Install scripts
+# are skipped (none of the production packages needs one; the Prisma clients are generated explicitly below).
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY --from=manifests /app ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM deps AS build
+COPY . .
+RUN npm run generate --silent
+
+# The runtime has no npm, npx, corepack or yarn: processes start with `node` directly.
+FROM ${NODE_IMAGE} AS runtime
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=install --chown=node:node /app /app
-USER node
+# Owned by root and not writable by the process: the code cannot be changed by what runs it. Only /tmp (tsx's
+# transform cache) needs to be writable, so containers can run with a read-only root filesystem.
+COPY --from=build /app /app
+# The image's `node` user, by number so Kubernetes can verify runAsNonRoot.
+USER 1000:1000
 EXPOSE 4000
+# Asks the container's own port (WORKER_PORT for workers, else PORT) for /ready; works for every long-running role.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
 CMD ["node", "--import", "tsx", "router/src/main.ts"]
