@@ -12,6 +12,8 @@ export interface SubgraphConfig {
   databasePoolSize: number;
   /** Apply pending migrations at start-up; on by default only for the embedded database. */
   migrateOnStart: boolean;
+  /** Host the subgraph's workers in this process (RUN_WORKERS; development on the embedded database). */
+  runWorkers: boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJ
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     MIGRATE_ON_START: envBoolean(!env.DATABASE_URL).optional(),
     ROUTER_IDENTITY_PUBLIC_KEY: z.string().min(1).optional(),
+    RUN_WORKERS: envBoolean(false),
   });
   const parsed = loadConfig(name, schema, env);
   return {
@@ -45,5 +48,6 @@ export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJ
     database: parsed.DATABASE_URL ? { kind: 'postgres', url: parsed.DATABASE_URL } : { kind: 'pglite', dataDir: parsed.DATA_DIR },
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     migrateOnStart: parsed.MIGRATE_ON_START ?? !parsed.DATABASE_URL,
+    runWorkers: parsed.RUN_WORKERS,
   };
 }

@@ -66,6 +66,7 @@ export function testSubgraphConfig(databaseUrl: string): SubgraphConfig {
     database: { kind: 'postgres', url: databaseUrl },
     databasePoolSize: 5,
     migrateOnStart: true,
+    runWorkers: false,
   };
 }
 

@@ -1,6 +1,6 @@
-import { type Job, Queue } from 'bullmq';
+import { type Job, type JobsOptions, Queue } from 'bullmq';
 import { DEAD_LETTER_JOB_OPTIONS, EVENT_JOB_OPTIONS, type QueueConnection } from './job-options.ts';
-import { consumerQueueName, deadLetterQueueName } from './routing.ts';
+import { consumerQueueName } from './routing.ts';
 
 /**
  * A job that cannot succeed: its retries are exhausted, or it failed with an UnrecoverableError (a broken
@@ -9,9 +9,10 @@ import { consumerQueueName, deadLetterQueueName } from './routing.ts';
  * original job data (the event as received, even when invalid) and the error.
  */
 export interface DeadLetter {
-  /** The dead letter's id: the original job's id (the event id). */
+  /** The dead letter's id: the original job's id (the event id for events). */
   id: string;
-  consumer: string;
+  /** The queue the job failed in (events.<consumer> or jobs.<name>). */
+  queue: string;
   /** The original job's name (the event type as published). */
   jobName: string;
   /** The original job data, as received. */
@@ -21,33 +22,48 @@ export interface DeadLetter {
   attemptsMade: number;
   unrecoverable: boolean;
   failedAt: string;
+  /** The original job's attempts and backoff, restored on requeue. */
+  jobOptions: { attempts?: number; backoff?: unknown };
 }
 
 type DeadLetterData = Omit<DeadLetter, 'id'>;
 
-/** The dead letters of one consumer: record (used by the worker), list, inspect, requeue, discard. */
+/** The dead-letter queue of a work queue: `<queue>.dead-letter`. */
+export const deadLetterQueueOf = (queue: string): string => `${queue}.dead-letter`;
+
+/**
+ * The dead letters of one queue (an event consumer's or a heavy job's): record (used by the workers), list,
+ * inspect, requeue, discard.
+ */
 export class DeadLetterQueue {
-  readonly consumer: string;
+  /** The work queue whose dead letters these are. */
+  readonly queue: string;
   readonly #connection: QueueConnection;
   readonly #deadLetters: Queue<DeadLetterData>;
-  #consumerQueue: Queue | undefined;
+  #workQueue: Queue | undefined;
 
-  constructor(consumer: string, queues: QueueConnection) {
-    this.consumer = consumer;
+  /** The dead letters of an event consumer's queue. */
+  static ofConsumer(consumer: string, queues: QueueConnection): DeadLetterQueue {
+    return new DeadLetterQueue(consumerQueueName(consumer), queues);
+  }
+
+  constructor(queue: string, queues: QueueConnection) {
+    this.queue = queue;
     this.#connection = queues;
-    this.#deadLetters = new Queue<DeadLetterData>(deadLetterQueueName(consumer), { connection: queues.connection, prefix: queues.prefix });
+    this.#deadLetters = new Queue<DeadLetterData>(deadLetterQueueOf(queue), { connection: queues.connection, prefix: queues.prefix });
   }
 
   /** Copies a failed job here. Its id is the job's id, so recording the same failure twice keeps one copy. */
-  async record(job: Pick<Job, 'id' | 'name' | 'data'>, error: Error, attemptsMade: number, unrecoverable: boolean): Promise<void> {
+  async record(job: Pick<Job, 'id' | 'name' | 'data' | 'opts'>, error: Error, attemptsMade: number, unrecoverable: boolean): Promise<void> {
     const data: DeadLetterData = {
-      consumer: this.consumer,
+      queue: this.queue,
       jobName: job.name,
       event: job.data,
       error: { name: error.name, message: error.message, stack: error.stack ?? null },
       attemptsMade,
       unrecoverable,
       failedAt: new Date().toISOString(),
+      jobOptions: { attempts: job.opts?.attempts, backoff: job.opts?.backoff },
     };
     // Nothing processes this queue: jobs wait in it until requeued or discarded.
     await this.#deadLetters.add(job.name, data, { ...DEAD_LETTER_JOB_OPTIONS, jobId: job.id });
@@ -69,8 +85,8 @@ export class DeadLetterQueue {
   }
 
   /**
-   * Puts a dead letter back on the consumer's queue as a fresh job (full attempts) and removes it from here.
-   * `event` replaces the original data, for an operator who corrected an invalid event. The consumer's
+   * Puts a dead letter back on its work queue as a fresh job (full attempts) and removes it from here.
+   * `event` replaces the original data, for an operator who corrected an invalid event. The work queue's
    * failed copy is removed first because its jobId (the event id) would make BullMQ ignore the new job.
    * Returns false when there is no such dead letter.
    */
@@ -80,7 +96,9 @@ export class DeadLetterQueue {
     const queue = this.#queue();
     const original = await queue.getJob(id);
     if (original) await original.remove();
-    await queue.add(deadLetter.data.jobName, options.event ?? deadLetter.data.event, { ...EVENT_JOB_OPTIONS, jobId: id });
+    const { attempts, backoff } = deadLetter.data.jobOptions ?? {};
+    const retry = attempts ? { attempts, backoff: backoff as JobsOptions['backoff'] } : {};
+    await queue.add(deadLetter.data.jobName, options.event ?? deadLetter.data.event, { ...EVENT_JOB_OPTIONS, ...retry, jobId: id });
     // Removed last: a crash before this leaves a dead letter that was also requeued, never a lost one.
     await deadLetter.remove();
     return true;
@@ -95,12 +113,12 @@ export class DeadLetterQueue {
   }
 
   #queue(): Queue {
-    this.#consumerQueue ??= new Queue(consumerQueueName(this.consumer), { connection: this.#connection.connection, prefix: this.#connection.prefix });
-    return this.#consumerQueue;
+    this.#workQueue ??= new Queue(this.queue, { connection: this.#connection.connection, prefix: this.#connection.prefix });
+    return this.#workQueue;
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#deadLetters.close(), this.#consumerQueue?.close()]);
+    await Promise.all([this.#deadLetters.close(), this.#workQueue?.close()]);
   }
 }
 

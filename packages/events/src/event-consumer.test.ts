@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { type Job, Queue } from 'bullmq';
 import { createEventConsumer, OutboxRelay, writeToOutbox, type DomainEvent, type EventConsumer, type EventHandlers, EVENT_JOB_OPTIONS, type SqlExecutor } from './index.ts';
 import { consumerQueueName } from './routing.ts';
@@ -103,7 +105,7 @@ describe('createEventConsumer', () => {
     expect((await queue.getJob(valid.id))!.attemptsMade).toBe(1); // 5 attempts allowed, none retried
 
     const [letter] = await deadLetters.list();
-    expect(letter).toMatchObject({ id: valid.id, consumer, jobName: 'OrderPlaced', event: invalid, attemptsMade: 1, unrecoverable: true });
+    expect(letter).toMatchObject({ id: valid.id, queue: `events.${consumer}`, jobName: 'OrderPlaced', event: invalid, attemptsMade: 1, unrecoverable: true });
     expect(letter!.error.name).toBe('EventContractError'); // an UnrecoverableError
     expect(letter!.error.message).toMatch(/Invalid OrderPlaced v1 payload: items\.0\.quantity/);
     expect(await deadLetters.get(valid.id)).toEqual(letter);
@@ -162,6 +164,44 @@ describe('createEventConsumer', () => {
     expect(await effects(consumer)).toBe(1);
     const [row] = await env.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM processed_events WHERE consumer = ${consumer}`;
     expect(row!.n).toBe(1);
+  });
+});
+
+describe('a worker process killed mid-job', () => {
+  it('leaves no effect behind, and the job runs again elsewhere with its effect once', async () => {
+    const consumer = 'killed';
+    const queue = queueOf(consumer);
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./testing/doomed-worker.ts', import.meta.url))], {
+      env: { ...process.env, DATABASE_URL: env.database.url, QUEUE_PREFIX: env.queues.prefix, CONSUMER: consumer },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor(() => output.includes('ready'), 30_000, 'child worker');
+      const event = orderPlaced();
+      await queue.add(event.type, event, { ...FAST_RETRIES, jobId: event.id });
+      await waitFor(() => output.includes('in-handler'), 15_000, 'child in the handler');
+      expect(await effects(consumer)).toBe(0); // written, but not committed
+      child.kill('SIGKILL');
+      await exited;
+
+      // The killed process held the job's lock and an open transaction: Postgres rolls the transaction back when
+      // the connection drops, and BullMQ hands the job to another worker once the lock lapses (a stalled job).
+      const rescuer = createEventConsumer({
+        consumer,
+        db: env.prisma,
+        queues: env.queues,
+        workerOptions: { lockDuration: 1_000, stalledInterval: 500 },
+        handlers: { OrderPlaced: (delivered, tx) => recordEffect(tx, consumer, delivered) },
+      });
+      consumers.push(rescuer);
+      await waitFor(async () => (await stateOf(queue, event.id)) === 'completed', 20_000, 'the job to run again');
+      expect(await effects(consumer)).toBe(1);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
 

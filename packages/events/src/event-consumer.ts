@@ -6,6 +6,7 @@ import { type QueueConnection } from './job-options.ts';
 import { errorMessage, type EventLogger, silentEventLogger } from './logger.ts';
 import { type ApplyOutcome, applyEventOnce } from './processed-events.ts';
 import { consumerQueueName } from './routing.ts';
+import { traceProcess } from './tracing.ts';
 
 /** What a handler gets besides the event: the job, for logging and progress. */
 export interface EventContext {
@@ -57,9 +58,12 @@ export interface EventConsumer {
 export function createEventConsumer<Tx extends SqlExecutor>(options: EventConsumerOptions<Tx>): EventConsumer {
   const { consumer, db, handlers } = options;
   const logger = options.logger ?? silentEventLogger;
-  const deadLetters = new DeadLetterQueue(consumer, options.queues);
+  const deadLetters = DeadLetterQueue.ofConsumer(consumer, options.queues);
 
-  async function process(job: Job): Promise<ApplyOutcome> {
+  // Each job runs in a "process <type>" span continuing the trace its event carries (tracing.ts).
+  const process = (job: Job): Promise<ApplyOutcome> => traceProcess(consumer, job.data, job.id, () => processJob(job));
+
+  async function processJob(job: Job): Promise<ApplyOutcome> {
     try {
       const event = parseEvent(job.data);
       const handler = handlers[event.type] as ((event: DomainEvent, tx: Tx, context: EventContext) => Promise<void>) | undefined;
@@ -93,6 +97,17 @@ export function createEventConsumer<Tx extends SqlExecutor>(options: EventConsum
   });
   // Without a listener an 'error' (e.g. Redis unreachable) would be an unhandled EventEmitter error.
   worker.on('error', (error) => logger.error({ consumer, err: errorMessage(error) }, 'event worker error'));
+  // BullMQ also fails jobs without calling process(): a job whose workers keep dying ("stalled more than
+  // allowable limit"). Copy those to the dead-letter queue too; record() is idempotent per job id, so jobs
+  // already copied by process() keep one copy.
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const givenUp = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError' || /stalled/i.test(error.message);
+    if (!givenUp) return;
+    deadLetters
+      .record(job, error, job.attemptsMade, error.name === 'UnrecoverableError')
+      .catch((recordError: unknown) => logger.error({ consumer, jobId: job.id, err: errorMessage(recordError) }, 'dead letter not recorded'));
+  });
 
   return {
     worker,

@@ -13,6 +13,16 @@ export { PROCESSED_EVENTS_PRISMA_MODEL, PROCESSED_EVENTS_TABLE_DDL, applyEventOn
 export type { ApplyOutcome } from './processed-events.ts';
 export { createEventConsumer } from './event-consumer.ts';
 export type { EventConsumer, EventConsumerOptions, EventContext, EventHandlers } from './event-consumer.ts';
-export { DeadLetterQueue } from './dead-letters.ts';
+export { DeadLetterQueue, deadLetterQueueOf } from './dead-letters.ts';
 export type { DeadLetter } from './dead-letters.ts';
 export type { EventLogger } from './logger.ts';
+export { createJobWorker } from './job-worker.ts';
+export type { JobWorker, JobWorkerOptions } from './job-worker.ts';
+export { defineConsumer, defineJob } from './service-workers.ts';
+export type { ConsumerSpec, JobSpec, ScheduleSpec, ServiceWorkers, ServiceWorkersFactory, WorkerRuntime } from './service-workers.ts';
+export { hostedWorkers, startServiceWorkers } from './service-host.ts';
+export type { RunningServiceWorkers, StartServiceWorkersOptions } from './service-host.ts';
+export { JOB_QUEUES, STORE_SUBSCRIPTIONS } from './subscriptions.ts';
+export { queueConnectionFromEnv } from './queue-config.ts';
+export { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
+export { producerTraceparent, tracePublish, traceProcess } from './tracing.ts';

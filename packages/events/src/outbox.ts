@@ -21,6 +21,7 @@ export const OUTBOX_TABLE_DDL = `CREATE TABLE IF NOT EXISTS outbox_events (
   source         text        NOT NULL,
   aggregate_id   text        NOT NULL,
   correlation_id text,
+  trace_context  text,
   payload        jsonb       NOT NULL,
   occurred_at    timestamptz NOT NULL,
   published_at   timestamptz,
@@ -37,6 +38,7 @@ model OutboxEvent {
   source        String
   aggregateId   String    @map("aggregate_id")
   correlationId String?   @map("correlation_id")
+  traceContext  String?   @map("trace_context")
   payload       Json
   occurredAt    DateTime  @map("occurred_at") @db.Timestamptz(3)
   publishedAt   DateTime? @map("published_at") @db.Timestamptz(3)
@@ -55,9 +57,9 @@ export async function writeToOutbox(tx: Pick<SqlExecutor, '$executeRaw'>, event:
   const valid = parseEvent(event);
   // Timestamps and JSON travel as text and are cast by Postgres: identical under every Prisma driver adapter.
   await tx.$executeRaw`
-    INSERT INTO outbox_events (id, type, version, source, aggregate_id, correlation_id, payload, occurred_at)
+    INSERT INTO outbox_events (id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at)
     VALUES (${valid.id}::uuid, ${valid.type}, ${valid.version}, ${valid.source}, ${valid.aggregateId},
-            ${valid.correlationId}, ${JSON.stringify(valid.payload)}::jsonb, ${valid.occurredAt}::timestamptz)`;
+            ${valid.correlationId}, ${valid.traceparent ?? null}, ${JSON.stringify(valid.payload)}::jsonb, ${valid.occurredAt}::timestamptz)`;
 }
 
 /** An outbox row as the relay reads it. */
@@ -68,6 +70,7 @@ export interface OutboxRow {
   source: string;
   aggregate_id: string;
   correlation_id: string | null;
+  trace_context: string | null;
   payload: unknown;
   occurred_at: Date | string;
   attempts: number;
@@ -82,6 +85,7 @@ export function eventFromOutboxRow(row: OutboxRow): DomainEvent {
     source: row.source,
     aggregateId: row.aggregate_id,
     correlationId: row.correlation_id,
+    traceparent: row.trace_context,
     payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
     occurredAt: row.occurred_at instanceof Date ? row.occurred_at.toISOString() : new Date(row.occurred_at).toISOString(),
   });

@@ -5,6 +5,7 @@ import { type QueueConnection } from './job-options.ts';
 import { errorMessage, type EventLogger, silentEventLogger } from './logger.ts';
 import { eventFromOutboxRow, type OutboxRow } from './outbox.ts';
 import { type EventSubscriptions } from './routing.ts';
+import { tracePublish } from './tracing.ts';
 
 export interface OutboxRelayOptions {
   /** The subgraph's Prisma client (its database holds outbox_events). */
@@ -22,6 +23,8 @@ export interface OutboxRelayOptions {
   /** Overrides of EVENT_JOB_OPTIONS for the jobs this relay adds. */
   jobOptions?: JobsOptions;
   logger?: EventLogger;
+  /** Told each batch's outcome, or the error that rolled it back (metrics.ts relayMetrics). */
+  onBatch?: (outcome: RelayBatchResult | Error) => void;
 }
 
 export interface RelayBatchResult {
@@ -52,6 +55,7 @@ export class OutboxRelay {
   readonly #maxAttempts: number;
   readonly #transactionTimeoutMs: number;
   readonly #logger: EventLogger;
+  readonly #onBatch: ((outcome: RelayBatchResult | Error) => void) | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
@@ -64,14 +68,27 @@ export class OutboxRelay {
     this.#maxAttempts = options.maxAttempts ?? 10;
     this.#transactionTimeoutMs = options.transactionTimeoutMs ?? 30_000;
     this.#logger = options.logger ?? silentEventLogger;
+    this.#onBatch = options.onBatch;
   }
 
   /** Publishes one batch. Throws when the transaction fails; its rows are then retried by a later batch. */
   async relayOnce(): Promise<RelayBatchResult> {
+    if (!this.#onBatch) return this.#relayBatch();
+    try {
+      const result = await this.#relayBatch();
+      this.#onBatch(result);
+      return result;
+    } catch (error) {
+      this.#onBatch(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  }
+
+  #relayBatch(): Promise<RelayBatchResult> {
     return this.#db.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id::text AS id, type, version, source, aggregate_id, correlation_id, payload, occurred_at, attempts
+          SELECT id::text AS id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at, attempts
           FROM outbox_events
           WHERE published_at IS NULL AND attempts < ${this.#maxAttempts}
           ORDER BY occurred_at, id
@@ -83,7 +100,8 @@ export class OutboxRelay {
         // Redis refusing it) is counted and skipped instead of holding back the rows behind it.
         for (const row of rows) {
           try {
-            await this.#publisher.publish(eventFromOutboxRow(row));
+            // A "publish <type>" span in the producer's trace; the job carries it on to the consumer (tracing.ts).
+            await tracePublish(eventFromOutboxRow(row), (event) => this.#publisher.publish(event));
             published.push(row.id);
           } catch (error) {
             failed.push(row.id);

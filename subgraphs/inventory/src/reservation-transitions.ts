@@ -80,12 +80,19 @@ export function commitReservation(prisma: PrismaClient, orderId: string, now: Da
  * many it expired. Meant for a periodic worker: it works in batches of `batchSize` (one short transaction
  * each) and skips reservations another transaction is settling at that moment (they are settled anyway).
  */
-export async function expireReservations(prisma: PrismaClient, now: Date = new Date(), batchSize = 500): Promise<number> {
+export async function expireReservations(
+  prisma: PrismaClient,
+  now: Date = new Date(),
+  batchSize = 500,
+  /** Runs in each batch's transaction with the reservations it expired (the workers announce them). */
+  onExpired?: (tx: Prisma.TransactionClient, reservationIds: string[]) => Promise<void>,
+): Promise<number> {
   let expired = 0;
   for (;;) {
     const batch = await prisma.$transaction(async (tx) => {
       const ids = await lockLapsedHolds(tx, now, null, batchSize);
       await releaseHolds(tx, ids, 'EXPIRED');
+      if (ids.length && onExpired) await onExpired(tx, ids);
       return ids.length;
     }, TRANSACTION_OPTIONS);
     expired += batch;

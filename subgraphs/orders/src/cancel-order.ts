@@ -1,38 +1,38 @@
 import { inputError, InputErrorCode, type InputError } from '@storefront/common';
-import { CancelReason, OrderStatus, type Order, type PrismaClient } from './database.ts';
+import { writeToOutbox } from '@storefront/events';
+import { CancelReason, type Order, OrderStatus, type PrismaClient, TRANSACTION_OPTIONS } from './database.ts';
 import { canTransition, transitionOrder } from './order-status.ts';
+import { compensate, customerMayCancel, lockSaga } from './saga/order-saga.ts';
+import { orderStatusChanged } from './saga/saga-messages.ts';
 
 export interface OrderPayload {
   order: Order | null;
   errors: InputError[];
 }
 
-/** Statuses only move forward, so a cancellation can lose a race at most this often before the answer is final. */
-const MAX_ATTEMPTS = 3;
+const refused = (code: InputErrorCode, message: string): OrderPayload => ({ order: null, errors: [inputError(['id'], code, message)] });
 
 /**
- * Cancels `order` (already authorized by the caller) at the customer's request, if it is not paid yet. Each
- * attempt is conditional on the status last read; when the saga moves the order first, the attempt matches
- * nothing and the fresh status decides (a RESERVED order may still be cancelled, a PAID one not).
+ * Cancels `order` (already authorized by the caller) at the customer's request, while it is not paid and its
+ * payment is not being taken. The saga row is locked first, as every saga step does, so a cancellation and a
+ * saga step of one order never interleave: the cancellation either comes first (and the saga compensates
+ * whatever it had obtained: releases stock, voids the authorization) or sees the order as the step left it.
  */
-export async function cancelOrder(prisma: PrismaClient, order: Order): Promise<OrderPayload> {
-  let current: Order | null = order;
-  for (let attempt = 0; current && attempt < MAX_ATTEMPTS; attempt += 1) {
-    if (!canTransition(current.status, OrderStatus.CANCELLED)) {
-      return {
-        order: null,
-        errors: [inputError(['id'], InputErrorCode.INVALID_STATE, `A ${current.status.toLowerCase()} order cannot be cancelled`)],
-      };
+export async function cancelOrder(prisma: PrismaClient, order: Order, correlationId: string | null = null): Promise<OrderPayload> {
+  return prisma.$transaction(async (tx) => {
+    const saga = await lockSaga(tx, order.id);
+    const current = saga?.order ?? (await tx.order.findUnique({ where: { id: order.id } }));
+    if (!current) return refused(InputErrorCode.NOT_FOUND, 'No such order');
+    if (!canTransition(current.status, OrderStatus.CANCELLED) || !customerMayCancel(saga)) {
+      const state = customerMayCancel(saga) ? current.status.toLowerCase() : 'paying';
+      return refused(InputErrorCode.INVALID_STATE, `A ${state} order cannot be cancelled`);
     }
-    const result = await transitionOrder(prisma, current.id, {
-      from: current.status,
-      to: OrderStatus.CANCELLED,
-      reason: CancelReason.CUSTOMER_REQUEST,
-    });
-    if (result.ok) return { order: result.order, errors: [] };
-    current = await prisma.order.findUnique({ where: { id: current.id } });
-  }
-  return current
-    ? { order: null, errors: [inputError(['id'], InputErrorCode.INVALID_STATE, 'The order is changing right now; try again')] }
-    : { order: null, errors: [inputError(['id'], InputErrorCode.NOT_FOUND, 'No such order')] };
+    const now = new Date();
+    if (saga) return { order: await compensate(tx, saga, CancelReason.CUSTOMER_REQUEST, correlationId, now), errors: [] };
+    // Orders without a saga (seeded history) only change status.
+    const result = await transitionOrder(tx, current.id, { from: current.status, to: OrderStatus.CANCELLED, reason: CancelReason.CUSTOMER_REQUEST }, now);
+    if (!result.ok) return refused(InputErrorCode.INVALID_STATE, 'The order is changing right now; try again');
+    await writeToOutbox(tx, orderStatusChanged(result.order, current.status, OrderStatus.CANCELLED, CancelReason.CUSTOMER_REQUEST, correlationId));
+    return { order: result.order, errors: [] };
+  }, TRANSACTION_OPTIONS);
 }

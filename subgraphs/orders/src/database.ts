@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { TRANSACTION_DEFAULTS } from '@storefront/prisma-tools';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 
-export type { Cart, CartItem, Order, OrderItem, OrderStatusChange, Purchasable } from './generated/prisma/client.ts';
+export type { Cart, CartItem, Order, OrderItem, OrderSaga, OrderStatusChange, Purchasable } from './generated/prisma/client.ts';
+export { SagaState } from './generated/prisma/client.ts';
 export { CancelReason, OrderStatus, PurchasableKind } from './generated/prisma/client.ts';
 export { Prisma, PrismaClient };
 

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { pagedRelationLoader, uniqueLoader } from '@storefront/common';
 import { cartItemPagesByCart, cartsByUserIds, cartTotalsByCart } from './carts.ts';
-import type { PrismaClient } from './database.ts';
+import type { OrderSaga, PrismaClient } from './database.ts';
 import { itemPagesByOrder, orderPagesByUser, ordersByIds, unitCountsByOrder } from './orders.ts';
 
 /**
@@ -13,6 +13,11 @@ export function createLoaders(prisma: PrismaClient) {
     orderById: uniqueLoader((ids: readonly string[]) => ordersByIds(prisma, ids), (order) => order.id),
     ordersOfUser: pagedRelationLoader(orderPagesByUser.bind(null, prisma)),
     itemsOfOrder: pagedRelationLoader(itemPagesByOrder.bind(null, prisma)),
+    checkoutOfOrder: new DataLoader<string, OrderSaga | null>(async (ids) => {
+      const sagas = await prisma.orderSaga.findMany({ where: { orderId: { in: [...ids] } } });
+      const byOrder = new Map(sagas.map((saga) => [saga.orderId, saga]));
+      return ids.map((id) => byOrder.get(id) ?? null);
+    }),
     unitsOfOrder: new DataLoader<string, number>(async (ids) => {
       const counts = await unitCountsByOrder(prisma, ids);
       return ids.map((id) => counts.get(id) ?? 0);

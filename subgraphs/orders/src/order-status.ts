@@ -1,4 +1,4 @@
-import { type CancelReason, type Db, type Order, OrderStatus, type Prisma, TRANSACTION_OPTIONS } from './database.ts';
+import { type CancelReason, type Db, type Order, OrderStatus, type Prisma, type PrismaClient, TRANSACTION_OPTIONS } from './database.ts';
 
 /**
  * The order life cycle: PENDING → RESERVED → PAID → FULFILLED, or CANCELLED from PENDING or RESERVED. Paid
@@ -42,8 +42,9 @@ export async function transitionOrder(
   at: Date = new Date(),
 ): Promise<TransitionResult> {
   if (!canTransition(transition.from, transition.to)) return { ok: false, failure: 'FORBIDDEN' };
-  if ('$transaction' in db) return db.$transaction((tx) => applyTransition(tx, orderId, transition, at), TRANSACTION_OPTIONS);
-  return applyTransition(db, orderId, transition, at);
+  // Prisma 7's transaction clients have $transaction too (nested, as savepoints); only the root client has $disconnect.
+  if ('$disconnect' in db) return (db as PrismaClient).$transaction((tx) => applyTransition(tx, orderId, transition, at), TRANSACTION_OPTIONS);
+  return applyTransition(db as Prisma.TransactionClient, orderId, transition, at);
 }
 
 async function applyTransition(

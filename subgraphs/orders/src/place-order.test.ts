@@ -320,10 +320,10 @@ describe('cancelOrder', () => {
   });
 });
 
-describe('the OrderPlaced event (transactional outbox)', () => {
-  const outboxFor = (orderId: string) => prisma.outboxEvent.findMany({ where: { aggregateId: orderId } });
+describe('the OrderPlaced event and the first saga command (transactional outbox)', () => {
+  const outboxFor = (orderId: string, type = 'OrderPlaced') => prisma.outboxEvent.findMany({ where: { aggregateId: orderId, type } });
 
-  it('is written with the order, once, whatever the retries; a refused order writes none', async () => {
+  it('are written with the order, once, whatever the retries; a refused order writes none', async () => {
     const viewer = customer(6);
     const input = { idempotencyKey: randomUUID(), items: [{ purchasableId: productId(4), quantity: 3 }], shippingAddress: ADDRESS };
     const placed = await place(viewer, input);
@@ -339,6 +339,11 @@ describe('the OrderPlaced event (transactional outbox)', () => {
       items: [{ purchasableId: productId(4), quantity: 3, unitPrice: { amount: price(4), currency: 'EUR' } }],
       total: { amount: price(4) * 3, currency: 'EUR' },
     });
+    // The checkout saga starts in the same transaction: one saga row, one command to inventory.
+    const commands = await outboxFor(placed.order!.id, 'StockReservationRequested');
+    expect(commands).toHaveLength(1);
+    expect(commands[0]!.payload).toEqual({ orderId: placed.order!.id, items: [{ purchasableId: productId(4), quantity: 3 }] });
+    expect(await prisma.orderSaga.findUnique({ where: { orderId: placed.order!.id } })).toMatchObject({ state: 'RESERVING_STOCK' });
 
     const before = await prisma.outboxEvent.count();
     const refusedOrder = await place(viewer, { ...input, idempotencyKey: randomUUID(), items: [{ purchasableId: randomUUID(), quantity: 1 }] });

@@ -12,6 +12,7 @@ import { isCountryCode } from './countries.ts';
 import { TRANSACTION_OPTIONS, type Db, type Order, type Prisma, type PrismaClient, type Purchasable } from './database.ts';
 import { MAX_AMOUNT } from './money.ts';
 import { orderPlacedEvent } from './order-events.ts';
+import { startOrderSaga } from './saga/order-saga.ts';
 import { purchasablesByIds } from './purchasables.ts';
 
 export const MAX_ORDER_ITEMS = 50;
@@ -158,6 +159,7 @@ async function placeInTransaction(tx: Prisma.TransactionClient, request: Request
     },
   });
   await writeToOutbox(tx, orderPlacedEvent(order, priced.items, request.correlationId));
+  await startOrderSaga(tx, order, priced.items, request.correlationId);
   if (cartId) {
     await tx.cartItem.deleteMany({ where: { cartId } });
     await tx.cart.update({ where: { id: cartId }, data: { updatedAt: order.placedAt } });

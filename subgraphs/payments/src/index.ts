@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@storefront/common';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
+import { hostedWorkers } from '@storefront/events';
 import { parse } from 'graphql';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { createLoaders } from './loaders.ts';
@@ -10,6 +11,9 @@ import type { PaymentProvider } from './provider.ts';
 import type { ProviderGateway } from './provider-calls.ts';
 import { resolvers, type PaymentsContext } from './resolvers.ts';
 import { SimulatedPaymentProvider } from './simulated-provider.ts';
+import { paymentsWorkers } from './workers.ts';
+
+export { createWorkers } from './workers.ts';
 
 export const SUBGRAPH_NAME = 'payments';
 export const DEFAULT_PORT = 4005;
@@ -49,6 +53,8 @@ export async function start(config: SubgraphConfig, logger?: Logger, options: Pa
       migrationsDir: MIGRATIONS_DIR,
       createClient: (adapter) => (client = new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS })),
       context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma), gateway }),
+      // In-process workers share this process's provider (the simulator's memory of what it answered).
+      background: hostedWorkers(SUBGRAPH_NAME, paymentsWorkers({ provider })),
     },
     config,
     logger,

@@ -17,6 +17,9 @@ export const eventEnvelopeSchema = z.object({
   source: z.string().min(1),
   aggregateId: z.string().min(1),
   correlationId: z.string().min(1).nullable(),
+  // W3C trace context of the span that produced the event, so the job it causes continues that trace.
+  // Optional: events written before it existed, and producers without tracing, leave it out.
+  traceparent: z.string().min(1).max(512).nullish(),
   payload: z.unknown(),
 });
 
@@ -28,6 +31,7 @@ export type EventEnvelope<Type extends string = string, Version extends number =
   source: string;
   aggregateId: string;
   correlationId: string | null;
+  traceparent?: string | null;
   payload: Payload;
 };
 

@@ -35,6 +35,9 @@ export const orderStatusChangedV1 = z.object({
   to: orderStatusSchema,
   // Why an order was cancelled (the orders subgraph's cancel_reason); null for other transitions.
   reason: z.enum(['CUSTOMER_REQUEST', 'OUT_OF_STOCK', 'PAYMENT_DECLINED', 'PAYMENT_TIMEOUT', 'RESERVATION_EXPIRED']).nullable(),
+  // Added after v1 was first published, so optional: what a notification or invoice needs without calling back.
+  orderNumber: z.string().min(1).max(64).optional(),
+  total: moneySchema.optional(),
 });
 
 export const productPriceChangedV1 = z.object({
@@ -83,3 +86,31 @@ export const userRegisteredV1 = z.object({
   email: z.email(),
   name: z.string().min(1),
 });
+
+/*
+ * The order saga's commands and replies. orders orchestrates: it writes a command to its outbox in the
+ * transaction that advances the saga, the owning service's worker applies it (idempotently by order id) and
+ * answers with a reply event from its own outbox. Commands are events too: same envelope, same outbox, same
+ * at-least-once delivery and de-duplication.
+ */
+const sagaItems = z.array(z.object({ purchasableId: id, quantity })).min(1).max(100);
+
+/** Why a compensation runs: the orders subgraph's cancel_reason. */
+export const compensationReasonSchema = z.enum(['CUSTOMER_REQUEST', 'OUT_OF_STOCK', 'PAYMENT_DECLINED', 'PAYMENT_TIMEOUT', 'RESERVATION_EXPIRED']);
+
+export const stockReservationRequestedV1 = z.object({ orderId: id, items: sagaItems });
+export const stockCommitRequestedV1 = z.object({ orderId: id });
+export const stockReleaseRequestedV1 = z.object({ orderId: id, reason: compensationReasonSchema });
+export const paymentAuthorizationRequestedV1 = z.object({ orderId: id, amount: moneySchema });
+export const paymentCaptureRequestedV1 = z.object({ orderId: id });
+export const paymentVoidRequestedV1 = z.object({ orderId: id, reason: compensationReasonSchema });
+
+export const stockCommittedV1 = z.object({ orderId: id });
+export const stockCommitFailedV1 = z.object({ orderId: id, reason: z.enum(['RESERVATION_EXPIRED', 'NO_RESERVATION']) });
+export const stockReleasedV1 = z.object({ orderId: id });
+/** The expiry sweep gave a held reservation's units back: the order can no longer be confirmed as is. */
+export const stockReservationExpiredV1 = z.object({ orderId: id });
+
+export const paymentCapturedV1 = z.object({ paymentId: id, orderId: id, amount: moneySchema });
+/** paymentId is null when the order never had a payment (nothing to void). */
+export const paymentVoidedV1 = z.object({ orderId: id, paymentId: id.nullable() });

@@ -1,8 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import { producerTraceparent } from '../tracing.ts';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema, EventContractError } from './envelope.ts';
 import {
   orderPlacedV1,
+  paymentAuthorizationRequestedV1,
+  paymentCapturedV1,
+  paymentCaptureRequestedV1,
+  paymentVoidedV1,
+  paymentVoidRequestedV1,
+  stockCommitFailedV1,
+  stockCommitRequestedV1,
+  stockCommittedV1,
+  stockReleasedV1,
+  stockReleaseRequestedV1,
+  stockReservationExpiredV1,
+  stockReservationRequestedV1,
   orderStatusChangedV1,
   paymentAuthorizedV1,
   paymentDeclinedV1,
@@ -28,6 +41,19 @@ export const EVENT_SCHEMAS = {
   PaymentDeclined: { 1: paymentDeclinedV1 },
   ReviewPublished: { 1: reviewPublishedV1 },
   UserRegistered: { 1: userRegisteredV1 },
+  // The order saga (see packages/events/README.md): commands from orders, replies from inventory and payments.
+  StockReservationRequested: { 1: stockReservationRequestedV1 },
+  StockCommitRequested: { 1: stockCommitRequestedV1 },
+  StockReleaseRequested: { 1: stockReleaseRequestedV1 },
+  PaymentAuthorizationRequested: { 1: paymentAuthorizationRequestedV1 },
+  PaymentCaptureRequested: { 1: paymentCaptureRequestedV1 },
+  PaymentVoidRequested: { 1: paymentVoidRequestedV1 },
+  StockCommitted: { 1: stockCommittedV1 },
+  StockCommitFailed: { 1: stockCommitFailedV1 },
+  StockReleased: { 1: stockReleasedV1 },
+  StockReservationExpired: { 1: stockReservationExpiredV1 },
+  PaymentCaptured: { 1: paymentCapturedV1 },
+  PaymentVoided: { 1: paymentVoidedV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 type Schemas = typeof EVENT_SCHEMAS;
@@ -61,6 +87,8 @@ export interface DefineEventInput<T extends EventType, V extends EventVersion<T>
   aggregateId: string;
   /** The request id of the GraphQL request that caused the change; null outside a request. */
   correlationId: string | null;
+  /** W3C traceparent of the producing span; filled from the active span when left out (see tracing). */
+  traceparent?: string | null;
   payload: EventPayload<T, V>;
   /** Given only to re-create a known event (tests, replays); a new event gets a random UUID. */
   id?: string;
@@ -81,6 +109,7 @@ export function defineEvent<T extends EventType, V extends EventVersion<T>>(inpu
     source: input.source,
     aggregateId: input.aggregateId,
     correlationId: input.correlationId,
+    traceparent: input.traceparent ?? producerTraceparent(),
     payload: input.payload,
   }) as DomainEvent<T, V>;
 }

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { type QueueConnection } from './job-options.ts';
+
+const queueEnv = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  // BullMQ's key prefix: several stacks (or test runs) can share one Redis without seeing each other's jobs.
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+(:[a-z0-9_-]+)*$/i, 'QUEUE_PREFIX: letters, digits, - _ and :').default('storefront'),
+});
+
+/** Reads REDIS_URL and QUEUE_PREFIX once; throws a message naming the bad variable. */
+export function queueConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): QueueConnection {
+  const parsed = queueEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`Invalid queue configuration: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  const url = new URL(parsed.data.REDIS_URL);
+  return {
+    connection: {
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+      // Workers block on Redis: BullMQ requires no per-command retry limit.
+      maxRetriesPerRequest: null,
+    },
+    prefix: parsed.data.QUEUE_PREFIX,
+  };
+}

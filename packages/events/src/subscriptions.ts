@@ -1,0 +1,45 @@
+import { type EventSubscriptions } from './routing.ts';
+
+/**
+ * The store's event topology: each consumer group (one BullMQ queue, events.<consumer>) and the event types
+ * it receives. Every relay reads this map to fan an event out, so a new consumer is one entry here plus its
+ * handlers in the owning subgraph's `workers.ts`. A consumer belongs to one service and writes only to that
+ * service's database.
+ */
+export const STORE_SUBSCRIPTIONS = {
+  // orders orchestrates the checkout saga: it hears every reply of inventory and payments.
+  'orders-saga': [
+    'StockReserved',
+    'StockReservationFailed',
+    'StockCommitted',
+    'StockCommitFailed',
+    'StockReleased',
+    'StockReservationExpired',
+    'PaymentAuthorized',
+    'PaymentDeclined',
+    'PaymentCaptured',
+    'PaymentVoided',
+  ],
+  inventory: ['StockReservationRequested', 'StockCommitRequested', 'StockReleaseRequested'],
+  payments: ['PaymentAuthorizationRequested', 'PaymentCaptureRequested', 'PaymentVoidRequested'],
+  // notifications tells customers about paid and cancelled orders and welcomes new users (keeping its
+  // recipients replica from UserRegistered).
+  notifications: ['OrderStatusChanged', 'UserRegistered'],
+  // catalog keeps each product's rating count and sum (TOP_RATED search) from reviews' events.
+  'catalog-ratings': ['ReviewPublished'],
+  // orders renders the invoice of each paid order (a jobs.invoices job per OrderStatusChanged to PAID).
+  'orders-documents': ['OrderStatusChanged'],
+} as const satisfies EventSubscriptions;
+
+/**
+ * The heavy-job queues (jobs.<name>) some service's workers read. The operations subgraph and `npm run dlq`
+ * list their dead letters beside the consumers'; a new job queue is one entry here.
+ */
+export const JOB_QUEUES = [
+  'jobs.invoices',
+  'jobs.sales-reports',
+  'jobs.product-imports',
+  'jobs.email-deliveries',
+  'jobs.saga-deadlines',
+  'jobs.reservation-expiry',
+] as const;

@@ -1,0 +1,112 @@
+import { InputErrorCode, type InputError } from '@storefront/common';
+import { defineEvent, type DomainEvent, writeToOutbox } from '@storefront/events';
+import { UnrecoverableError } from 'bullmq';
+import { type Prisma, type PrismaClient } from './database.ts';
+import { commitReservation, expireReservations, releaseReservation } from './reservation-transitions.ts';
+import { reserveStock } from './reserve-stock.ts';
+
+/*
+ * inventory's side of the checkout saga: the commands orders sends, applied with the idempotent reservation
+ * functions (the order id is their key, so a redelivered command changes nothing twice), each answered by a
+ * reply event written to inventory's outbox in the consumer's transaction, i.e. together with the record
+ * that the command was handled.
+ */
+
+type Tx = Prisma.TransactionClient;
+const SOURCE = 'inventory';
+
+export interface InventorySagaSettings {
+  /** How long a reservation holds stock unless the order is paid. */
+  reservationTtlSeconds: number;
+}
+
+/** A refusal retrying cannot change (a malformed command, an order id reused with other items). */
+function unrecoverable(errors: readonly InputError[]): never {
+  throw new UnrecoverableError(errors.map((error) => `${error.path.join('.')}: ${error.message}`).join('; '));
+}
+
+export async function onStockReservationRequested(
+  prisma: PrismaClient,
+  tx: Tx,
+  event: DomainEvent<'StockReservationRequested'>,
+  settings: InventorySagaSettings,
+): Promise<void> {
+  const { orderId, items } = event.payload;
+  const result = await reserveStock(prisma, {
+    orderId,
+    items: items.map((item) => ({ productId: item.purchasableId, quantity: item.quantity })),
+    ttlSeconds: settings.reservationTtlSeconds,
+  });
+  const reply = { source: SOURCE, aggregateId: orderId, correlationId: event.correlationId, version: 1 } as const;
+  if (result.reservation) {
+    // A reservation released or expired before this (late) command was handled holds nothing to report.
+    if (result.reservation.status !== 'HELD' && result.reservation.status !== 'COMMITTED') return;
+    const held = await tx.reservationItem.findMany({ where: { reservationId: result.reservation.id }, orderBy: [{ productId: 'asc' }, { warehouseId: 'asc' }] });
+    await writeToOutbox(
+      tx,
+      defineEvent({
+        ...reply,
+        type: 'StockReserved',
+        payload: {
+          orderId,
+          expiresAt: result.reservation.expiresAt.toISOString(),
+          items: held.map((item) => ({ purchasableId: item.productId, warehouseId: item.warehouseId, quantity: item.quantity })),
+        },
+      }),
+    );
+    return;
+  }
+  const shortages = result.errors.filter((error) => error.code === InputErrorCode.OUT_OF_STOCK);
+  if (shortages.length === 0) unrecoverable(result.errors);
+  await writeToOutbox(
+    tx,
+    defineEvent({
+      ...reply,
+      type: 'StockReservationFailed',
+      payload: {
+        orderId,
+        reason: 'OUT_OF_STOCK',
+        // reserveStock reports a shortage at input.items.<index>.quantity with "Only <n> available".
+        items: shortages.flatMap((error) => {
+          const item = items[Number(error.path[2])];
+          return item ? [{ purchasableId: item.purchasableId, requested: item.quantity, available: Number(/Only (\d+)/.exec(error.message)?.[1] ?? 0) }] : [];
+        }),
+      },
+    }),
+  );
+}
+
+export async function onStockCommitRequested(prisma: PrismaClient, tx: Tx, event: DomainEvent<'StockCommitRequested'>): Promise<void> {
+  const { orderId } = event.payload;
+  const result = await commitReservation(prisma, orderId);
+  const reply = { source: SOURCE, aggregateId: orderId, correlationId: event.correlationId, version: 1 } as const;
+  if (result.reservation?.status === 'COMMITTED') {
+    await writeToOutbox(tx, defineEvent({ ...reply, type: 'StockCommitted', payload: { orderId } }));
+    return;
+  }
+  const missing = result.errors.some((error) => error.code === InputErrorCode.NOT_FOUND);
+  await writeToOutbox(tx, defineEvent({ ...reply, type: 'StockCommitFailed', payload: { orderId, reason: missing ? 'NO_RESERVATION' : 'RESERVATION_EXPIRED' } }));
+}
+
+export async function onStockReleaseRequested(prisma: PrismaClient, tx: Tx, event: DomainEvent<'StockReleaseRequested'>): Promise<void> {
+  const { orderId } = event.payload;
+  const result = await releaseReservation(prisma, orderId);
+  // No reservation (never made, or not yet: a late one is released when its StockReserved reaches the saga)
+  // and already released or expired all mean nothing is held any more. A committed one cannot be released.
+  const committed = result.errors.some((error) => error.code === InputErrorCode.INVALID_STATE);
+  if (committed) unrecoverable(result.errors);
+  await writeToOutbox(tx, defineEvent({ source: SOURCE, aggregateId: orderId, correlationId: event.correlationId, version: 1, type: 'StockReleased', payload: { orderId } }));
+}
+
+/** The expiry sweep, announcing each expired reservation to the saga in the transaction that expired it. */
+export function expireAndAnnounce(prisma: PrismaClient, now: Date = new Date()): Promise<number> {
+  return expireReservations(prisma, now, 500, async (tx, reservationIds) => {
+    const expired = await tx.reservation.findMany({ where: { id: { in: reservationIds } }, select: { orderId: true } });
+    for (const { orderId } of expired) {
+      await writeToOutbox(
+        tx,
+        defineEvent({ type: 'StockReservationExpired', version: 1, source: SOURCE, aggregateId: orderId, correlationId: null, payload: { orderId } }),
+      );
+    }
+  });
+}
