@@ -3,7 +3,7 @@ import { badUserInput, type Page } from '@storefront/common';
 import type { Prisma, PrismaClient, Product } from './database.ts';
 
 /** The orderings clients may ask for; each pages by its own keyset (sort value, id). */
-export type ProductOrder = 'NEWEST' | 'PRICE_ASC' | 'PRICE_DESC' | 'NAME_ASC';
+export type ProductOrder = 'NEWEST' | 'PRICE_ASC' | 'PRICE_DESC' | 'NAME_ASC' | 'TOP_RATED';
 
 /**
  * A position in one ordering. The cursor names its ordering so a cursor from "by price" cannot be replayed
@@ -14,6 +14,7 @@ export const productPosition = z.discriminatedUnion('order', [
   z.object({ order: z.literal('PRICE_ASC'), priceCents: z.number().int(), id: z.uuid() }),
   z.object({ order: z.literal('PRICE_DESC'), priceCents: z.number().int(), id: z.uuid() }),
   z.object({ order: z.literal('NAME_ASC'), name: z.string(), id: z.uuid() }),
+  z.object({ order: z.literal('TOP_RATED'), ratingAverage: z.number(), id: z.uuid() }),
 ]);
 export type ProductPosition = z.infer<typeof productPosition>;
 
@@ -26,6 +27,8 @@ export function productPositionOf(order: ProductOrder): (product: Product) => Pr
       return (p) => ({ order, priceCents: p.priceCents, id: p.id });
     case 'NAME_ASC':
       return (p) => ({ order, name: p.name, id: p.id });
+    case 'TOP_RATED':
+      return (p) => ({ order, ratingAverage: p.ratingAverage, id: p.id });
   }
 }
 
@@ -34,6 +37,8 @@ const ORDER_BY: Record<ProductOrder, Prisma.ProductOrderByWithRelationInput[]> =
   PRICE_ASC: [{ priceCents: 'asc' }, { id: 'asc' }],
   PRICE_DESC: [{ priceCents: 'desc' }, { id: 'desc' }],
   NAME_ASC: [{ name: 'asc' }, { id: 'asc' }],
+  // rating_average is kept by the catalog-ratings consumer (ratings.ts); 0 before the first review.
+  TOP_RATED: [{ ratingAverage: 'desc' }, { id: 'desc' }],
 };
 
 /** Keyset condition for "after this position" in the position's own ordering. */
@@ -50,6 +55,10 @@ export function afterPosition(position: ProductPosition | null): Prisma.ProductW
       return { OR: [{ priceCents: { lt: position.priceCents } }, { priceCents: position.priceCents, id: { lt: position.id } }] };
     case 'NAME_ASC':
       return { OR: [{ name: { gt: position.name } }, { name: position.name, id: { gt: position.id } }] };
+    case 'TOP_RATED':
+      return {
+        OR: [{ ratingAverage: { lt: position.ratingAverage } }, { ratingAverage: position.ratingAverage, id: { lt: position.id } }],
+      };
   }
 }
 

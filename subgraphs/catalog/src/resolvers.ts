@@ -5,10 +5,12 @@ import {
   parsePage,
   requireAdmin,
   toConnection,
+  type FileSigningConfig,
   type GraphQLResolverMap,
   type PageArgs,
   type RequestContext,
 } from '@storefront/common';
+import type { Queue } from 'bullmq';
 import { categoryPosition, categoryPositionOf, listCategories } from './categories.ts';
 import type { Category, GiftCard, PrismaClient, Product } from './database.ts';
 import { giftCardPosition, giftCardPositionOf, listGiftCards } from './gift-cards.ts';
@@ -16,10 +18,25 @@ import type { CatalogLoaders } from './loaders.ts';
 import { createProduct, updateProduct } from './product-mutations.ts';
 import { listProducts, parseProductFilter, productPosition, productPositionOf, type ProductOrder } from './products.ts';
 import type { PurchasableRow } from './purchasables.ts';
+import {
+  createProductImport,
+  errorPosition,
+  importPosition,
+  importPositionOf,
+  importProgress,
+  listImportErrors,
+  listProductImports,
+  startProductImport,
+  type ProductImport,
+} from './imports/product-imports.ts';
 
 export interface CatalogContext extends RequestContext {
   prisma: PrismaClient;
   loaders: CatalogLoaders;
+  /** Signs import upload URLs. */
+  files: FileSigningConfig;
+  /** The jobs.product-imports producer, opened on first use. */
+  importQueue: () => Queue;
 }
 
 function uuidArgument(value: string, argument: string): string {
@@ -73,6 +90,16 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
       const given = exactlyOne(['id', id], ['slug', slug]);
       return given.key === 'id' ? loaders.categoryById.load(uuidArgument(given.value, 'id')) : loaders.categoryBySlug.load(given.value);
     },
+    productImport(_: unknown, { id }: { id: string }, { prisma, viewer }: CatalogContext) {
+      // Any admin may follow any import (not only the one who started it): imports change the shared catalog.
+      requireAdmin(viewer);
+      return prisma.productImport.findUnique({ where: { id: uuidArgument(id, 'id') } });
+    },
+    async productImports(_: unknown, args: PageArgs, { prisma, viewer }: CatalogContext) {
+      requireAdmin(viewer);
+      const page = parsePage(args, importPosition);
+      return toConnection(await listProductImports(prisma, page), page, importPositionOf);
+    },
   },
 
   Mutation: {
@@ -83,6 +110,22 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
     updateProduct(_: unknown, { id, input }: { id: string; input: unknown }, { prisma, viewer }: CatalogContext) {
       requireAdmin(viewer);
       return updateProduct(prisma, uuidArgument(id, 'id'), input);
+    },
+    createProductImport(_: unknown, __: unknown, { prisma, viewer, files }: CatalogContext) {
+      return createProductImport(prisma, files, requireAdmin(viewer).userId);
+    },
+    startProductImport(_: unknown, { id }: { id: string }, { prisma, viewer, importQueue }: CatalogContext) {
+      requireAdmin(viewer);
+      return startProductImport(prisma, importQueue, uuidArgument(id, 'id'));
+    },
+  },
+
+  ProductImport: {
+    importedRows: (row: ProductImport) => row.processedRows - row.failedRows,
+    progress: (row: ProductImport) => importProgress(row),
+    async errors(row: ProductImport, args: PageArgs, { prisma }: CatalogContext) {
+      const page = parsePage(args, errorPosition);
+      return toConnection(await listImportErrors(prisma, row.id, page), page, (e) => ({ line: e.line }));
     },
   },
 

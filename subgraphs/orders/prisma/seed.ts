@@ -73,7 +73,7 @@ export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedP
       index += 1;
     }
 
-    await prisma.$executeRaw`TRUNCATE order_status_changes, order_items, orders, cart_items, carts, purchasables RESTART IDENTITY`;
+    await prisma.$executeRaw`TRUNCATE order_sagas, order_status_changes, order_items, orders, cart_items, carts, purchasables RESTART IDENTITY`;
     for (const batch of chunks(purchasables, 5_000)) await prisma.purchasable.createMany({ data: batch });
     // Prisma's createMany spends about a minute of CPU on 200,000 rows; one array parameter per column is ~20x faster.
     for (const batch of chunks(orders, 10_000)) await bulkInsert(prisma, 'orders', ORDER_COLUMNS, batch);

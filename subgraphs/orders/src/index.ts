@@ -1,29 +1,53 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@storefront/common';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
+import { hostedWorkers } from '@storefront/events';
 import { parse } from 'graphql';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import { createDocumentServices, documentsContext, type DocumentServicesOptions } from './documents/context.ts';
+import { fileRoutes } from './documents/files.ts';
 import { createLoaders } from './loaders.ts';
+import { createWorkers } from './workers.ts';
 import { resolvers, type OrdersContext } from './resolvers.ts';
 
 export { transitionOrder, canTransition, ORDER_TRANSITIONS } from './order-status.ts';
 export type { OrderTransition, TransitionResult } from './order-status.ts';
 
+export { createWorkers } from './workers.ts';
 export const SUBGRAPH_NAME = 'orders';
 export const DEFAULT_PORT = 4004;
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
-export function start(config: SubgraphConfig, logger?: Logger): Promise<RunningSubgraph> {
-  return startPrismaSubgraph<PrismaClient, OrdersContext>(
+export interface OrdersStartOptions {
+  /** Tests inject the job queue connection and URL signing; the defaults come from the environment. */
+  documents?: DocumentServicesOptions;
+}
+
+export async function start(config: SubgraphConfig, logger?: Logger, options: OrdersStartOptions = {}): Promise<RunningSubgraph> {
+  const documents = createDocumentServices(options.documents);
+  const running = await startPrismaSubgraph<PrismaClient, OrdersContext>(
     {
       name: SUBGRAPH_NAME,
       typeDefs,
       resolvers,
       migrationsDir: MIGRATIONS_DIR,
       createClient: (adapter) => new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS }),
-      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma) }),
+      background: hostedWorkers(SUBGRAPH_NAME, createWorkers),
+      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma), documents: documentsContext(prisma, documents) }),
+      prefixRoutes: (prisma) => fileRoutes(prisma, documents.signing),
     },
     config,
     logger,
-  );
+  ).catch(async (error: unknown) => {
+    await documents.close();
+    throw error;
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    ...running,
+    close: () => {
+      closing ??= running.close().finally(() => documents.close());
+      return closing;
+    },
+  };
 }

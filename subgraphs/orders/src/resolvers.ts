@@ -20,10 +20,14 @@ import type { OrdersLoaders } from './loaders.ts';
 import { money, STORE_CURRENCY } from './money.ts';
 import { itemPosition, itemPositionOf, listOrders, orderNumber, orderPosition, orderPositionOf } from './orders.ts';
 import { placeOrder } from './place-order.ts';
+import type { DocumentsContext } from './documents/context.ts';
+import { documentMutationResolvers, documentOrderResolvers, documentQueryResolvers, documentTypeResolvers } from './documents/resolvers.ts';
 
 export interface OrdersContext extends RequestContext {
   prisma: PrismaClient;
   loaders: OrdersLoaders;
+  /** Invoices and sales reports (src/documents). */
+  documents: DocumentsContext;
 }
 
 type OrdersArgs = PageArgs & { status?: OrderStatus | null };
@@ -45,8 +49,11 @@ const purchasableReference = (id: string) => ({ __typename: 'Purchasable' as con
 
 export const resolvers: GraphQLResolverMap<OrdersContext> = {
   DateTime: DateTimeScalar,
+  // Invoices and sales reports (src/documents): the SalesReport type here, their fields spread into Query, Mutation and Order.
+  ...documentTypeResolvers,
 
   Query: {
+    ...documentQueryResolvers,
     order(_: unknown, { id }: { id: string }, context: OrdersContext) {
       requireViewer(context.viewer);
       return readableOrder(uuidArgument(id, 'id'), context);
@@ -62,6 +69,7 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
   },
 
   Mutation: {
+    ...documentMutationResolvers,
     setCartItem(_: unknown, { input }: { input: unknown }, { prisma, viewer }: OrdersContext) {
       return setCartItem(prisma, requireViewer(viewer).userId, input);
     },
@@ -72,7 +80,7 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
       requireViewer(context.viewer);
       const order = await readableOrder(uuidArgument(id, 'id'), context);
       if (!order) return { order: null, errors: [inputError(['id'], InputErrorCode.NOT_FOUND, 'No such order')] };
-      return cancelOrder(context.prisma, order);
+      return cancelOrder(context.prisma, order, context.requestId);
     },
   },
 
@@ -87,6 +95,7 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
   },
 
   Order: {
+    ...documentOrderResolvers,
     // Payments and notifications name orders by id; the order's details stay its owner's (or an admin's).
     __resolveReference: (reference: { id: string }, context: OrdersContext) =>
       isUuid(reference.id) ? readableOrder(reference.id, context) : null,
@@ -97,6 +106,7 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
       return toConnection(await loaders.itemsOfOrder(page).load(order.id), page, itemPositionOf);
     },
     itemCount: (order: Order, _: unknown, { loaders }: OrdersContext) => loaders.unitsOfOrder.load(order.id),
+    checkout: (order: Order, _: unknown, { loaders }: OrdersContext) => loaders.checkoutOfOrder.load(order.id),
     total: (order: Order) => money(order.totalCents, order.currency),
     shippingAddress: (order: Order) => ({
       name: order.shipName,

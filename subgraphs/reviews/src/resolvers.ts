@@ -38,8 +38,8 @@ export const resolvers: GraphQLResolverMap<ReviewsContext> = {
   },
 
   Mutation: {
-    writeReview(_: unknown, { input }: { input: unknown }, { prisma, viewer }: ReviewsContext) {
-      return writeReview(prisma, requireViewer(viewer).userId, input);
+    writeReview(_: unknown, { input }: { input: unknown }, { prisma, viewer, requestId }: ReviewsContext) {
+      return writeReview(prisma, requireViewer(viewer).userId, input, requestId);
     },
     deleteReview(_: unknown, { id }: { id: string }, { prisma, viewer }: ReviewsContext) {
       requireViewer(viewer);

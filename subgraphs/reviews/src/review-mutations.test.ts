@@ -153,6 +153,38 @@ describe('writeReview', () => {
   });
 });
 
+describe('ReviewPublished', () => {
+  type OutboxRow = { type: string; version: number; source: string; aggregate_id: string; correlation_id: string | null; payload: Record<string, unknown> };
+  const eventsOf = (purchasableId: string) =>
+    withSql(reviews, (sql) =>
+      sql(
+        `SELECT type, version, source, aggregate_id, correlation_id, payload FROM outbox_events
+         WHERE payload->>'productId' = $1 ORDER BY occurred_at`,
+        [purchasableId],
+      ),
+    ) as Promise<OutboxRow[]>;
+
+  it('is written to the outbox with the review, once, carrying the request id; a refused write publishes nothing', async () => {
+    const { viewer, purchasableId } = nextPurchase();
+    const results = await Promise.all(Array.from({ length: 4 }, () => write({ ...review, rating: 5, purchasableId }, viewer)));
+    const created = results.map((r) => r.body.data!.writeReview.review).find((r) => r !== null)!;
+    const published = await eventsOf(purchasableId);
+    expect(published).toEqual([
+      {
+        type: 'ReviewPublished',
+        version: 1,
+        source: 'reviews',
+        aggregate_id: created.id,
+        correlation_id: expect.any(String),
+        payload: { reviewId: created.id, productId: purchasableId, userId: viewer.userId, rating: 5 },
+      },
+    ]);
+    const refused = await write({ ...review, rating: 1, purchasableId }, viewer);
+    expect(refused.body.data!.writeReview.errors).toEqual([{ path: ['input', 'purchasableId'], code: 'ALREADY_EXISTS' }]);
+    expect(await eventsOf(purchasableId)).toHaveLength(1);
+  });
+});
+
 describe('deleteReview', () => {
   /** Writes a fresh review to delete. */
   async function freshReview() {

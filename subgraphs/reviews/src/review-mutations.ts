@@ -1,4 +1,5 @@
 import { inputError, InputErrorCode, requireOwnerOrAdmin, validateInput, type InputError, type Viewer } from '@storefront/common';
+import { defineEvent, writeToOutbox } from '@storefront/events';
 import { z } from 'zod';
 import type { PrismaClient, Review } from './database.ts';
 import { addToSummary, removeFromSummary } from './rating-summaries.ts';
@@ -20,11 +21,28 @@ const refused = (path: string[], code: InputErrorCode, message: string): ReviewP
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
 
 /**
- * Writes the viewer's review of something they bought. The review and its purchasable's rating summary change in
- * one transaction. A second review by the same author is refused by the (author, purchasable) unique
- * constraint rather than a prior lookup, so concurrent submissions cannot both get in.
+ * ReviewPublished v1 for a just-created review. `productId` is the purchasable's id: reviews does not know
+ * its kind, so consumers ignore ids that are not theirs (a gift card's, for catalog's ratings).
  */
-export async function writeReview(prisma: PrismaClient, authorId: string, input: unknown): Promise<ReviewPayload> {
+export function reviewPublishedEvent(review: Review, correlationId: string | null) {
+  return defineEvent({
+    type: 'ReviewPublished',
+    version: 1,
+    source: 'reviews',
+    aggregateId: review.id,
+    correlationId,
+    occurredAt: review.createdAt,
+    payload: { reviewId: review.id, productId: review.purchasableId, userId: review.authorId, rating: review.rating },
+  });
+}
+
+/**
+ * Writes the viewer's review of something they bought. The review, its purchasable's rating summary and its
+ * ReviewPublished event (outbox; `correlationId`: the request id) change in one transaction. A second review
+ * by the same author is refused by the (author, purchasable) unique constraint rather than a prior lookup, so
+ * concurrent submissions cannot both get in (nor both publish).
+ */
+export async function writeReview(prisma: PrismaClient, authorId: string, input: unknown, correlationId: string | null = null): Promise<ReviewPayload> {
   const valid = validateInput(writeReviewSchema, input);
   if (!valid.ok) return { review: null, errors: valid.errors };
   const { purchasableId, rating, title, body } = valid.value;
@@ -43,6 +61,7 @@ export async function writeReview(prisma: PrismaClient, authorId: string, input:
         data: { purchasableId, authorId, authorName: author.displayName, rating, title, body, orderId: purchase.firstOrderId },
       });
       await addToSummary(tx, purchasableId, rating);
+      await writeToOutbox(tx, reviewPublishedEvent(created, correlationId));
       return created;
     });
     return { review, errors: [] };

@@ -1,0 +1,122 @@
+/*
+ * Fixtures of the documents tests: the orders subgraph on a fresh seeded database, its document workers
+ * (consumer and job workers, no relay) on a unique BullMQ prefix, and a client on the same database.
+ * Each test file gets its own database and prefix, removed when it closes.
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import type { FileSigningConfig } from '@storefront/common';
+import { startServiceWorkers, type QueueConnection, type RunningServiceWorkers } from '@storefront/events';
+import { openDatabase, startTestSubgraph, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
+import { MIGRATIONS_DIR, PrismaClient } from '../database.ts';
+import { start } from '../index.ts';
+import { TEST_PLAN } from '../test-fixtures.ts';
+import { INVOICE_QUEUE, SALES_REPORT_QUEUE } from './jobs.ts';
+import { DOCUMENTS_CONSUMER, documentWorkers } from './workers.ts';
+
+/** Small, so a report over the seeded orders crosses several batch boundaries. */
+export const TEST_REPORT_BATCH_SIZE = 7;
+
+export const TEST_SIGNING: FileSigningConfig = { secret: 'documents-test-secret-0123456789abcdef', publicUrl: 'https://shop.example.test' };
+
+export interface DocumentsTestEnvironment {
+  orders: TestSubgraph;
+  prisma: PrismaClient;
+  queues: QueueConnection;
+  workers: RunningServiceWorkers;
+  /** A queue handle on the test prefix (closed with the environment). */
+  queue(name: string): Queue;
+  /** The orders host's URL for a signed public URL (what the router's /files/orders/* forwarding does). */
+  hostUrl(publicUrl: string): string;
+  close(): Promise<void>;
+}
+
+export async function startDocumentsEnvironment(): Promise<DocumentsTestEnvironment> {
+  const queues: QueueConnection = {
+    connection: { host: process.env.TEST_REDIS_HOST ?? '127.0.0.1', port: Number(process.env.TEST_REDIS_PORT ?? 6379), maxRetriesPerRequest: null },
+    prefix: `test-orders-documents:${randomUUID()}`,
+  };
+  const orders = await startTestSubgraph(
+    fileURLToPath(new URL('../..', import.meta.url)),
+    (config, logger) => start(config, logger, { documents: { queues, signing: TEST_SIGNING } }),
+    TEST_PLAN,
+  );
+  let database: ServiceDatabase | undefined;
+  let workers: RunningServiceWorkers | undefined;
+  const handles = new Map<string, Queue>();
+  const queue = (name: string) => {
+    let handle = handles.get(name);
+    if (!handle) {
+      handle = new Queue(name, { connection: queues.connection, prefix: queues.prefix });
+      handles.set(name, handle);
+    }
+    return handle;
+  };
+  const close = async () => {
+    await workers?.close();
+    await Promise.all([...handles.values()].map((handle) => handle.close()));
+    await database?.close();
+    await orders.close();
+    await deleteQueues(queues);
+  };
+  try {
+    database = await openDatabase({ target: { kind: 'postgres', url: orders.database.url }, migrationsDir: MIGRATIONS_DIR, migrate: false, poolSize: 4 });
+    const prisma = new PrismaClient({ adapter: database.adapter });
+    workers = await startServiceWorkers('orders', (runtime) => ({ ...documentWorkers(runtime, { reportBatchSize: TEST_REPORT_BATCH_SIZE }), schedules: [], relay: false }), {
+      prisma,
+      queues,
+      logger: { info() {}, warn() {}, error() {} },
+      env: {},
+    });
+    const origin = new URL(orders.subgraph.url).origin;
+    return {
+      orders,
+      prisma,
+      queues,
+      workers,
+      queue,
+      hostUrl: (publicUrl) => {
+        const url = new URL(publicUrl);
+        if (!url.pathname.startsWith('/files/orders/')) throw new Error(`${publicUrl} is not an orders file URL`);
+        return `${origin}/files/${url.pathname.slice('/files/orders/'.length)}${url.search}`;
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Every queue the documents workers touch on the test prefix, dead letters and the host's probe included. */
+const TEST_QUEUES = [
+  `events.${DOCUMENTS_CONSUMER}`,
+  `events.${DOCUMENTS_CONSUMER}.dead-letter`,
+  INVOICE_QUEUE,
+  `${INVOICE_QUEUE}.dead-letter`,
+  SALES_REPORT_QUEUE,
+  `${SALES_REPORT_QUEUE}.dead-letter`,
+  'health',
+];
+
+/** Removes the test prefix's queues with all their jobs. */
+async function deleteQueues(queues: QueueConnection): Promise<void> {
+  for (const name of TEST_QUEUES) {
+    const handle = new Queue(name, { connection: queues.connection, prefix: queues.prefix });
+    try {
+      await handle.obliterate({ force: true });
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** Polls `check` until it returns true; fails after `timeoutMs` (a bound for a hung test, not an assertion on time). */
+export async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
