@@ -1,9 +1,11 @@
 import { inputError, InputErrorCode, validateInput, type InputError } from '@storefront/common';
+import { writeToOutbox } from '@storefront/events';
 import { z } from 'zod';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import type { PrismaClient, User } from './database.ts';
 import { hashPassword, passwordSchema, verifyPasswordOrDecoy } from './passwords.ts';
 import { REFRESH_TOKEN_PATTERN, revokeRefreshTokenFamily, rotateRefreshToken, startSession, type RotationResult } from './refresh-tokens.ts';
+import { userRegisteredEvent } from './user-events.ts';
 
 /** What signUp, logIn, refreshSession and logOut answer: a token pair (or nothing) and field errors. */
 export interface SessionPayload {
@@ -18,6 +20,8 @@ export interface SessionPayload {
 export interface SessionServices {
   prisma: PrismaClient;
   tokens: AccessTokenIssuer;
+  /** The GraphQL request's id: the correlation id of the events it causes. */
+  requestId?: string;
 }
 
 const refused = (errors: InputError[]): SessionPayload => ({ accessToken: null, refreshToken: null, expiresAt: null, user: null, errors });
@@ -48,7 +52,10 @@ async function sessionFor({ prisma, tokens }: SessionServices, user: User): Prom
   return { accessToken: access.token, refreshToken: refresh.token, expiresAt: access.expiresAt, user, errors: [] };
 }
 
-/** Creates a customer account and signs it in. */
+/**
+ * Creates a customer account and signs it in. UserRegistered goes to the outbox in the transaction that
+ * creates the user: a refused sign-up (the e-mail is taken) rolls both back, so no event announces it.
+ */
 export async function signUp(services: SessionServices, input: unknown): Promise<SessionPayload> {
   const valid = validateInput(signUpSchema, input);
   if (!valid.ok) return refused(valid.errors);
@@ -56,7 +63,11 @@ export async function signUp(services: SessionServices, input: unknown): Promise
   const passwordHash = await hashPassword(password);
   let user: User;
   try {
-    user = await services.prisma.user.create({ data: { email, name, passwordHash } });
+    user = await services.prisma.$transaction(async (tx) => {
+      const created = await tx.user.create({ data: { email, name, passwordHash } });
+      await writeToOutbox(tx, userRegisteredEvent(created, services.requestId ?? null));
+      return created;
+    });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     return refused([inputError(['input', 'email'], InputErrorCode.ALREADY_EXISTS, 'An account with this email already exists')]);

@@ -1,7 +1,7 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { nameBasedUuid, randomFor, SEED_TIMELINE, SeedNamespace, seedOrders, type SeedOrder, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid, randomFor, SEED_TIMELINE, SeedNamespace, seedOrders, seedUser, type SeedOrder, type SeedPlan } from '@storefront/common';
 import { bulkInsert, chunks, type BulkColumns } from '@storefront/prisma-tools';
-import { PrismaClient, type Delivery, type Notification, type NotificationKind } from '../src/database.ts';
+import { PrismaClient, type Delivery, type Notification, type NotificationKind, type Recipient } from '../src/database.ts';
 import { renderMessage } from '../src/message-templates.ts';
 import { orderEventDedupeKey } from '../src/notification-events.ts';
 
@@ -82,6 +82,24 @@ const NOTIFICATION_COLUMNS: BulkColumns<Notification> = [
   ['createdAt', 'created_at', 'timestamptz'],
 ];
 
+const RECIPIENT_COLUMNS: BulkColumns<Recipient> = [
+  ['userId', 'user_id', 'uuid'],
+  ['email', 'email', 'text'],
+  ['name', 'name', 'text'],
+  ['updatedAt', 'updated_at', 'timestamptz'],
+];
+
+/**
+ * The recipients replica of the seeded users: the same ids, e-mails and names accounts seeds from the shared
+ * world, as if their UserRegistered events had been consumed (the live path fills it that way).
+ */
+function seedRecipients(plan: SeedPlan): Recipient[] {
+  return Array.from({ length: plan.users }, (_, index) => {
+    const { id, email, name, createdAt } = seedUser(index, plan);
+    return { userId: id, email, name, updatedAt: createdAt };
+  });
+}
+
 const DELIVERY_COLUMNS: BulkColumns<Delivery> = [
   ['notificationId', 'notification_id', 'uuid'],
   ['channel', 'channel', '"NotificationChannel"'],
@@ -94,19 +112,24 @@ const DELIVERY_COLUMNS: BulkColumns<Delivery> = [
 /**
  * Replaces the notifications data with what the store sent about every seeded order (about 85,000
  * notifications and twice as many deliveries at full scale). Everything derives from the shared seed world's
- * orders; ids and dedupe keys are the ones the live path would have produced for the same events.
+ * orders; dedupe keys are the ones the live path would have produced for the same events. The
+ * recipients replica holds every seeded user (the e-mail worker's addresses).
  */
 export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedPlan, log: (message: string) => void) {
   const prisma = new PrismaClient({ adapter });
   try {
     const { notifications, deliveries } = seedRows(plan);
+    const recipients = seedRecipients(plan);
     // TRUNCATE instead of DELETE: replacing 250,000 rows row by row takes longer than writing them.
-    await prisma.$executeRaw`TRUNCATE TABLE deliveries, notifications`;
+    await prisma.$executeRaw`TRUNCATE TABLE deliveries, notifications, recipients`;
+    for (const batch of chunks(recipients, ROWS_PER_INSERT)) await bulkInsert(prisma, 'recipients', RECIPIENT_COLUMNS, batch);
     for (const batch of chunks(notifications, ROWS_PER_INSERT)) await bulkInsert(prisma, 'notifications', NOTIFICATION_COLUMNS, batch);
     for (const batch of chunks(deliveries, ROWS_PER_INSERT)) await bulkInsert(prisma, 'deliveries', DELIVERY_COLUMNS, batch);
     const unread = notifications.filter((n) => n.readAt === null).length;
     const failed = deliveries.filter((d) => d.status === 'FAILED').length;
-    log(`${notifications.length} notifications (${unread} unread), ${deliveries.length} deliveries (${failed} failed e-mails)`);
+    log(
+      `${recipients.length} recipients, ${notifications.length} notifications (${unread} unread), ${deliveries.length} deliveries (${failed} failed e-mails)`,
+    );
   } finally {
     await prisma.$disconnect();
   }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 
-export type { Delivery, Notification } from './generated/prisma/client.ts';
+export type { Delivery, Notification, Recipient } from './generated/prisma/client.ts';
 export { DeliveryStatus, NotificationChannel, NotificationKind } from './generated/prisma/enums.ts';
 // Prisma is a value too: raw queries compose with Prisma.sql and Prisma.empty.
 export { Prisma, PrismaClient };

@@ -1,4 +1,4 @@
-import type { Delivery, NotificationChannel, PrismaClient } from './database.ts';
+import type { Delivery, NotificationChannel, Prisma } from './database.ts';
 
 /**
  * What one send attempt on one channel came to. A failure the worker will retry keeps the delivery PENDING
@@ -12,10 +12,11 @@ const MAX_ERROR_LENGTH = 1_000;
 /**
  * Records one attempt: attempts + 1, the new status and the error (cleared once sent). A delivery already
  * SENT is left alone, so a duplicated job can neither count a phantom attempt nor turn it back to FAILED.
- * Returns the delivery as it now is, or null when there is no such delivery.
+ * Returns the delivery as it now is, or null when there is no such delivery. `prisma` is the client or a
+ * transaction's (the consumer marks IN_APP sent in the transaction that creates the notification).
  */
 export async function recordDelivery(
-  prisma: PrismaClient,
+  prisma: Prisma.TransactionClient,
   notificationId: string,
   channel: NotificationChannel,
   outcome: DeliveryOutcome,
@@ -35,7 +36,7 @@ export async function recordDelivery(
  * which is how Postgres sorts enums).
  */
 export async function deliveriesByNotification(
-  prisma: PrismaClient,
+  prisma: Prisma.TransactionClient,
   notificationIds: readonly string[],
 ): Promise<Map<string, Delivery[]>> {
   const rows = await prisma.delivery.findMany({

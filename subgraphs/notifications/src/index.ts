@@ -1,22 +1,30 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@storefront/common';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
+import { hostedWorkers } from '@storefront/events';
 import { parse } from 'graphql';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import { createWorkers } from './workers.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers, type NotificationsContext } from './resolvers.ts';
 
-// The domain API the order-event workers (next milestone) call; see notification-events.ts.
+// The domain API and the background work (consumer + e-mail worker) that workers/ hosts.
 export { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 export { recordDelivery, type DeliveryOutcome } from './deliveries.ts';
 export { renderMessage, type MessageFacts, type Money } from './message-templates.ts';
 export {
   createNotification,
+  createNotificationIn,
   InvalidNotificationError,
   orderEventDedupeKey,
+  welcomeDedupeKey,
   type CreatedNotification,
   type NewNotification,
 } from './notification-events.ts';
+export { EMAIL_DELIVERIES_QUEUE } from './email-deliveries.ts';
+export { NOTIFICATIONS_CONSUMER } from './event-handlers.ts';
+export { RecordingMailTransport, SmtpMailTransport, mailTransportFromEnv, type MailTransport } from './mail-transport.ts';
+export { createWorkers, notificationsWorkers, type NotificationsWorkersOptions } from './workers.ts';
 
 export const SUBGRAPH_NAME = 'notifications';
 export const DEFAULT_PORT = 4007;
@@ -30,6 +38,7 @@ export function start(config: SubgraphConfig, logger?: Logger): Promise<RunningS
       resolvers,
       migrationsDir: MIGRATIONS_DIR,
       createClient: (adapter) => new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS }),
+      background: hostedWorkers(SUBGRAPH_NAME, createWorkers),
       context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma) }),
     },
     config,

@@ -1,4 +1,4 @@
-import { formatMoney, renderMessage } from './message-templates.ts';
+import { cancelReasonInWords, formatMoney, renderMessage } from './message-templates.ts';
 
 const facts = { orderNumber: 'SO-0000042', amount: { amount: 123_450, currency: 'EUR' } };
 
@@ -17,7 +17,7 @@ describe('message templates', () => {
     });
     expect(renderMessage('ORDER_PAID', facts)).toEqual({
       title: 'Payment received for SO-0000042',
-      body: 'We received your payment of €1,234.50 for order SO-0000042.',
+      body: 'We received your payment of €1,234.50 for order SO-0000042. Your order is confirmed.',
     });
     expect(renderMessage('ORDER_SHIPPED', facts)).toEqual({
       title: 'Order SO-0000042 shipped',
@@ -34,6 +34,29 @@ describe('message templates', () => {
     expect(renderMessage('REFUND_ISSUED', { ...facts, amount: { amount: 2_500, currency: 'EUR' } })).toEqual({
       title: 'Refund issued for SO-0000042',
       body: 'We refunded €25.00 for order SO-0000042. It can take a few days to reach your account.',
+    });
+  });
+
+  it('says why an order was cancelled, in words', () => {
+    expect(renderMessage('ORDER_CANCELLED', { ...facts, reason: 'OUT_OF_STOCK' }).body).toBe(
+      'Order SO-0000042 (€1,234.50) was cancelled because some of its items were out of stock. If you were charged, the money will be refunded.',
+    );
+    for (const reason of ['CUSTOMER_REQUEST', 'OUT_OF_STOCK', 'PAYMENT_DECLINED', 'PAYMENT_TIMEOUT', 'RESERVATION_EXPIRED'] as const) {
+      expect(renderMessage('ORDER_CANCELLED', { ...facts, reason }).body).toContain(`because ${cancelReasonInWords(reason)}.`);
+    }
+  });
+
+  it('leaves the amount out when the event did not carry it', () => {
+    expect(renderMessage('ORDER_PAID', { orderNumber: 'SO-7' }).body).toBe('We received your payment for order SO-7. Your order is confirmed.');
+    expect(renderMessage('ORDER_CANCELLED', { orderNumber: 'SO-7', reason: 'PAYMENT_TIMEOUT' }).body).toBe(
+      'Order SO-7 was cancelled because the payment was not confirmed in time. If you were charged, the money will be refunded.',
+    );
+  });
+
+  it('welcomes a new user by name', () => {
+    expect(renderMessage('WELCOME', { name: 'Ada' })).toEqual({
+      title: 'Welcome to Storefront, Ada',
+      body: 'Your account is ready. We will keep you posted here and by e-mail about your orders.',
     });
   });
 });
