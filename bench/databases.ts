@@ -62,7 +62,7 @@ export async function prepareBenchDatabases(
   options: { reseed: boolean; say: (message: string) => void },
 ): Promise<Record<string, string>> {
   const urls: Record<string, string> = {};
-  const subgraphs = listSubgraphs();
+  const subgraphs = listSubgraphs().filter((subgraph) => subgraph.database);
   for (const subgraph of subgraphs) urls[subgraph.name] = benchDatabaseUrl(postgresUrl, subgraph.name);
   // Seeding mostly waits on Postgres: three databases at a time, as `npm run seed` does.
   const queue = [...subgraphs];

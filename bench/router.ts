@@ -256,7 +256,7 @@ function routerContender(key: 'b' | 'c', name: string, caches: Record<string, st
         RATE_LIMIT_PER_IP: '0',
         RATE_LIMIT_PER_USER: '0',
       });
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${SERVER_PORT}/health`)).ok, `router (${key})`);
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${SERVER_PORT}/ready`)).ok, `router (${key})`);
       return child;
     },
   };

@@ -3,7 +3,8 @@
  *   1. composes schema/supergraph.graphql (and again whenever a subgraph's schema.graphql changes);
  *   2. prepares each subgraph's own database — Postgres when POSTGRES_URL or <NAME>_DATABASE_URL is set,
  *      otherwise embedded PGlite under .data/ — applying migrations and seeding demo data into new ones;
- *   3. runs every subgraph and the router (restarted on code changes), with one prefixed log stream; the
+ *   3. runs every subgraph, its workers (inside the subgraph's process on the embedded database, as one
+ *      workers process on Postgres) and the router (restarted on code changes), with one prefixed log stream; the
  *      router signs the identity it forwards with an Ed25519 key pair made fresh for this run, whose public
  *      half every subgraph gets (ROUTER_IDENTITY_PRIVATE_KEY / ROUTER_IDENTITY_PUBLIC_KEY).
  * Flags: --no-seed (leave new databases empty).
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { listSubgraphs, REPO_ROOT, SEED_PLANS, type SubgraphPackage } from '@storefront/common';
 import { databaseTargetFor, ensureDatabaseExists, openDatabase, targetEnv, type SeedFunction } from '@storefront/prisma-tools';
 import { compose, sourcesFromWorkspace, SUPERGRAPH_PATH } from '@storefront/schema';
+import { WORKER_SERVICES } from '@storefront/workers';
 
 const { values } = parseArgs({ options: { 'no-seed': { type: 'boolean', default: false } } });
 const ROUTER_PORT = Number(process.env.ROUTER_PORT ?? 4000);
@@ -40,8 +42,8 @@ function prefixLines(name: string, color: number, stream: NodeJS.ReadableStream,
   stream.on('end', () => pending && out.write(`${label}${pending}\n`));
 }
 
-function run(name: string, color: number, entry: string, env: Record<string, string>): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--watch', '--watch-preserve-output', entry], {
+function run(name: string, color: number, entry: string, env: Record<string, string>, args: string[] = []): void {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--watch', '--watch-preserve-output', entry, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_ENV: 'development', LOG_FORMAT: 'pretty', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,6 +69,7 @@ function recompose(): boolean {
 
 /** Migrates the subgraph's database and seeds it when this run created it. */
 async function prepareDatabase(subgraph: SubgraphPackage): Promise<Record<string, string>> {
+  if (!subgraph.database) return {};
   const target = databaseTargetFor(subgraph.name);
   const isNew = target.kind === 'postgres' ? await ensureDatabaseExists(target.url) : !existsSync(target.dataDir);
   const database = await openDatabase({ target, migrationsDir: subgraph.migrationsDir, migrate: true, poolSize: 4 });
@@ -122,15 +125,23 @@ const ROUTER_IDENTITY_PRIVATE_KEY = identityKeys.privateKey.export({ format: 'pe
 const envs: Record<string, string>[] = [];
 for (const subgraph of subgraphs) envs.push(await prepareDatabase(subgraph));
 
+// Workers: an embedded database belongs to its subgraph's process, so that process hosts the service's workers
+// (RUN_WORKERS); services on Postgres get the production shape, one workers process beside them.
+const embedded = (i: number) => envs[i]?.DATA_DIR !== undefined;
 subgraphs.forEach((subgraph, i) => {
   run(subgraph.name, COLORS[i % COLORS.length] ?? 0, path.join(subgraph.dir, 'src', 'main.ts'), {
     ...envs[i],
     PORT: String(subgraph.port),
     MIGRATE_ON_START: 'false',
+    RUN_WORKERS: String(embedded(i)),
     ROUTER_IDENTITY_PUBLIC_KEY,
   });
 });
-run('router', 1, path.join(REPO_ROOT, 'router', 'src', 'main.ts'), { PORT: String(ROUTER_PORT), ROUTER_IDENTITY_PRIVATE_KEY });
+const workerServices = new Set(WORKER_SERVICES.map((service) => service.name));
+const onPostgres = subgraphs.filter((subgraph, i) => workerServices.has(subgraph.name) && !embedded(i)).map((subgraph) => subgraph.name);
+if (onPostgres.length) run('workers', 2, path.join(REPO_ROOT, 'workers', 'src', 'main.ts'), { WORKER_PORT: '4100' }, onPostgres);
+// The queue dashboard (/admin/queues, admins only) is opt-in for a gateway; on for local development.
+run('router', 1, path.join(REPO_ROOT, 'router', 'src', 'main.ts'), { PORT: String(ROUTER_PORT), ROUTER_IDENTITY_PRIVATE_KEY, ROUTER_QUEUE_DASHBOARD: 'true' });
 
 // The router hot-reloads the supergraph file, so editing a schema.graphql shows up without restarts.
 let composeTimer: NodeJS.Timeout | undefined;
@@ -143,7 +154,7 @@ for (const subgraph of subgraphs) {
 }
 
 const up = await waitUntilUp([
-  `http://localhost:${ROUTER_PORT}/health`,
+  `http://localhost:${ROUTER_PORT}/ready`,
   ...subgraphs.map((subgraph) => `http://localhost:${subgraph.port}/ready`),
 ]);
 if (up) {

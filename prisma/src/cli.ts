@@ -29,7 +29,8 @@ const { positionals, values } = parseArgs({
 const [command, ...names] = positionals;
 
 function selectedSubgraphs(): SubgraphPackage[] {
-  const all = listSubgraphs();
+  // Subgraphs without a database of their own have nothing to generate, migrate or seed.
+  const all = listSubgraphs().filter((subgraph) => subgraph.database);
   if (names.length === 0) return all;
   const unknown = names.filter((name) => !all.some((s) => s.name === name));
   if (unknown.length) fail(`Unknown subgraph(s): ${unknown.join(', ')}. Known: ${all.map((s) => s.name).join(', ')}`);

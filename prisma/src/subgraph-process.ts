@@ -1,6 +1,8 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import {
   createLogger,
+  createMetricsRegistry,
+  registerPoolMetrics,
   defaultLogFormat,
   serveSubgraph,
   type GraphQLResolverMap,
@@ -25,7 +27,15 @@ export interface PrismaSubgraph<Client extends { $disconnect(): Promise<void> },
   /** Per-request context: usually the client plus fresh DataLoaders. */
   context(request: IncomingRequest, client: Client): Context;
   /** Extra open HTTP routes (accounts publishes its JWKS). */
-  routes?: Record<string, RouteHandler>;
+  routes?: Record<string, RouteHandler> | ((client: Client) => Record<string, RouteHandler>);
+  /** Open routes for every path under a prefix ending in '/' (orders serves signed downloads under /files/). */
+  prefixRoutes?: Record<string, RouteHandler> | ((client: Client) => Record<string, RouteHandler>);
+  /**
+   * The subgraph's workers (outbox relay, consumers, jobs), started in this process when RUN_WORKERS is on:
+   * the development shape on the embedded database, which only one process can open. In production the
+   * workers run as their own processes (workers/src/main.ts).
+   */
+  background?: (client: Client, log: Logger) => Promise<{ close(): Promise<void> }>;
 }
 
 export interface RunningSubgraph extends RunningHttpServer {
@@ -50,6 +60,9 @@ export async function startPrismaSubgraph<Client extends { $disconnect(): Promis
   });
   if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, 'applied migrations');
   const client = subgraph.createClient(database.adapter);
+  const background = config.runWorkers && subgraph.background ? await subgraph.background(client, log.child({ role: 'workers' })) : undefined;
+  const metrics = createMetricsRegistry(subgraph.name);
+  if (database.pool) registerPoolMetrics(metrics, database.pool);
   const server = await serveSubgraph<Context>(
     {
       name: subgraph.name,
@@ -57,8 +70,11 @@ export async function startPrismaSubgraph<Client extends { $disconnect(): Promis
       resolvers: subgraph.resolvers,
       context: (request) => subgraph.context(request, client),
       checkReady: () => database.ping(),
-      routes: subgraph.routes,
+      routes: typeof subgraph.routes === 'function' ? subgraph.routes(client) : subgraph.routes,
+      prefixRoutes: typeof subgraph.prefixRoutes === 'function' ? subgraph.prefixRoutes(client) : subgraph.prefixRoutes,
+      metrics,
       release: async () => {
+        await background?.close();
         await client.$disconnect();
         await database.close();
       },

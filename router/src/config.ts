@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, envPort, httpProcessEnv, loadConfig, REPO_ROOT } from '@storefront/common';
 import { z } from 'zod';
+import { queueDashboardConfigFrom, queueDashboardEnv, type QueueDashboardConfig } from './admin/config.ts';
 import { loadRouterAuthConfig, type RouterAuthConfig } from './auth/index.ts';
 import { cacheConfigFrom, cacheEnv, type CacheConfig } from './cache/config.ts';
 import { protectionConfigFrom, protectionEnv, type ProtectionConfig } from './protection/config.ts';
@@ -25,6 +26,10 @@ export interface RouterConfig {
   cache?: CacheConfig;
   /** Query cost and depth limits, rate limits, circuit breakers (router/src/protection); absent: limits and breakers with defaults, no rate limits. */
   protection?: ProtectionConfig;
+  /** bull-board at /admin/queues, admins only (router/src/admin; ROUTER_QUEUE_DASHBOARD=true); absent: off. */
+  queueDashboard?: QueueDashboardConfig;
+  /** Largest upload forwarded to a subgraph's /files (FILES_MAX_BODY_BYTES); absent: 100 MB. */
+  filesMaxBodyBytes?: number;
 }
 
 export const DEFAULT_SUPERGRAPH_PATH = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');
@@ -58,6 +63,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
       .transform((value) => value.split(',').map((label) => label.trim()).filter(Boolean)),
     ...cacheEnv,
     ...protectionEnv,
+    ...queueDashboardEnv,
+    FILES_MAX_BODY_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
   });
   const parsed = loadConfig('router', schema, merged);
   const subgraphUrls: Record<string, string> = {};
@@ -84,5 +91,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     auth: loadRouterAuthConfig(merged),
     cache: cacheConfigFrom(parsed),
     protection: protectionConfigFrom(parsed),
+    queueDashboard: queueDashboardConfigFrom(parsed, merged),
+    filesMaxBodyBytes: parsed.FILES_MAX_BODY_BYTES,
   };
 }

@@ -3,17 +3,22 @@ import { ApolloServer } from '@apollo/server';
 import {
   commonApolloOptions,
   createLogger,
+  createMetricsRegistry,
   defaultLogFormat,
+  graphqlMetricsPlugin,
   jsonProbe,
   startGraphQLHttpServer,
   type Logger,
   type RequestContext,
   type RunningHttpServer,
 } from '@storefront/common';
+import { createQueueDashboard } from './admin/index.ts';
 import { createAccessTokenVerifier, createSubgraphIdentity, loadRouterAuthConfig } from './auth/index.ts';
 import { withAuthorization } from './authorization/index.ts';
 import { CACHING_OFF, setUpCaching, type CacheCounters } from './cache/index.ts';
 import type { RouterConfig } from './config.ts';
+import { FILES_PREFIX, forwardFiles } from './files/index.ts';
+import { createRouterMetrics } from './metrics.ts';
 import { withProgressiveOverride } from './progressive-override.ts';
 import { setUpProtection } from './protection/index.ts';
 import { fetchWithTimeout, SubgraphDataSource } from './subgraph-data-source.ts';
@@ -28,7 +33,8 @@ export interface RunningRouter extends RunningHttpServer {
 
 /**
  * The router: @apollo/gateway planning queries over whatever supergraph file it is given, behind the shared
- * HTTP host. It listens at once; /graphql and /health answer 503 until a valid supergraph is loaded.
+ * HTTP host. It listens at once; /graphql and /ready answer 503 until a valid supergraph is loaded; /health
+ * only says the process is alive; /metrics is Prometheus.
  */
 export async function startRouter(config: RouterConfig, logger?: Logger): Promise<RunningRouter> {
   const log = logger ?? createLogger({ service: 'router', level: config.logLevel, format: defaultLogFormat(config.nodeEnv, config.logFormat) });
@@ -41,15 +47,24 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   const authorizationFor = createSubgraphIdentity(auth.identityKey);
   const caching = setUpCaching(config.cache ?? CACHING_OFF, log);
   const protection = setUpProtection(config.protection, log);
+  const metrics = createMetricsRegistry('router');
+  const routerMetrics = createRouterMetrics(metrics, () => caching.stats());
+  // Where each subgraph is served, as the gateway routes to it: /files/<subgraph>/… goes to the same origin.
+  const subgraphTargets = new Map<string, string>();
+  const queueDashboard =
+    config.queueDashboard &&
+    createQueueDashboard({ queues: config.queueDashboard.queues, authenticate, secureCookies: config.nodeEnv === 'production', logger: log });
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, { logger: log }),
     buildService: ({ name, url }) => {
       const target = config.subgraphUrls[name.toLowerCase()] ?? url;
       if (!target) throw new Error(`Subgraph ${name} has no routing URL; set SUBGRAPH_${name.toUpperCase()}_URL`);
+      subgraphTargets.set(name.toLowerCase(), target);
       return new SubgraphDataSource({
         url: target,
-        fetcher: protection.breakers.guard(name, fetcher),
+        // Instrumented inside the breaker: spans and latencies are of real HTTP calls, not of refusals.
+        fetcher: protection.breakers.guard(name, routerMetrics.instrumentFetcher(name, fetcher)),
         identity: { audience: name, authorizationFor },
         entities: caching.entityCache && { cache: caching.entityCache, subgraph: name },
       });
@@ -68,7 +83,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
     // Authorization filters each operation first; progressive override then plans what is left.
     gateway: withAuthorization(withProgressiveOverride(gateway, { enabledLabels: new Set(config.overrideLabels) }), { logger: log }),
     ...apolloOptions,
-    plugins: [...(apolloOptions.plugins ?? []), protection.plugin, ...caching.plugins],
+    plugins: [...(apolloOptions.plugins ?? []), graphqlMetricsPlugin<RequestContext>(metrics), protection.plugin, ...caching.plugins],
     persistedQueries: caching.persistedQueries,
     // Apollo's default, stated because it matters: refuses simple (non-preflighted) cross-site requests.
     csrfPrevention: true,
@@ -81,12 +96,44 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       apollo,
       logger: log,
       maxBodyBytes: config.maxBodyBytes,
-      context: async ({ requestId, logger: requestLogger, viewer }) => ({ requestId, logger: requestLogger, viewer }),
+      metrics,
+      context: async ({ requestId, traceId, logger: requestLogger, viewer }) => {
+        // traceId rides along for the subgraph data sources (subgraph-data-source.ts).
+        const context: RequestContext & { traceId: string } = { requestId, traceId, logger: requestLogger, viewer };
+        return context;
+      },
       acceptingGraphQL: () => loaded,
       authenticate: (req) => authenticate(req.headers.authorization),
-      admit: protection.admit,
+      admit: routerMetrics.countRefusals(protection.admit),
+      prefixRoutes: {
+        [FILES_PREFIX]: forwardFiles({
+          subgraphUrl: (name) => subgraphTargets.get(name),
+          maxBodyBytes: config.filesMaxBodyBytes ?? 100 * 1024 * 1024,
+          idleTimeoutMs: config.subgraphTimeoutMs,
+          logger: log,
+        }),
+        ...queueDashboard?.prefixRoutes,
+      },
       routes: {
-        '/health': jsonProbe(async () => ({ ok: loaded && !closing, details: { supergraph: loaded ? 'loaded' : 'not loaded' } })),
+        ...queueDashboard?.routes,
+        // Alive: the process answers. Restarting it would not load a supergraph any sooner.
+        '/health': jsonProbe(async () => ({ ok: true })),
+        /*
+         * Ready to take traffic: a supergraph is loaded and we are not shutting down. Redis is reported, not
+         * required: caches and rate limits fail open, and taking every replica out of rotation during a Redis
+         * outage would turn a slower router into no router.
+         */
+        '/ready': jsonProbe(async () => {
+          const redis = [caching.redisReady(), protection.redisReady()].filter((up) => up !== undefined);
+          return {
+            ok: loaded && !closing,
+            details: {
+              supergraph: loaded ? 'loaded' : 'not loaded',
+              ...(redis.length ? { redis: redis.every(Boolean) ? 'up' : 'down' } : {}),
+              ...(closing ? { closing: true } : {}),
+            },
+          };
+        }),
       },
     },
     { port: config.port, host: config.host },
@@ -102,7 +149,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       closing ??= http
         .close()
         .then(() => (loaded ? apollo.stop() : gateway.stop()))
-        .finally(() => Promise.all([caching.close(), protection.close()]));
+        .finally(() => Promise.all([caching.close(), protection.close(), queueDashboard?.close()]));
       return closing;
     },
   };

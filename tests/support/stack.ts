@@ -79,15 +79,16 @@ export async function startStack(plan: SeedPlan, options: { router?: Partial<Rou
   let accounts: AccountsModule | undefined;
   try {
     for (const pkg of listSubgraphs()) {
-      const database = await createTestDatabase(pkg.name);
-      databases.push(database);
+      // A subgraph without a database (operations reads Redis) ignores the database part of its config.
+      const database = pkg.database ? await createTestDatabase(pkg.name) : undefined;
+      if (database) databases.push(database);
       const module = (await import(`${pkg.dir}/src/index.ts`)) as {
         start(config: SubgraphConfig, logger: typeof silent, options?: object): Promise<RunningSubgraph>;
       };
       const options = pkg.name === 'accounts' ? { accessTokens: tokenSettings } : undefined;
       if (pkg.name === 'accounts') accounts = module as unknown as AccountsModule;
-      subgraphs[pkg.name] = await module.start(testSubgraphConfig(database.url), silent, options);
-      await seedTestDatabase(pkg.seedPath, pkg.migrationsDir, database.url, plan);
+      subgraphs[pkg.name] = await module.start(testSubgraphConfig(database?.url ?? ''), silent, options);
+      if (database) await seedTestDatabase(pkg.seedPath, pkg.migrationsDir, database.url, plan);
     }
     const routerConfig: RouterConfig = {
       nodeEnv: 'test',

@@ -2,14 +2,22 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import { context as otelContext, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ErrorCode, httpErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { AuthenticationError } from './internal-identity.ts';
+import { createHttpMetrics, metricsHandler, type HttpMetrics, type Registry } from './metrics/index.ts';
+import { activeTraceId, newTraceId, storefrontTracer, traceIdFromTraceparent } from './telemetry/index.ts';
 import type { Viewer } from './viewer.ts';
 
 /** What a GraphQL process knows about an incoming request before GraphQL runs. */
 export interface IncomingRequest {
   requestId: string;
+  /**
+   * The W3C trace id this request belongs to: the server span's when tracing is on, else the caller's
+   * traceparent's, else a new one. Every log line of the request carries it (with requestId).
+   */
+  traceId: string;
   headers: http.IncomingHttpHeaders;
   logger: Logger;
   viewer: Viewer | null;
@@ -24,6 +32,11 @@ export interface GraphQLHttpHostOptions<Context extends BaseContext> {
   maxBodyBytes: number;
   /** Extra exact-path routes such as /health; the GraphQL endpoint is always /graphql. */
   routes?: Record<string, RouteHandler>;
+  /**
+   * Routes for every path under a prefix ending in '/', e.g. '/files/' for downloads whose names vary; an
+   * exact route wins over a prefix, and the longest matching prefix wins. Metrics label them `<prefix>*`.
+   */
+  prefixRoutes?: Record<string, RouteHandler>;
   /** How long shutdown waits for in-flight requests before cutting connections. */
   shutdownGraceMs?: number;
   /**
@@ -42,6 +55,11 @@ export interface GraphQLHttpHostOptions<Context extends BaseContext> {
    * refusal to turn the request away with that status, code and headers; answer nothing to let it through.
    */
   admit?: (request: IncomingRequest, req: http.IncomingMessage) => Promise<HttpRefusal | undefined>;
+  /**
+   * The process's Prometheus registry: the host serves it at /metrics and counts every request it answers
+   * in it (http_server_requests_total, http_server_request_duration_seconds by route and status).
+   */
+  metrics?: Registry;
 }
 
 /** A request turned away before GraphQL runs, e.g. 429 RATE_LIMITED with a Retry-After header. */
@@ -61,6 +79,7 @@ export interface RunningHttpServer {
 }
 
 export const GRAPHQL_PATH = '/graphql';
+export const METRICS_PATH = '/metrics';
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Keeps a caller's request id when it is well-formed so logs join up across processes. */
@@ -176,29 +195,77 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
     await writeGraphQLResponse(res, response);
   }
 
+  const allRoutes: Record<string, RouteHandler> = { ...routes };
+  if (options.metrics) allRoutes[METRICS_PATH] ??= metricsHandler(options.metrics);
+  const httpMetrics: HttpMetrics | undefined = options.metrics && createHttpMetrics(options.metrics);
+  const prefixRoutes = options.prefixRoutes ?? {};
+  for (const prefix of Object.keys(prefixRoutes)) {
+    if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`Prefix route ${prefix} must start and end with '/'`);
+  }
+  // Longest first, so '/files/reports/' beats '/files/'.
+  const prefixes = Object.keys(prefixRoutes).sort((a, b) => b.length - a.length);
+  const tracer = storefrontTracer();
+  let boundPort = listen.port;
+
   const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const prefix = allRoutes[path] ? undefined : prefixes.find((candidate) => path.startsWith(candidate));
+    const route =
+      path === GRAPHQL_PATH ? (q: typeof req, s: typeof res) => handleGraphQL(q, s, request) : (allRoutes[path] ?? (prefix ? prefixRoutes[prefix] : undefined));
+    // Unknown paths share one label: they are whatever scanners send. Prefix routes share theirs for the same reason.
+    const routeLabel = route ? (prefix ? `${prefix}*` : path) : 'unmatched';
+    const method = req.method?.toUpperCase() ?? 'GET';
+    // Only GraphQL requests get a server span: probes and scrapes every few seconds would bury real traces.
+    const parent = path === GRAPHQL_PATH ? propagation.extract(ROOT_CONTEXT, req.headers) : ROOT_CONTEXT;
+    const span: Span | undefined =
+      path === GRAPHQL_PATH
+        ? tracer.startSpan(
+            `${method} ${routeLabel}`,
+            { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'http.route': routeLabel, 'url.path': path, 'server.port': boundPort } },
+            parent,
+          )
+        : undefined;
+    const spanContext = span ? trace.setSpan(parent, span) : parent;
     const requestId = requestIdFrom(req.headers['x-request-id']);
+    const traceId = activeTraceId(spanContext) ?? traceIdFromTraceparent(req.headers.traceparent) ?? newTraceId();
     res.setHeader('x-request-id', requestId);
     const request: IncomingRequest = {
       requestId,
+      traceId,
       headers: req.headers,
-      logger: logger.child({ requestId }),
+      logger: logger.child({ requestId, traceId }),
       // Set per GraphQL request by `authenticate`; other routes act for nobody.
       viewer: null,
     };
-    const path = (req.url ?? '/').split('?', 1)[0];
-    const route = path === GRAPHQL_PATH ? (q: typeof req, s: typeof res) => handleGraphQL(q, s, request) : routes[path ?? ''];
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      // A response that never finished was cut off (client gone, server closing): not a status the client saw.
+      const status = res.writableFinished ? res.statusCode : 499;
+      httpMetrics?.observe({ method, route: routeLabel, status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      if (span) {
+        span.setAttribute('http.response.status_code', status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
     if (!route) {
       sendJson(res, 404, httpErrorBody(ErrorCode.NOT_FOUND, `No route for ${path}`, requestId));
       return;
     }
-    Promise.resolve(route(req, res)).catch((error: unknown) => {
-      request.logger.error({ err: error }, 'request failed outside GraphQL');
-      if (!res.headersSent) {
-        sendJson(res, 500, httpErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', requestId));
-      } else {
-        res.destroy();
-      }
+    otelContext.with(spanContext, () => {
+      Promise.resolve(route(req, res)).catch((error: unknown) => {
+        request.logger.error({ err: error }, 'request failed outside GraphQL');
+        if (!res.headersSent) {
+          sendJson(res, 500, httpErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', requestId));
+        } else {
+          res.destroy();
+        }
+      });
     });
   });
   // Longer than the router's client-side idle timeout, so a reused connection is never closed under a request.
@@ -213,6 +280,7 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
     });
   });
   const { port } = server.address() as AddressInfo;
+  boundPort = port;
   const displayHost = listen.host === '0.0.0.0' || listen.host === '::' ? 'localhost' : listen.host;
 
   let closing: Promise<void> | undefined;

@@ -2,7 +2,7 @@ export { commonApolloOptions, maskUnexpectedErrors, MAX_QUERY_TOKENS } from './a
 export type { RequestContext } from './apollo.ts';
 export { ConfigError, envBoolean, envLogLevel, envNodeEnv, envPort, httpProcessEnv, loadConfig } from './config.ts';
 export { badUserInput, ErrorCode, httpErrorBody } from './errors.ts';
-export { GRAPHQL_PATH, jsonProbe, requestIdFrom, sendJson, startGraphQLHttpServer } from './http-host.ts';
+export { GRAPHQL_PATH, METRICS_PATH, jsonProbe, requestIdFrom, sendJson, startGraphQLHttpServer } from './http-host.ts';
 export type { GraphQLHttpHostOptions, HttpRefusal, IncomingRequest, RouteHandler, RunningHttpServer } from './http-host.ts';
 export { isUuid, nameBasedUuid } from './ids.ts';
 export { createLogger, defaultLogFormat, REDACTED_PATHS } from './logger.ts';
@@ -56,3 +56,26 @@ export { ACCESS_TOKEN_DEFAULTS, ACCESS_TOKEN_TYPE } from './access-token.ts';
 export type { Role, Viewer } from './viewer.ts';
 export { idempotencyKeySchema, inputError, InputErrorCode, requestFingerprint, validateInput } from './input-errors.ts';
 export type { InputError, Validated } from './input-errors.ts';
+export { startOpsServer } from './ops-server.ts';
+export type { OpsServerOptions, RunningOpsServer } from './ops-server.ts';
+export {
+  activeTraceId,
+  contextFromTraceparent,
+  newTraceId,
+  recordSpanError,
+  registerTracing,
+  shutdownTelemetry,
+  startInMemoryTracing,
+  startTelemetry,
+  storefrontTracer,
+  traceIdFromTraceparent,
+  traceparentOf,
+  tracesExportersFromEnv,
+  untracedTraceparent,
+  withSpan,
+} from './telemetry/index.ts';
+export type { Telemetry } from './telemetry/index.ts';
+export { boundedLabel, createHttpMetrics, createMetricsRegistry, graphqlMetricsPlugin, LATENCY_BUCKETS, metricsHandler, Registry, registerPoolMetrics } from './metrics/index.ts';
+export type { HttpMetrics, PoolStats } from './metrics/index.ts';
+export { fileSigningFromEnv, signUrl, verifySignedUrl } from './signed-urls.ts';
+export type { FileSigningConfig, SignedUrlCheck, SignedUrlParts } from './signed-urls.ts';

@@ -15,10 +15,15 @@ export interface SubgraphPackage {
   prismaSchemaPath: string;
   migrationsDir: string;
   seedPath: string;
+  /**
+   * Whether the subgraph has a database of its own (package.json "subgraph.database", default true). One
+   * without (operations reads Redis) has no Prisma schema, migrations or seed: database tools skip it.
+   */
+  database: boolean;
 }
 
 interface SubgraphManifest {
-  subgraph?: { name?: unknown; port?: unknown };
+  subgraph?: { name?: unknown; port?: unknown; database?: unknown };
 }
 
 export function subgraphPackage(dir: string): SubgraphPackage | undefined {
@@ -35,6 +40,7 @@ export function subgraphPackage(dir: string): SubgraphPackage | undefined {
     prismaSchemaPath: path.join(dir, 'prisma', 'schema.prisma'),
     migrationsDir: path.join(dir, 'prisma', 'migrations'),
     seedPath: path.join(dir, 'prisma', 'seed.ts'),
+    database: manifest.subgraph?.database !== false,
   };
 }
 

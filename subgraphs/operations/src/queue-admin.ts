@@ -1,0 +1,197 @@
+import { consumerQueueName, DeadLetterQueue, JOB_QUEUES, STORE_SUBSCRIPTIONS, type DeadLetter, type QueueConnection } from '@storefront/events';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+/** Job counts of one work queue, and how many of its jobs wait as dead letters. */
+export interface QueueStats {
+  name: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+  deadLetters: number;
+}
+
+/** A page of dead letters; positions count across the concatenation of the listed queues' dead letters. */
+export interface DeadLetterPage {
+  deadLetters: DeadLetter[];
+  /** Position of the first one returned. */
+  offset: number;
+  hasMore: boolean;
+}
+
+/** A queue name that is neither declared nor present in Redis. */
+export class UnknownQueueError extends Error {
+  constructor(readonly queue: string) {
+    super(`No queue named "${queue}"`);
+    this.name = 'UnknownQueueError';
+  }
+}
+
+const DEAD_LETTER_SUFFIX = '.dead-letter';
+
+/** The queues the code base declares: every consumer's events.<consumer> and every heavy-job queue. */
+export function declaredQueues(): string[] {
+  return [...Object.keys(STORE_SUBSCRIPTIONS).map(consumerQueueName), ...JOB_QUEUES];
+}
+
+/**
+ * Reads and repairs the background work of one Redis + prefix: queue counts and dead letters. Queues are the
+ * declared ones plus any other found in Redis (`<prefix>:<queue>:meta`, e.g. a queue of a newer worker
+ * release), so an operator sees every dead letter. Only those names are accepted: a typo must answer "no such
+ * queue", not create an empty one. BullMQ handles are opened on first use and kept until close().
+ */
+export class QueueAdmin {
+  readonly #queues: QueueConnection;
+  readonly #prefix: string;
+  readonly #workQueues = new Map<string, Queue>();
+  readonly #deadLetterQueues = new Map<string, DeadLetterQueue>();
+  #redis: Redis | undefined;
+
+  constructor(queues: QueueConnection) {
+    this.#queues = queues;
+    // BullMQ's own default, so names found in Redis match the keys BullMQ writes.
+    this.#prefix = queues.prefix ?? 'bull';
+  }
+
+  /** Every work queue, declared or found in Redis, sorted by name (dead-letter queues are not listed). */
+  async queueNames(): Promise<string[]> {
+    const found = await this.#discoveredQueues();
+    return [...new Set([...declaredQueues(), ...found])].sort();
+  }
+
+  async hasQueue(queue: string): Promise<boolean> {
+    return declaredQueues().includes(queue) || (await this.#discoveredQueues()).includes(queue);
+  }
+
+  async stats(): Promise<QueueStats[]> {
+    return Promise.all(
+      (await this.queueNames()).map(async (name) => {
+        const [counts, deadLetters] = await Promise.all([
+          this.#workQueue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
+          this.#deadLetterQueue(name).count(),
+        ]);
+        return {
+          name,
+          waiting: counts.waiting ?? 0,
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+          completed: counts.completed ?? 0,
+          deadLetters,
+        };
+      }),
+    );
+  }
+
+  /**
+   * Up to `limit` dead letters from `offset`, of one queue or (queue undefined) of every queue in name order,
+   * each queue's oldest first. Positions shift when dead letters are requeued or discarded meanwhile: fine
+   * for an operator paging through a short list, and no dead letter is ever hidden by it for long.
+   */
+  async deadLetters(options: { queue?: string; offset: number; limit: number }): Promise<DeadLetterPage> {
+    const names = options.queue === undefined ? await this.queueNames() : [await this.#known(options.queue)];
+    const deadLetters: DeadLetter[] = [];
+    let skip = options.offset;
+    for (const name of names) {
+      const dlq = this.#deadLetterQueue(name);
+      const count = await dlq.count();
+      if (skip >= count) {
+        skip -= count;
+        continue;
+      }
+      if (deadLetters.length === options.limit) return { deadLetters, offset: options.offset, hasMore: true };
+      const take = Math.min(count - skip, options.limit - deadLetters.length);
+      deadLetters.push(...(await dlq.list(skip, skip + take - 1)));
+      if (skip + take < count) return { deadLetters, offset: options.offset, hasMore: true };
+      skip = 0;
+    }
+    return { deadLetters, offset: options.offset, hasMore: false };
+  }
+
+  async deadLetter(queue: string, id: string): Promise<DeadLetter | undefined> {
+    return this.#deadLetterQueue(await this.#known(queue)).get(id);
+  }
+
+  /** Puts the dead letter back on its queue; answers what it was, or undefined when there is none. */
+  async requeue(queue: string, id: string): Promise<DeadLetter | undefined> {
+    const dlq = this.#deadLetterQueue(await this.#known(queue));
+    const deadLetter = await dlq.get(id);
+    if (!deadLetter) return undefined;
+    return (await dlq.requeue(id)) ? deadLetter : undefined;
+  }
+
+  /** Deletes the dead letter; answers what it was, or undefined when there is none. */
+  async discard(queue: string, id: string): Promise<DeadLetter | undefined> {
+    const dlq = this.#deadLetterQueue(await this.#known(queue));
+    const deadLetter = await dlq.get(id);
+    if (!deadLetter) return undefined;
+    return (await dlq.discard(id)) ? deadLetter : undefined;
+  }
+
+  /** Answers when Redis does (readiness). */
+  async ping(): Promise<void> {
+    await this.#client().ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([
+      ...[...this.#workQueues.values()].map((queue) => queue.close()),
+      ...[...this.#deadLetterQueues.values()].map((dlq) => dlq.close()),
+    ]);
+    this.#redis?.disconnect();
+  }
+
+  async #discoveredQueues(): Promise<string[]> {
+    const redis = this.#client();
+    const head = `${this.#prefix}:`;
+    const names = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(head)}*:meta`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const name = key.slice(head.length, -':meta'.length);
+        // BullMQ queue names have no ':', so anything else under the prefix is not a queue's meta key.
+        if (name && !name.includes(':')) names.add(name.endsWith(DEAD_LETTER_SUFFIX) ? name.slice(0, -DEAD_LETTER_SUFFIX.length) : name);
+      }
+    } while (cursor !== '0');
+    return [...names];
+  }
+
+  async #known(queue: string): Promise<string> {
+    if (!(await this.hasQueue(queue))) throw new UnknownQueueError(queue);
+    return queue;
+  }
+
+  #client(): Redis {
+    // A plain client for SCAN and PING; BullMQ's handles keep their own connections. Unlike theirs, its
+    // commands fail when Redis is away instead of waiting for it, so /ready answers 503 rather than hanging.
+    this.#redis ??= new Redis({ ...this.#queues.connection, maxRetriesPerRequest: 1 });
+    return this.#redis;
+  }
+
+  #workQueue(name: string): Queue {
+    let queue = this.#workQueues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.#queues.connection, prefix: this.#queues.prefix });
+      this.#workQueues.set(name, queue);
+    }
+    return queue;
+  }
+
+  #deadLetterQueue(name: string): DeadLetterQueue {
+    let dlq = this.#deadLetterQueues.get(name);
+    if (!dlq) {
+      dlq = new DeadLetterQueue(name, this.#queues);
+      this.#deadLetterQueues.set(name, dlq);
+    }
+    return dlq;
+  }
+}
+
+/** Redis MATCH patterns treat * ? [ ] \ specially; a prefix is matched literally. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
