@@ -22,8 +22,29 @@ export interface EventContext {
  * idempotent on event.id themselves.
  */
 export type EventHandlers<Tx extends SqlExecutor> = {
-  [T in EventType]?: (event: DomainEvent<T>, tx: Tx, context: EventContext) => Promise<void>;
+  [T in EventType]?: ((event: DomainEvent<T>, tx: Tx, context: EventContext) => Promise<void>) | EffectFirstHandler<DomainEvent<T>, Tx>;
 };
+
+/**
+ * For an effect that must run in transactions of its own (a domain function that opens them, a provider call):
+ * `effect` runs first, outside the consumer's transaction, and must be idempotent by a natural key (an order
+ * id); `record` then writes what follows from it (a reply event) through `tx`, with the processed_events row. A
+ * crash between the two repeats the effect on redelivery, which changes nothing the second time. Keeping the
+ * effect out of the consumer's transaction also means one event never needs two connections at once (the
+ * embedded database has one).
+ */
+export interface EffectFirstHandler<E, Tx> {
+  effect(event: E, context: EventContext): Promise<unknown>;
+  record(event: E, tx: Tx, result: never, context: EventContext): Promise<void>;
+}
+
+/** Builds an EffectFirstHandler with the effect's result typed through to record. */
+export function effectFirst<E, Tx, R>(handler: {
+  effect(event: E, context: EventContext): Promise<R>;
+  record(event: E, tx: Tx, result: R, context: EventContext): Promise<void>;
+}): EffectFirstHandler<E, Tx> {
+  return handler as EffectFirstHandler<E, Tx>;
+}
 
 export interface EventConsumerOptions<Tx extends SqlExecutor> {
   /** The consumer group's name (its queue is events.<consumer>); must match the relays' subscriptions. */
@@ -47,6 +68,11 @@ export interface EventConsumer {
   close(): Promise<void>;
 }
 
+async function alreadyProcessed(db: TransactionalDatabase<SqlExecutor> | { $queryRaw: SqlExecutor['$queryRaw'] }, consumer: string, eventId: string): Promise<boolean> {
+  const rows = await (db as unknown as SqlExecutor).$queryRaw<unknown[]>`SELECT 1 FROM processed_events WHERE consumer = ${consumer} AND event_id = ${eventId}::uuid`;
+  return rows.length > 0;
+}
+
 /**
  * A BullMQ worker on the consumer's queue that applies each event at most once:
  *  1. parse and validate the job data against the event registry (a broken contract is unrecoverable);
@@ -66,12 +92,23 @@ export function createEventConsumer<Tx extends SqlExecutor>(options: EventConsum
   async function processJob(job: Job): Promise<ApplyOutcome> {
     try {
       const event = parseEvent(job.data);
-      const handler = handlers[event.type] as ((event: DomainEvent, tx: Tx, context: EventContext) => Promise<void>) | undefined;
+      const handler = handlers[event.type] as
+        | ((event: DomainEvent, tx: Tx, context: EventContext) => Promise<void>)
+        | EffectFirstHandler<DomainEvent, Tx>
+        | undefined;
       // Subscribed without a handler is a deployment mistake; retries cannot fix it, a deploy plus requeue can.
       if (!handler) throw new UnrecoverableError(`Consumer ${consumer} has no handler for ${event.type}`);
-      const outcome = await applyEventOnce(db, consumer, event, (tx) => handler(event, tx, { job, consumer }), {
-        timeout: options.transactionTimeoutMs ?? 30_000,
-      });
+      const context = { job, consumer };
+      const transaction = { timeout: options.transactionTimeoutMs ?? 30_000 };
+      let outcome: ApplyOutcome;
+      if (typeof handler === 'function') {
+        outcome = await applyEventOnce(db, consumer, event, (tx) => handler(event, tx, context), transaction);
+      } else if (await alreadyProcessed(db, consumer, event.id)) {
+        outcome = 'duplicate';
+      } else {
+        const result = await handler.effect(event, context);
+        outcome = await applyEventOnce(db, consumer, event, (tx) => handler.record(event, tx, result as never, context), transaction);
+      }
       if (outcome === 'duplicate') logger.info({ consumer, eventId: event.id, type: event.type }, 'event already processed, skipped');
       return outcome;
     } catch (error) {

@@ -2,14 +2,15 @@ import { InputErrorCode, type InputError } from '@storefront/common';
 import { defineEvent, type DomainEvent, writeToOutbox } from '@storefront/events';
 import { UnrecoverableError } from 'bullmq';
 import { type Prisma, type PrismaClient } from './database.ts';
-import { commitReservation, expireReservations, releaseReservation } from './reservation-transitions.ts';
+import { expireReservations } from './reservation-transitions.ts';
+import { type ReservationPayload } from './reservations.ts';
 import { reserveStock } from './reserve-stock.ts';
 
 /*
- * inventory's side of the checkout saga: the commands orders sends, applied with the idempotent reservation
- * functions (the order id is their key, so a redelivered command changes nothing twice), each answered by a
- * reply event written to inventory's outbox in the consumer's transaction, i.e. together with the record
- * that the command was handled.
+ * inventory's side of the checkout saga: the commands orders sends are applied with the idempotent reservation
+ * functions first (the order id is their key, so a redelivered command changes nothing twice; see
+ * effectFirst in packages/events), then answered by a reply event written to inventory's outbox in the
+ * consumer's transaction, together with the record that the command was handled.
  */
 
 type Tx = Prisma.TransactionClient;
@@ -25,18 +26,17 @@ function unrecoverable(errors: readonly InputError[]): never {
   throw new UnrecoverableError(errors.map((error) => `${error.path.join('.')}: ${error.message}`).join('; '));
 }
 
-export async function onStockReservationRequested(
-  prisma: PrismaClient,
-  tx: Tx,
-  event: DomainEvent<'StockReservationRequested'>,
-  settings: InventorySagaSettings,
-): Promise<void> {
+export function reserveForOrder(prisma: PrismaClient, event: DomainEvent<'StockReservationRequested'>, settings: InventorySagaSettings): Promise<ReservationPayload> {
   const { orderId, items } = event.payload;
-  const result = await reserveStock(prisma, {
+  return reserveStock(prisma, {
     orderId,
     items: items.map((item) => ({ productId: item.purchasableId, quantity: item.quantity })),
     ttlSeconds: settings.reservationTtlSeconds,
   });
+}
+
+export async function replyToReservation(tx: Tx, event: DomainEvent<'StockReservationRequested'>, result: ReservationPayload): Promise<void> {
+  const { orderId, items } = event.payload;
   const reply = { source: SOURCE, aggregateId: orderId, correlationId: event.correlationId, version: 1 } as const;
   if (result.reservation) {
     // A reservation released or expired before this (late) command was handled holds nothing to report.
@@ -76,9 +76,8 @@ export async function onStockReservationRequested(
   );
 }
 
-export async function onStockCommitRequested(prisma: PrismaClient, tx: Tx, event: DomainEvent<'StockCommitRequested'>): Promise<void> {
+export async function replyToCommit(tx: Tx, event: DomainEvent<'StockCommitRequested'>, result: ReservationPayload): Promise<void> {
   const { orderId } = event.payload;
-  const result = await commitReservation(prisma, orderId);
   const reply = { source: SOURCE, aggregateId: orderId, correlationId: event.correlationId, version: 1 } as const;
   if (result.reservation?.status === 'COMMITTED') {
     await writeToOutbox(tx, defineEvent({ ...reply, type: 'StockCommitted', payload: { orderId } }));
@@ -88,9 +87,8 @@ export async function onStockCommitRequested(prisma: PrismaClient, tx: Tx, event
   await writeToOutbox(tx, defineEvent({ ...reply, type: 'StockCommitFailed', payload: { orderId, reason: missing ? 'NO_RESERVATION' : 'RESERVATION_EXPIRED' } }));
 }
 
-export async function onStockReleaseRequested(prisma: PrismaClient, tx: Tx, event: DomainEvent<'StockReleaseRequested'>): Promise<void> {
+export async function replyToRelease(tx: Tx, event: DomainEvent<'StockReleaseRequested'>, result: ReservationPayload): Promise<void> {
   const { orderId } = event.payload;
-  const result = await releaseReservation(prisma, orderId);
   // No reservation (never made, or not yet: a late one is released when its StockReserved reaches the saga)
   // and already released or expired all mean nothing is held any more. A committed one cannot be released.
   const committed = result.errors.some((error) => error.code === InputErrorCode.INVALID_STATE);

@@ -1,7 +1,8 @@
-import { defineConsumer, defineJob, type ServiceWorkersFactory } from '@storefront/events';
+import { defineConsumer, defineJob, type DomainEvent, effectFirst, type ServiceWorkersFactory } from '@storefront/events';
 import { z } from 'zod';
-import { type PrismaClient } from './database.ts';
-import { expireAndAnnounce, onStockCommitRequested, onStockReleaseRequested, onStockReservationRequested } from './saga-commands.ts';
+import { type Prisma, type PrismaClient } from './database.ts';
+import { commitReservation, releaseReservation } from './reservation-transitions.ts';
+import { expireAndAnnounce, replyToCommit, replyToRelease, replyToReservation, reserveForOrder } from './saga-commands.ts';
 
 const EXPIRY_QUEUE = 'jobs.reservation-expiry';
 
@@ -21,9 +22,18 @@ export const createWorkers: ServiceWorkersFactory<PrismaClient> = ({ prisma, env
         db: prisma,
         concurrency: settings.INVENTORY_CONCURRENCY,
         handlers: {
-          StockReservationRequested: (event, tx) => onStockReservationRequested(prisma, tx, event, { reservationTtlSeconds: settings.RESERVATION_TTL_SECONDS }),
-          StockCommitRequested: (event, tx) => onStockCommitRequested(prisma, tx, event),
-          StockReleaseRequested: (event, tx) => onStockReleaseRequested(prisma, tx, event),
+          StockReservationRequested: effectFirst({
+            effect: (event: DomainEvent<'StockReservationRequested'>) => reserveForOrder(prisma, event, { reservationTtlSeconds: settings.RESERVATION_TTL_SECONDS }),
+            record: (event, tx: Prisma.TransactionClient, result) => replyToReservation(tx, event, result),
+          }),
+          StockCommitRequested: effectFirst({
+            effect: (event: DomainEvent<'StockCommitRequested'>) => commitReservation(prisma, event.payload.orderId),
+            record: (event, tx: Prisma.TransactionClient, result) => replyToCommit(tx, event, result),
+          }),
+          StockReleaseRequested: effectFirst({
+            effect: (event: DomainEvent<'StockReleaseRequested'>) => releaseReservation(prisma, event.payload.orderId),
+            record: (event, tx: Prisma.TransactionClient, result) => replyToRelease(tx, event, result),
+          }),
         },
       }),
     ],

@@ -1,7 +1,7 @@
 import { defineEvent, type DomainEvent, writeToOutbox } from '@storefront/events';
 import { UnrecoverableError } from 'bullmq';
 import { type Payment, PaymentStatus, type Prisma, type PrismaClient } from './database.ts';
-import { authorizePayment, capturePayment, type PaymentPayload, voidPayment } from './payment-lifecycle.ts';
+import { authorizePayment, type PaymentPayload, voidPayment } from './payment-lifecycle.ts';
 import { type ProviderGateway } from './provider-calls.ts';
 
 /*
@@ -37,14 +37,13 @@ function declineReason(payment: Payment): DomainEvent<'PaymentDeclined'>['payloa
   return DECLINE_REASONS[payment.declineReason as keyof typeof DECLINE_REASONS] ?? 'PROVIDER_ERROR';
 }
 
-export async function onPaymentAuthorizationRequested(
-  prisma: PrismaClient,
-  gateway: ProviderGateway,
-  tx: Tx,
-  event: DomainEvent<'PaymentAuthorizationRequested'>,
-): Promise<void> {
+export function authorizeForOrder(prisma: PrismaClient, gateway: ProviderGateway, event: DomainEvent<'PaymentAuthorizationRequested'>): Promise<PaymentPayload> {
   const { orderId, amount } = event.payload;
-  const result = await authorizePayment(prisma, gateway, { orderId, amount: amount.amount, currency: amount.currency });
+  return authorizePayment(prisma, gateway, { orderId, amount: amount.amount, currency: amount.currency });
+}
+
+export async function replyToAuthorization(tx: Tx, event: DomainEvent<'PaymentAuthorizationRequested'>, result: PaymentPayload): Promise<void> {
+  const { orderId, amount } = event.payload;
   const refusedOutright = !result.payment && result.errors.length > 0;
   if (refusedOutright) throw new UnrecoverableError(result.errors.map((error) => error.message).join('; '));
   const payment = outcome(result, [PaymentStatus.AUTHORIZED, PaymentStatus.DECLINED, PaymentStatus.CAPTURED, PaymentStatus.VOIDED]);
@@ -57,14 +56,9 @@ export async function onPaymentAuthorizationRequested(
   await writeToOutbox(tx, defineEvent({ ...reply, type: 'PaymentAuthorized', payload: { paymentId: payment.id, orderId, amount } }));
 }
 
-export async function onPaymentCaptureRequested(
-  prisma: PrismaClient,
-  gateway: ProviderGateway,
-  tx: Tx,
-  event: DomainEvent<'PaymentCaptureRequested'>,
-): Promise<void> {
+export async function replyToCapture(tx: Tx, event: DomainEvent<'PaymentCaptureRequested'>, result: PaymentPayload): Promise<void> {
   const { orderId } = event.payload;
-  const payment = outcome(await capturePayment(prisma, gateway, { orderId }), [
+  const payment = outcome(result, [
     PaymentStatus.CAPTURED,
     PaymentStatus.PARTIALLY_REFUNDED,
     PaymentStatus.REFUNDED,
@@ -82,20 +76,23 @@ export async function onPaymentCaptureRequested(
   );
 }
 
-export async function onPaymentVoidRequested(prisma: PrismaClient, gateway: ProviderGateway, tx: Tx, event: DomainEvent<'PaymentVoidRequested'>): Promise<void> {
+/** Voids what the order's payment holds; resolves to the payment id (null when the order has none). */
+export async function voidForOrder(prisma: PrismaClient, gateway: ProviderGateway, event: DomainEvent<'PaymentVoidRequested'>): Promise<string | null> {
   const { orderId } = event.payload;
   const existing = await prisma.payment.findUnique({ where: { orderId } });
-  let paymentId: string | null = null;
-  if (existing) {
-    paymentId = existing.id;
-    // Declined or already voided: nothing is held. Otherwise void (a PENDING one is settled with the provider first).
-    if (existing.status !== PaymentStatus.DECLINED && existing.status !== PaymentStatus.VOIDED) {
-      const result = await voidPayment(prisma, gateway, { orderId });
-      if (!(result.payment && (result.payment.status === PaymentStatus.DECLINED || result.payment.status === PaymentStatus.VOIDED))) {
-        outcome(result, [PaymentStatus.VOIDED]);
-      }
+  if (!existing) return null;
+  // Declined or already voided: nothing is held. Otherwise void (a PENDING one is settled with the provider first).
+  if (existing.status !== PaymentStatus.DECLINED && existing.status !== PaymentStatus.VOIDED) {
+    const result = await voidPayment(prisma, gateway, { orderId });
+    if (!(result.payment && (result.payment.status === PaymentStatus.DECLINED || result.payment.status === PaymentStatus.VOIDED))) {
+      outcome(result, [PaymentStatus.VOIDED]);
     }
   }
+  return existing.id;
+}
+
+export async function replyToVoid(tx: Tx, event: DomainEvent<'PaymentVoidRequested'>, paymentId: string | null): Promise<void> {
+  const { orderId } = event.payload;
   await writeToOutbox(
     tx,
     defineEvent({ source: SOURCE, aggregateId: orderId, correlationId: event.correlationId, version: 1, type: 'PaymentVoided', payload: { orderId, paymentId } }),

@@ -1,10 +1,11 @@
-import { defineConsumer, type ServiceWorkersFactory } from '@storefront/events';
+import { defineConsumer, type DomainEvent, effectFirst, type ServiceWorkersFactory } from '@storefront/events';
 import { z } from 'zod';
-import { type PrismaClient } from './database.ts';
+import { type Prisma, type PrismaClient } from './database.ts';
+import { capturePayment } from './payment-lifecycle.ts';
 import { loadPaymentsSettings } from './payments-settings.ts';
 import { recallLedgerEntry } from './payments.ts';
 import { type ProviderGateway } from './provider-calls.ts';
-import { onPaymentAuthorizationRequested, onPaymentCaptureRequested, onPaymentVoidRequested } from './saga-commands.ts';
+import { authorizeForOrder, replyToAuthorization, replyToCapture, replyToVoid, voidForOrder } from './saga-commands.ts';
 import { SimulatedPaymentProvider } from './simulated-provider.ts';
 import { type PaymentProvider } from './provider.ts';
 
@@ -24,9 +25,18 @@ export function paymentsWorkers(options: { provider?: PaymentProvider } = {}): S
           db: prisma,
           concurrency: PAYMENTS_CONCURRENCY,
           handlers: {
-            PaymentAuthorizationRequested: (event, tx) => onPaymentAuthorizationRequested(prisma, gateway, tx, event),
-            PaymentCaptureRequested: (event, tx) => onPaymentCaptureRequested(prisma, gateway, tx, event),
-            PaymentVoidRequested: (event, tx) => onPaymentVoidRequested(prisma, gateway, tx, event),
+            PaymentAuthorizationRequested: effectFirst({
+              effect: (event: DomainEvent<'PaymentAuthorizationRequested'>) => authorizeForOrder(prisma, gateway, event),
+              record: (event, tx: Prisma.TransactionClient, result) => replyToAuthorization(tx, event, result),
+            }),
+            PaymentCaptureRequested: effectFirst({
+              effect: (event: DomainEvent<'PaymentCaptureRequested'>) => capturePayment(prisma, gateway, { orderId: event.payload.orderId }),
+              record: (event, tx: Prisma.TransactionClient, result) => replyToCapture(tx, event, result),
+            }),
+            PaymentVoidRequested: effectFirst({
+              effect: (event: DomainEvent<'PaymentVoidRequested'>) => voidForOrder(prisma, gateway, event),
+              record: (event, tx: Prisma.TransactionClient, paymentId) => replyToVoid(tx, event, paymentId),
+            }),
           },
         }),
       ],
