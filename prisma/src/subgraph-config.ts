@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { envBoolean, envPort, httpProcessEnv, loadConfig, REPO_ROOT, routerTrustFromEnv, type SubgraphHttpConfig } from '@storefront/common';
+import { envBoolean, loadConfig, REPO_ROOT, subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from '@storefront/common';
 import { z } from 'zod';
 import type { DatabaseTarget } from './database.ts';
 
@@ -23,28 +23,18 @@ export interface SubgraphConfig {
  */
 export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
   const schema = z.object({
-    ...httpProcessEnv,
-    PORT: envPort(defaultPort),
+    ...subgraphProcessEnv(defaultPort),
     DATABASE_URL: z
       .url({ protocol: /^postgres(ql)?$/, error: 'DATABASE_URL must be a postgres:// URL' })
       .optional(),
     DATA_DIR: z.string().min(1).default(path.join(REPO_ROOT, '.data', name)),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     MIGRATE_ON_START: envBoolean(!env.DATABASE_URL).optional(),
-    ROUTER_IDENTITY_PUBLIC_KEY: z.string().min(1).optional(),
     RUN_WORKERS: envBoolean(false),
   });
   const parsed = loadConfig(name, schema, env);
   return {
-    http: {
-      nodeEnv: parsed.NODE_ENV,
-      host: parsed.HOST,
-      port: parsed.PORT,
-      maxBodyBytes: parsed.MAX_BODY_BYTES,
-      trustedSigners: routerTrustFromEnv(name, parsed.ROUTER_IDENTITY_PUBLIC_KEY, parsed.NODE_ENV),
-    },
-    logLevel: parsed.LOG_LEVEL,
-    logFormat: parsed.LOG_FORMAT,
+    ...subgraphProcessConfig(name, parsed),
     database: parsed.DATABASE_URL ? { kind: 'postgres', url: parsed.DATABASE_URL } : { kind: 'pglite', dataDir: parsed.DATA_DIR },
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     migrateOnStart: parsed.MIGRATE_ON_START ?? !parsed.DATABASE_URL,

@@ -8,6 +8,7 @@ import {
   type GraphQLResolverMap,
   type IncomingRequest,
   type Logger,
+  type Registry,
   type RequestContext,
   type RouteHandler,
   type RunningHttpServer,
@@ -35,7 +36,7 @@ export interface PrismaSubgraph<Client extends { $disconnect(): Promise<void> },
    * the development shape on the embedded database, which only one process can open. In production the
    * workers run as their own processes (workers/src/main.ts).
    */
-  background?: (client: Client, log: Logger) => Promise<{ close(): Promise<void> }>;
+  background?: (client: Client, log: Logger, metrics: Registry) => Promise<{ close(): Promise<void> }>;
 }
 
 export interface RunningSubgraph extends RunningHttpServer {
@@ -60,8 +61,8 @@ export async function startPrismaSubgraph<Client extends { $disconnect(): Promis
   });
   if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, 'applied migrations');
   const client = subgraph.createClient(database.adapter);
-  const background = config.runWorkers && subgraph.background ? await subgraph.background(client, log.child({ role: 'workers' })) : undefined;
   const metrics = createMetricsRegistry(subgraph.name);
+  const background = config.runWorkers && subgraph.background ? await subgraph.background(client, log.child({ role: 'workers' }), metrics) : undefined;
   if (database.pool) registerPoolMetrics(metrics, database.pool);
   const server = await serveSubgraph<Context>(
     {

@@ -67,14 +67,8 @@ export async function startTwoSubgraphStack(): Promise<TwoSubgraphStack> {
   };
 }
 
-/** Polls until `check` holds; spans and metrics are recorded when responses finish, a moment after the client has them. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Spans and metrics are recorded when responses finish, a moment after the client has them: poll for them. */
+export { waitFor as eventually } from '@storefront/common';
 
 /** The values of the samples of `name` in Prometheus text whose labels include `labels` (any order, others allowed). */
 export function samples(text: string, name: string, labels: Record<string, string | RegExp> = {}): number[] {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { placeOrder } from '../../subgraphs/orders/src/place-order.ts';
 import { cancelOrder } from '../../subgraphs/orders/src/cancel-order.ts';
-import { eventually, productId, startSagaWorld, userId, type SagaWorld } from './saga-world.ts';
+import { waitFor } from '@storefront/common';
+import { productId, startSagaWorld, userId, type SagaWorld } from './saga-world.ts';
 
 /*
  * The checkout saga across orders, inventory and payments: real databases, real BullMQ on Redis, the
@@ -48,7 +49,7 @@ async function place(user: number, items: Array<{ product: number; quantity: num
 }
 
 async function settled(orderId: string, state: 'COMPLETED' | 'COMPENSATED' | 'COMPENSATING') {
-  await eventually(async () => (await world.orders.orderSaga.findUnique({ where: { orderId } }))?.state === state, `saga of ${orderId} to reach ${state}`);
+  await waitFor(async () => (await world.orders.orderSaga.findUnique({ where: { orderId } }))?.state === state, `saga of ${orderId} to reach ${state}`);
   return world.orders.order.findUniqueOrThrow({ where: { id: orderId }, include: { saga: true, statusChanges: { orderBy: { changedAt: 'asc' } } } });
 }
 
@@ -115,7 +116,7 @@ it('gives up on a payment provider that does not answer: cancelled with PAYMENT_
   // The void cannot be confirmed while the provider stays silent: the saga waits in COMPENSATING, visibly.
   const done = await settled(order.id, 'COMPENSATING');
   expect(done).toMatchObject({ status: 'CANCELLED', cancelReason: 'PAYMENT_TIMEOUT' });
-  await eventually(async () => (await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).awaitingStockRelease === false, 'stock release');
+  await waitFor(async () => (await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).awaitingStockRelease === false, 'stock release');
   expect(await stockOf(4)).toEqual(before);
   const payment = await world.payments.payment.findUniqueOrThrow({ where: { orderId: order.id } });
   expect(['PENDING', 'VOIDED']).toContain(payment.status); // never captured
@@ -125,12 +126,12 @@ it('lets the customer cancel while the payment is pending, and returns what the 
   await priceProduct(5, 3_007); // payment never answers, so the saga waits in AUTHORIZING_PAYMENT
   const before = await stockOf(5);
   const order = await place(5, [{ product: 5, quantity: 3 }]);
-  await eventually(async () => (await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).state === 'AUTHORIZING_PAYMENT', 'payment step');
+  await waitFor(async () => (await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).state === 'AUTHORIZING_PAYMENT', 'payment step');
 
   const cancelled = await cancelOrder(world.orders, (await world.orders.order.findUniqueOrThrow({ where: { id: order.id } })), 'req-cancel');
   expect(cancelled.errors).toEqual([]);
   expect(cancelled.order).toMatchObject({ status: 'CANCELLED', cancelReason: 'CUSTOMER_REQUEST' });
-  await eventually(async () => (await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).awaitingStockRelease === false, 'stock release');
+  await waitFor(async () => (await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).awaitingStockRelease === false, 'stock release');
   expect(await stockOf(5)).toEqual(before);
   // The deadline sweep leaves a saga that is already compensating alone.
   await new Promise((resolve) => setTimeout(resolve, 1_800));
@@ -157,9 +158,32 @@ it('applies a duplicated reply once: a second PaymentCaptured for a paid order c
       }),
     ),
   );
-  await eventually(async () => (await world.payments.outboxEvent.count({ where: { aggregateId: order.id, publishedAt: null } })) === 0, 'relay');
-  await eventually(async () => (await world.orders.processedEvent.count({ where: { consumer: 'orders-saga' } })) > 0, 'consumer');
+  await waitFor(async () => (await world.payments.outboxEvent.count({ where: { aggregateId: order.id, publishedAt: null } })) === 0, 'relay');
+  await waitFor(async () => (await world.orders.processedEvent.count({ where: { consumer: 'orders-saga' } })) > 0, 'consumer');
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(await statusEvents(order.id)).toEqual(['RESERVED', 'PAID']);
   expect((await world.orders.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe('PAID');
+});
+
+it('cancels with RESERVATION_EXPIRED when the reservation lapses while the payment is pending', async () => {
+  // A payment deadline far away, so only the reservation's expiry can end this checkout.
+  await world.stopWorkers();
+  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '600000', PAYMENTS_PROVIDER_TIMEOUT_MS: '300' });
+  try {
+    await priceProduct(7, 4_007); // the provider never answers
+    const before = await stockOf(7);
+    const order = await place(7, [{ product: 7, quantity: 2 }]);
+    await waitFor(async () => (await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).state === 'AUTHORIZING_PAYMENT', 'payment step');
+
+    // The expiry sweep, run as if an hour had passed: it gives the units back and announces it to the saga.
+    const { expireAndAnnounce } = await import('../../subgraphs/inventory/src/saga-commands.ts');
+    expect(await expireAndAnnounce(world.inventory, new Date(Date.now() + 3_600_000))).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => (await world.orders.order.findUniqueOrThrow({ where: { id: order.id } })).status === 'CANCELLED', 'the cancellation');
+    expect(await world.orders.order.findUniqueOrThrow({ where: { id: order.id } })).toMatchObject({ cancelReason: 'RESERVATION_EXPIRED' });
+    expect(await stockOf(7)).toEqual(before);
+    expect((await world.inventory.reservation.findUniqueOrThrow({ where: { orderId: order.id } })).status).toBe('EXPIRED');
+  } finally {
+    await world.stopWorkers();
+    await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '1500', PAYMENTS_PROVIDER_TIMEOUT_MS: '300' });
+  }
 });

@@ -3,12 +3,11 @@
  * (migrated, seeded from the shared seed world), their workers running in this process on a unique BullMQ
  * prefix of the local Redis, exactly as the worker processes run them.
  */
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { nameBasedUuid, SeedNamespace, type SeedPlan } from '@storefront/common';
-import { type QueueConnection, type RunningServiceWorkers, type ServiceWorkersFactory, startServiceWorkers, type TransactionalDatabase } from '@storefront/events';
+import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
+import { type QueueConnection, type RunningServiceWorkers, type ServiceWorkersFactory, startServiceWorkers, type WorkerDatabase } from '@storefront/events';
 import { createTestDatabase, openDatabase, seedTestDatabase, silentLogger, TRANSACTION_DEFAULTS, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
-import { Redis } from 'ioredis';
 import { PrismaClient as InventoryClient } from '../../subgraphs/inventory/src/database.ts';
 import { createWorkers as inventoryWorkers } from '../../subgraphs/inventory/src/workers.ts';
 import { PrismaClient as OrdersClient } from '../../subgraphs/orders/src/database.ts';
@@ -19,7 +18,6 @@ import { createWorkers as paymentsWorkers } from '../../subgraphs/payments/src/w
 export const SAGA_PLAN: SeedPlan = { users: 10, categories: 2, products: 12, warehouses: 2, orders: 10, wishlistItemsPerUser: 0 };
 export const userId = (index: number) => nameBasedUuid(SeedNamespace.user, index);
 export const productId = (index: number) => nameBasedUuid(SeedNamespace.product, index);
-const REDIS = { host: process.env.TEST_REDIS_HOST ?? '127.0.0.1', port: Number(process.env.TEST_REDIS_PORT ?? 6379) };
 
 interface Service<Client> {
   prisma: Client;
@@ -53,11 +51,10 @@ export async function startSagaWorld(): Promise<SagaWorld> {
     openService('inventory', (adapter) => new InventoryClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS })),
     openService('payments', (adapter) => new PaymentsClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS })),
   ]);
-  const prefix = `test-saga:${randomUUID()}`;
-  const queues: QueueConnection = { connection: { ...REDIS, maxRetriesPerRequest: null }, prefix };
+  const queues = testQueueConnection('saga');
   let running: RunningServiceWorkers[] = [];
 
-  async function start<Client extends TransactionalDatabase>(name: string, prisma: Client, factory: ServiceWorkersFactory<Client>, env: NodeJS.ProcessEnv) {
+  async function start<Client extends WorkerDatabase>(name: string, prisma: Client, factory: ServiceWorkersFactory<Client>, env: NodeJS.ProcessEnv) {
     return startServiceWorkers(name, factory, { prisma, queues, logger: silentLogger, env }, { relayIdleDelayMs: { min: 20, max: 200 } });
   }
 
@@ -85,26 +82,7 @@ export async function startSagaWorld(): Promise<SagaWorld> {
         await service.opened.close();
         await service.database.drop();
       }
-      const redis = new Redis(REDIS);
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length) await redis.del(...keys);
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
+      await deleteQueueKeys(queues.prefix);
     },
   };
-}
-
-/** Polls until `check` holds, or fails naming `what`. */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -46,7 +46,7 @@ runMain(label, async () => {
     }),
   );
   const logger = createLogger({ service: label, level: config.LOG_LEVEL, format: defaultLogFormat(config.NODE_ENV, config.LOG_FORMAT) });
-  const queues = queueConnectionFromEnv();
+  const queues = queueConnectionFromEnv(process.env, label);
   const registry = createMetricsRegistry(label);
   // One service: DATABASE_URL, as its subgraph reads it. Several: <NAME>_DATABASE_URL or POSTGRES_URL per service.
   const targetOf = (name: string): DatabaseTarget =>

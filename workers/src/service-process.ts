@@ -1,14 +1,5 @@
 import { type Logger, type Registry } from '@storefront/common';
-import {
-  instrumentWorker,
-  type QueueConnection,
-  registerOutboxMetrics,
-  registerQueueMetrics,
-  relayMetrics,
-  type RunningServiceWorkers,
-  type SqlExecutor,
-  startServiceWorkers,
-} from '@storefront/events';
+import { type QueueConnection, type RunningServiceWorkers, startServiceWorkers } from '@storefront/events';
 import { type DatabaseTarget, openDatabase } from '@storefront/prisma-tools';
 import { type WorkerService } from './services.ts';
 
@@ -49,18 +40,13 @@ export async function startService(service: WorkerService, options: StartService
       service.name,
       definition.createWorkers as Parameters<typeof startServiceWorkers<typeof prisma>>[1],
       { prisma, queues: options.queues, logger, env: options.env },
-      { relayOnBatch: relayMetrics(options.registry, service.name) },
+      { metrics: options.registry },
     );
   } catch (error) {
     await prisma.$disconnect();
     await database.close();
     throw error;
   }
-  for (const running of [...workers.consumers, ...workers.jobs]) instrumentWorker(options.registry, running.worker);
-  const queueMetrics = registerQueueMetrics(options.registry, { queues: options.queues, names: workers.queueNames });
-  const outboxMetrics = workers.relay
-    ? registerOutboxMetrics(options.registry, { db: prisma as unknown as Pick<SqlExecutor, '$queryRaw'>, source: service.name })
-    : undefined;
   return {
     name: service.name,
     workers,
@@ -69,9 +55,7 @@ export async function startService(service: WorkerService, options: StartService
       return { [`${service.name}Database`]: db, redis };
     },
     async close() {
-      outboxMetrics?.close();
       await workers.close();
-      await queueMetrics.close();
       await prisma.$disconnect();
       await database.close();
     },

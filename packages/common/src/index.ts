@@ -33,7 +33,7 @@ export {
   seedWarehouse,
 } from './seed.ts';
 export type { SeedAddress, SeedCancelReason, SeedOrder, SeedOrderItem, SeedOrderStatus, SeedPlan, SeedProductFacts, SeedScale, SeedUser, ShippingClass } from './seed.ts';
-export { serveSubgraph } from './subgraph.ts';
+export { serveSubgraph, subgraphProcessConfig, subgraphProcessEnv } from './subgraph.ts';
 export type { GraphQLResolverMap, SubgraphDefinition, SubgraphHttpConfig } from './subgraph.ts';
 export { DateTimeScalar } from './scalars.ts';
 export { orderByKeys, pagedRelationLoader, uniqueLoader } from './batching.ts';
@@ -79,3 +79,4 @@ export { boundedLabel, createHttpMetrics, createMetricsRegistry, graphqlMetricsP
 export type { HttpMetrics, PoolStats } from './metrics/index.ts';
 export { fileSigningFromEnv, signUrl, verifySignedUrl } from './signed-urls.ts';
 export type { FileSigningConfig, SignedUrlCheck, SignedUrlParts } from './signed-urls.ts';
+export { waitFor } from './wait-for.ts';

@@ -4,9 +4,11 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 
 export type { GraphQLResolverMap };
 import type { DocumentNode } from 'graphql';
+import { z } from 'zod';
+import { envPort, httpProcessEnv } from './config.ts';
 import { commonApolloOptions, type RequestContext } from './apollo.ts';
 import { jsonProbe, startGraphQLHttpServer, type IncomingRequest, type RouteHandler, type RunningHttpServer } from './http-host.ts';
-import { createInternalIdentityVerifier, type TrustedSigner } from './internal-identity.ts';
+import { createInternalIdentityVerifier, routerTrustFromEnv, type TrustedSigner } from './internal-identity.ts';
 import type { Logger } from './logger.ts';
 import { createMetricsRegistry, graphqlMetricsPlugin, type Registry } from './metrics/index.ts';
 
@@ -90,5 +92,29 @@ export async function serveSubgraph<Context extends RequestContext>(
         .finally(() => definition.release());
       return closing;
     },
+  };
+}
+
+/** The variables every subgraph process reads, with or without a database. */
+export const subgraphProcessEnv = (defaultPort: number) => ({
+  ...httpProcessEnv,
+  PORT: envPort(defaultPort),
+  ROUTER_IDENTITY_PUBLIC_KEY: z.string().min(1).optional(),
+});
+
+type SubgraphProcessEnv = z.output<z.ZodObject<ReturnType<typeof subgraphProcessEnv>>>;
+
+/** The HTTP host and logging settings of a subgraph from its parsed environment (see subgraphProcessEnv). */
+export function subgraphProcessConfig(name: string, parsed: SubgraphProcessEnv) {
+  return {
+    http: {
+      nodeEnv: parsed.NODE_ENV,
+      host: parsed.HOST,
+      port: parsed.PORT,
+      maxBodyBytes: parsed.MAX_BODY_BYTES,
+      trustedSigners: routerTrustFromEnv(name, parsed.ROUTER_IDENTITY_PUBLIC_KEY, parsed.NODE_ENV),
+    } satisfies SubgraphHttpConfig,
+    logLevel: parsed.LOG_LEVEL as string,
+    logFormat: parsed.LOG_FORMAT,
   };
 }

@@ -1,4 +1,5 @@
-import { type Job, type JobsOptions, Queue } from 'bullmq';
+import { type Job, type JobsOptions, Queue, UnrecoverableError, type Worker } from 'bullmq';
+import { errorMessage, type EventLogger } from './logger.ts';
 import { DEAD_LETTER_JOB_OPTIONS, EVENT_JOB_OPTIONS, type QueueConnection } from './job-options.ts';
 import { consumerQueueName } from './routing.ts';
 
@@ -124,4 +125,53 @@ export class DeadLetterQueue {
 
 function toDeadLetter(job: Job<DeadLetterData>): DeadLetter {
   return { id: String(job.id), ...job.data };
+}
+
+/** A failure retrying cannot fix: BullMQ's UnrecoverableError or a subclass (EventContractError). */
+const isUnrecoverable = (error: Error): boolean => error instanceof UnrecoverableError || error.name === 'UnrecoverableError';
+
+/** Whether BullMQ is giving the job up: no attempt left, a failure retrying cannot fix, or stalled too often. */
+export function isGivenUp(job: Pick<Job, 'attemptsMade' | 'opts'>, error: Error, attemptsMade = job.attemptsMade): boolean {
+  return attemptsMade >= (job.opts.attempts ?? 1) || isUnrecoverable(error) || /stalled/i.test(error.message);
+}
+
+/**
+ * Wraps a processor so that a job it is about to give up (unrecoverable, or its last attempt) is copied to the
+ * dead-letter queue before BullMQ marks it failed — no given-up job can be missing from there — and watches the
+ * worker for the jobs BullMQ fails without calling the processor (a job whose workers keep dying, "stalled
+ * more than allowable limit"). record() is idempotent per job id, so a job seen by both keeps one copy.
+ */
+export function withDeadLetters<Data, Result>(
+  processor: (job: Job<Data>) => Promise<Result>,
+  deadLetters: DeadLetterQueue,
+  logger: EventLogger,
+): { processor: (job: Job<Data>) => Promise<Result>; watch(worker: Worker): void } {
+  const queue = deadLetters.queue;
+  return {
+    async processor(job) {
+      try {
+        return await processor(job);
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        const attemptsMade = job.attemptsMade + 1;
+        if (isGivenUp(job, failure, attemptsMade)) {
+          await deadLetters.record(job, failure, attemptsMade, isUnrecoverable(failure));
+          logger.error({ queue, jobId: job.id, attemptsMade, err: failure.message }, 'job dead-lettered');
+        } else {
+          logger.warn({ queue, jobId: job.id, attemptsMade, err: failure.message }, 'job failed, will retry');
+        }
+        throw failure;
+      }
+    },
+    watch(worker) {
+      // Without an 'error' listener (e.g. Redis unreachable) the worker would throw an unhandled EventEmitter error.
+      worker.on('error', (error) => logger.error({ queue, err: errorMessage(error) }, 'worker error'));
+      worker.on('failed', (job, error) => {
+        if (!job || !isGivenUp(job, error)) return;
+        deadLetters
+          .record(job, error, job.attemptsMade, isUnrecoverable(error))
+          .catch((recordError: unknown) => logger.error({ queue, jobId: job.id, err: errorMessage(recordError) }, 'dead letter not recorded'));
+      });
+    },
+  };
 }

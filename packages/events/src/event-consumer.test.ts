@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { type Job, Queue } from 'bullmq';
 import { createEventConsumer, OutboxRelay, writeToOutbox, type DomainEvent, type EventConsumer, type EventHandlers, EVENT_JOB_OPTIONS, type SqlExecutor } from './index.ts';
 import { consumerQueueName } from './routing.ts';
-import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment, waitFor } from './test-support.ts';
+import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment } from './test-support.ts';
+import { waitFor } from '@storefront/common';
 
 let env: EventsTestEnvironment;
 const queues: Queue[] = [];
@@ -60,13 +61,13 @@ describe('createEventConsumer', () => {
     const event = orderPlaced();
     // A redelivery after BullMQ forgot the first job (retention) arrives under another job id.
     await queue.add(event.type, event, { jobId: event.id });
-    await waitFor(() => completed.length === 1, 10_000, 'first delivery');
+    await waitFor(() => completed.length === 1, 'first delivery', 10_000);
     await queue.add(event.type, event, { jobId: `${event.id}-redelivered` });
-    await waitFor(() => completed.length === 2, 10_000, 'second delivery');
+    await waitFor(() => completed.length === 2, 'second delivery', 10_000);
     // Two deliveries in flight at once: the second blocks on processed_events' key, then skips.
     const concurrent = orderPlaced();
     await queue.addBulk([1, 2, 3].map((n) => ({ name: concurrent.type, data: concurrent, opts: { jobId: `${concurrent.id}-${n}` } })));
-    await waitFor(() => completed.length === 5, 10_000, 'concurrent deliveries');
+    await waitFor(() => completed.length === 5, 'concurrent deliveries', 10_000);
     expect(await effects(consumer)).toBe(2);
     expect(calls).toBe(2);
     expect((await queue.getJob(`${event.id}-redelivered`))!.returnvalue).toBe('duplicate');
@@ -85,7 +86,7 @@ describe('createEventConsumer', () => {
     });
     const event = orderPlaced();
     await queue.add(event.type, event, { ...FAST_RETRIES, jobId: event.id });
-    await waitFor(async () => (await stateOf(queue, event.id)) === 'completed', 15_000, 'completion after retries');
+    await waitFor(async () => (await stateOf(queue, event.id)) === 'completed', 'completion after retries', 15_000);
     const job = (await queue.getJob(event.id))!;
     expect(job.attemptsMade).toBe(3);
     expect(calls).toBe(3);
@@ -100,8 +101,8 @@ describe('createEventConsumer', () => {
     const invalid = { ...valid, payload: { ...valid.payload, items: [{ ...valid.payload.items[0], quantity: 0 }] } };
     await queue.add(valid.type, invalid, { ...FAST_RETRIES, jobId: valid.id });
     const deadLetters = consumers.at(-1)!.deadLetters;
-    await waitFor(async () => (await deadLetters.count()) === 1, 10_000, 'dead letter');
-    await waitFor(async () => (await stateOf(queue, valid.id)) === 'failed', 10_000, 'failed job');
+    await waitFor(async () => (await deadLetters.count()) === 1, 'dead letter', 10_000);
+    await waitFor(async () => (await stateOf(queue, valid.id)) === 'failed', 'failed job', 10_000);
     expect((await queue.getJob(valid.id))!.attemptsMade).toBe(1); // 5 attempts allowed, none retried
 
     const [letter] = await deadLetters.list();
@@ -112,10 +113,10 @@ describe('createEventConsumer', () => {
 
     // Requeued as it was, it fails the same way and comes back.
     expect(await deadLetters.requeue(valid.id)).toBe(true);
-    await waitFor(async () => (await deadLetters.count()) === 1 && (await stateOf(queue, valid.id)) === 'failed', 10_000, 'second dead letter');
+    await waitFor(async () => (await deadLetters.count()) === 1 && (await stateOf(queue, valid.id)) === 'failed', 'second dead letter', 10_000);
     // Requeued with the corrected event, it is applied and leaves the dead-letter queue.
     expect(await deadLetters.requeue(valid.id, { event: valid })).toBe(true);
-    await waitFor(async () => (await stateOf(queue, valid.id)) === 'completed', 10_000, 'requeued completion');
+    await waitFor(async () => (await stateOf(queue, valid.id)) === 'completed', 'requeued completion', 10_000);
     expect(await deadLetters.count()).toBe(0);
     expect(await effects(consumer)).toBe(1);
     expect(await deadLetters.requeue(randomUUID())).toBe(false);
@@ -133,7 +134,7 @@ describe('createEventConsumer', () => {
     });
     const event = orderPlaced();
     await queue.add(event.type, event, { ...FAST_RETRIES, attempts: 3, jobId: event.id });
-    await waitFor(async () => (await started.deadLetters.count()) === 1, 10_000, 'dead letter');
+    await waitFor(async () => (await started.deadLetters.count()) === 1, 'dead letter', 10_000);
     expect(calls).toBe(3);
     expect(await started.deadLetters.get(event.id)).toMatchObject({ attemptsMade: 3, unrecoverable: false, error: { message: 'still broken' }, event });
   });
@@ -153,7 +154,7 @@ describe('createEventConsumer', () => {
     });
     const event = orderPlaced();
     await queue.add(event.type, event, { jobId: event.id });
-    await waitFor(() => started, 10_000, 'handler start');
+    await waitFor(() => started, 'handler start', 10_000);
     let closed = false;
     const closing = running.close().then(() => (closed = true));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -179,10 +180,10 @@ describe('a worker process killed mid-job', () => {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      await waitFor(() => output.includes('ready'), 30_000, 'child worker');
+      await waitFor(() => output.includes('ready'), 'child worker', 30_000);
       const event = orderPlaced();
       await queue.add(event.type, event, { ...FAST_RETRIES, jobId: event.id });
-      await waitFor(() => output.includes('in-handler'), 15_000, 'child in the handler');
+      await waitFor(() => output.includes('in-handler'), 'child in the handler', 15_000);
       expect(await effects(consumer)).toBe(0); // written, but not committed
       child.kill('SIGKILL');
       await exited;
@@ -197,7 +198,7 @@ describe('a worker process killed mid-job', () => {
         handlers: { OrderPlaced: (delivered, tx) => recordEffect(tx, consumer, delivered) },
       });
       consumers.push(rescuer);
-      await waitFor(async () => (await stateOf(queue, event.id)) === 'completed', 20_000, 'the job to run again');
+      await waitFor(async () => (await stateOf(queue, event.id)) === 'completed', 'the job to run again', 20_000);
       expect(await effects(consumer)).toBe(1);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -231,10 +232,10 @@ describe('outbox to consumer, end to end', () => {
     });
     try {
       await expect(crashing.relayOnce()).rejects.toThrow('crashed before commit');
-      await waitFor(() => completed.length === 1, 10_000, 'first delivery');
+      await waitFor(() => completed.length === 1, 'first delivery', 10_000);
       crash = false;
       expect(await crashing.relayOnce()).toEqual({ published: 1, failed: 0 });
-      await waitFor(() => completed.length === 2, 10_000, 'redelivery');
+      await waitFor(() => completed.length === 2, 'redelivery', 10_000);
     } finally {
       await crashing.stop();
     }

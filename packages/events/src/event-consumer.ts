@@ -1,10 +1,10 @@
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import { type DomainEvent, type EventType, parseEvent } from './contracts/registry.ts';
 import { type SqlExecutor, type TransactionalDatabase } from './database.ts';
-import { DeadLetterQueue } from './dead-letters.ts';
+import { DeadLetterQueue, withDeadLetters } from './dead-letters.ts';
 import { type QueueConnection } from './job-options.ts';
-import { errorMessage, type EventLogger, silentEventLogger } from './logger.ts';
-import { type ApplyOutcome, applyEventOnce } from './processed-events.ts';
+import { type EventLogger, silentEventLogger } from './logger.ts';
+import { alreadyProcessed, type ApplyOutcome, applyEventOnce } from './processed-events.ts';
 import { consumerQueueName } from './routing.ts';
 import { traceProcess } from './tracing.ts';
 
@@ -50,7 +50,7 @@ export interface EventConsumerOptions<Tx extends SqlExecutor> {
   /** The consumer group's name (its queue is events.<consumer>); must match the relays' subscriptions. */
   consumer: string;
   /** The consumer's own Prisma client (its database holds processed_events). */
-  db: TransactionalDatabase<Tx>;
+  db: TransactionalDatabase<Tx> & Pick<SqlExecutor, '$queryRaw'>;
   queues: QueueConnection;
   handlers: EventHandlers<Tx>;
   /** Jobs processed at once by this worker. */
@@ -66,11 +66,6 @@ export interface EventConsumer {
   readonly deadLetters: DeadLetterQueue;
   /** Stops taking jobs, lets the jobs in progress finish (their transactions commit), then disconnects. */
   close(): Promise<void>;
-}
-
-async function alreadyProcessed(db: TransactionalDatabase<SqlExecutor> | { $queryRaw: SqlExecutor['$queryRaw'] }, consumer: string, eventId: string): Promise<boolean> {
-  const rows = await (db as unknown as SqlExecutor).$queryRaw<unknown[]>`SELECT 1 FROM processed_events WHERE consumer = ${consumer} AND event_id = ${eventId}::uuid`;
-  return rows.length > 0;
 }
 
 /**
@@ -90,61 +85,36 @@ export function createEventConsumer<Tx extends SqlExecutor>(options: EventConsum
   const process = (job: Job): Promise<ApplyOutcome> => traceProcess(consumer, job.data, job.id, () => processJob(job));
 
   async function processJob(job: Job): Promise<ApplyOutcome> {
-    try {
-      const event = parseEvent(job.data);
-      const handler = handlers[event.type] as
-        | ((event: DomainEvent, tx: Tx, context: EventContext) => Promise<void>)
-        | EffectFirstHandler<DomainEvent, Tx>
-        | undefined;
-      // Subscribed without a handler is a deployment mistake; retries cannot fix it, a deploy plus requeue can.
-      if (!handler) throw new UnrecoverableError(`Consumer ${consumer} has no handler for ${event.type}`);
-      const context = { job, consumer };
-      const transaction = { timeout: options.transactionTimeoutMs ?? 30_000 };
-      let outcome: ApplyOutcome;
-      if (typeof handler === 'function') {
-        outcome = await applyEventOnce(db, consumer, event, (tx) => handler(event, tx, context), transaction);
-      } else if (await alreadyProcessed(db, consumer, event.id)) {
-        outcome = 'duplicate';
-      } else {
-        const result = await handler.effect(event, context);
-        outcome = await applyEventOnce(db, consumer, event, (tx) => handler.record(event, tx, result as never, context), transaction);
-      }
-      if (outcome === 'duplicate') logger.info({ consumer, eventId: event.id, type: event.type }, 'event already processed, skipped');
-      return outcome;
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      const unrecoverable = failure instanceof UnrecoverableError || failure.name === 'UnrecoverableError';
-      const attemptsMade = job.attemptsMade + 1;
-      const lastAttempt = attemptsMade >= (job.opts.attempts ?? 1);
-      if (unrecoverable || lastAttempt) {
-        await deadLetters.record(job, failure, attemptsMade, unrecoverable);
-        logger.error({ consumer, jobId: job.id, attemptsMade, unrecoverable, err: failure.message }, 'event dead-lettered');
-      } else {
-        logger.warn({ consumer, jobId: job.id, attemptsMade, err: errorMessage(failure) }, 'event failed, will retry');
-      }
-      throw failure;
+    const event = parseEvent(job.data);
+    const handler = handlers[event.type] as
+      | ((event: DomainEvent, tx: Tx, context: EventContext) => Promise<void>)
+      | EffectFirstHandler<DomainEvent, Tx>
+      | undefined;
+    // Subscribed without a handler is a deployment mistake; retries cannot fix it, a deploy plus requeue can.
+    if (!handler) throw new UnrecoverableError(`Consumer ${consumer} has no handler for ${event.type}`);
+    const context = { job, consumer };
+    const transaction = { timeout: options.transactionTimeoutMs ?? 30_000 };
+    let outcome: ApplyOutcome;
+    if (typeof handler === 'function') {
+      outcome = await applyEventOnce(db, consumer, event, (tx) => handler(event, tx, context), transaction);
+    } else if (await alreadyProcessed(db, consumer, event.id)) {
+      outcome = 'duplicate';
+    } else {
+      const result = await handler.effect(event, context);
+      outcome = await applyEventOnce(db, consumer, event, (tx) => handler.record(event, tx, result as never, context), transaction);
     }
+    if (outcome === 'duplicate') logger.info({ consumer, eventId: event.id, type: event.type }, 'event already processed, skipped');
+    return outcome;
   }
 
-  const worker = new Worker(consumerQueueName(consumer), process, {
+  const guarded = withDeadLetters(process, deadLetters, logger);
+  const worker = new Worker(consumerQueueName(consumer), guarded.processor, {
     ...options.workerOptions,
     connection: options.queues.connection,
     prefix: options.queues.prefix,
     concurrency: options.concurrency ?? 1,
   });
-  // Without a listener an 'error' (e.g. Redis unreachable) would be an unhandled EventEmitter error.
-  worker.on('error', (error) => logger.error({ consumer, err: errorMessage(error) }, 'event worker error'));
-  // BullMQ also fails jobs without calling process(): a job whose workers keep dying ("stalled more than
-  // allowable limit"). Copy those to the dead-letter queue too; record() is idempotent per job id, so jobs
-  // already copied by process() keep one copy.
-  worker.on('failed', (job, error) => {
-    if (!job) return;
-    const givenUp = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError' || /stalled/i.test(error.message);
-    if (!givenUp) return;
-    deadLetters
-      .record(job, error, job.attemptsMade, error.name === 'UnrecoverableError')
-      .catch((recordError: unknown) => logger.error({ consumer, jobId: job.id, err: errorMessage(recordError) }, 'dead letter not recorded'));
-  });
+  guarded.watch(worker);
 
   return {
     worker,

@@ -1,4 +1,4 @@
-import { type DefaultJobOptions } from 'bullmq';
+import { type DefaultJobOptions, type JobsOptions } from 'bullmq';
 
 /** How BullMQ reaches Redis. Workers need maxRetriesPerRequest: null (blocking commands must not time out). */
 export interface RedisConnection {
@@ -40,3 +40,18 @@ export const DEAD_LETTER_JOB_OPTIONS = {
   removeOnComplete: false,
   removeOnFail: false,
 } as const satisfies DefaultJobOptions;
+
+/**
+ * Options of a heavy job (invoice, report, import, e-mail): `attempts` with exponential backoff from
+ * `backoffMs` for transient failures (UnrecoverableError skips them); finished jobs kept a day — while one is
+ * kept, adding its jobId again is a no-op, past that the processor's own idempotency holds — and failed jobs a
+ * week for whoever investigates (the dead-letter queue has the copy that waits for a person).
+ */
+export function heavyJobOptions({ attempts, backoffMs }: { attempts: number; backoffMs: number }): JobsOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: backoffMs },
+    removeOnComplete: { age: DAY_SECONDS, count: 10_000 },
+    removeOnFail: { age: 7 * DAY_SECONDS },
+  };
+}

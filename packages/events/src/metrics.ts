@@ -1,7 +1,7 @@
 import { Queue, type Job, type Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type SqlExecutor } from './database.ts';
-import { deadLetterQueueOf } from './dead-letters.ts';
+import { deadLetterQueueOf, isGivenUp } from './dead-letters.ts';
 import { type QueueConnection } from './job-options.ts';
 import { type RelayBatchResult } from './relay.ts';
 
@@ -151,8 +151,7 @@ export function instrumentWorker(registry: Registry, worker: Worker): void {
     if (!job) return;
     const seconds = jobSeconds(job);
     if (seconds !== undefined) metrics.jobDuration.observe({ queue, outcome: 'failed' }, seconds);
-    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError' || /stalled/i.test(error.message);
-    metrics.jobFailures.inc({ queue, final: String(final) });
+    metrics.jobFailures.inc({ queue, final: String(isGivenUp(job, error)) });
   });
 }
 

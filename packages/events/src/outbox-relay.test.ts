@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { type DomainEvent, EventPublisher, OutboxRelay, type SqlExecutor, type TransactionalDatabase, writeToOutbox } from './index.ts';
+import { type DomainEvent, eventFromOutboxRow, EventPublisher, OutboxRelay, type OutboxRow, type SqlExecutor, type TransactionalDatabase, writeAllToOutbox, writeToOutbox } from './index.ts';
 import { consumerQueueName } from './routing.ts';
 import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment } from './test-support.ts';
 
@@ -72,6 +72,24 @@ describe('writeToOutbox', () => {
     const event = orderPlaced();
     await expect(env.prisma.$transaction(async (tx) => writeToOutbox(tx, { ...event, payload: { orderId: 'x' } }))).rejects.toThrow(/Invalid OrderPlaced v1 payload/);
     expect(await unpublished()).toBe(0);
+  });
+});
+
+describe('writeAllToOutbox', () => {
+  it('records several events in one statement, each exactly as writeToOutbox would, and refuses a batch with an invalid one', async () => {
+    const events = [orderPlaced(), orderPlaced(), { ...orderPlaced(), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }];
+    await env.prisma.$transaction(async (tx) => writeAllToOutbox(tx, events));
+    const rows = await env.prisma.$queryRaw<OutboxRow[]>`
+      SELECT id::text AS id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at, attempts
+      FROM outbox_events WHERE id = ANY(${events.map((event) => event.id)}::uuid[])`;
+    const read = rows.map((row) => eventFromOutboxRow(row)).sort((a, b) => a.id.localeCompare(b.id));
+    expect(read).toEqual(events.map((event) => ({ traceparent: null, ...event })).sort((a, b) => a.id.localeCompare(b.id)));
+
+    const before = await unpublished();
+    await expect(env.prisma.$transaction(async (tx) => writeAllToOutbox(tx, [orderPlaced(), { ...orderPlaced(), payload: { orderId: 'x' } }]))).rejects.toThrow(
+      /Invalid OrderPlaced v1 payload/,
+    );
+    expect(await unpublished()).toBe(before);
   });
 });
 

@@ -62,6 +62,27 @@ export async function writeToOutbox(tx: Pick<SqlExecutor, '$executeRaw'>, event:
             ${valid.correlationId}, ${valid.traceparent ?? null}, ${JSON.stringify(valid.payload)}::jsonb, ${valid.occurredAt}::timestamptz)`;
 }
 
+/**
+ * Records several events in one statement (a sweep announcing hundreds of expiries), with the same validation
+ * and transaction rule as writeToOutbox. Columns travel as text arrays and are cast by Postgres.
+ */
+export async function writeAllToOutbox(tx: Pick<SqlExecutor, '$executeRaw'>, events: readonly EventEnvelope[]): Promise<void> {
+  if (events.length === 0) return;
+  const valid = events.map((event) => parseEvent(event));
+  const column = (pick: (event: DomainEvent) => string | number | null | undefined) =>
+    valid.map((event) => {
+      const value = pick(event);
+      return value === null || value === undefined ? null : String(value);
+    });
+  await tx.$executeRaw`
+    INSERT INTO outbox_events (id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at)
+    SELECT id::uuid, type, version::int, source, aggregate_id, correlation_id, trace_context, payload::jsonb, occurred_at::timestamptz
+    FROM unnest(${column((e) => e.id)}::text[], ${column((e) => e.type)}::text[], ${column((e) => e.version)}::text[],
+                ${column((e) => e.source)}::text[], ${column((e) => e.aggregateId)}::text[], ${column((e) => e.correlationId)}::text[],
+                ${column((e) => e.traceparent)}::text[], ${column((e) => JSON.stringify(e.payload))}::text[], ${column((e) => e.occurredAt)}::text[])
+      AS rows (id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at)`;
+}
+
 /** An outbox row as the relay reads it. */
 export interface OutboxRow {
   id: string;

@@ -53,3 +53,9 @@ export async function applyEventOnce<Tx extends SqlExecutor>(
     return 'applied';
   }, options);
 }
+
+/** Whether `consumer` has applied the event: a cheap check before an effect that runs outside the transaction. */
+export async function alreadyProcessed(db: Pick<SqlExecutor, '$queryRaw'>, consumer: string, eventId: string): Promise<boolean> {
+  const rows = await db.$queryRaw<unknown[]>`SELECT 1 FROM processed_events WHERE consumer = ${consumer} AND event_id = ${eventId}::uuid`;
+  return rows.length > 0;
+}

@@ -1,3 +1,4 @@
+import { loadConfig } from '@storefront/common';
 import { z } from 'zod';
 import { type QueueConnection } from './job-options.ts';
 
@@ -7,11 +8,10 @@ const queueEnv = z.object({
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+(:[a-z0-9_-]+)*$/i, 'QUEUE_PREFIX: letters, digits, - _ and :').default('storefront'),
 });
 
-/** Reads REDIS_URL and QUEUE_PREFIX once; throws a message naming the bad variable. */
-export function queueConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): QueueConnection {
-  const parsed = queueEnv.safeParse(env);
-  if (!parsed.success) throw new Error(`Invalid queue configuration: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
-  const url = new URL(parsed.data.REDIS_URL);
+/** Reads REDIS_URL and QUEUE_PREFIX once; a bad value is a ConfigError naming the variable, as for every setting. */
+export function queueConnectionFromEnv(env: NodeJS.ProcessEnv = process.env, service = 'queues'): QueueConnection {
+  const parsed = loadConfig(service, queueEnv, env);
+  const url = new URL(parsed.REDIS_URL);
   return {
     connection: {
       host: url.hostname,
@@ -23,6 +23,6 @@ export function queueConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): Qu
       // Workers block on Redis: BullMQ requires no per-command retry limit.
       maxRetriesPerRequest: null,
     },
-    prefix: parsed.data.QUEUE_PREFIX,
+    prefix: parsed.QUEUE_PREFIX,
   };
 }

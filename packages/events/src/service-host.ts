@@ -1,11 +1,14 @@
 import { Queue } from 'bullmq';
-import { type TransactionalDatabase } from './database.ts';
+import { Redis } from 'ioredis';
+import { type Registry } from 'prom-client';
+import { type SqlExecutor, type TransactionalDatabase } from './database.ts';
 import { type EventConsumer } from './event-consumer.ts';
 import { type JobWorker } from './job-worker.ts';
 import { type QueueConnection } from './job-options.ts';
 import { errorMessage, type EventLogger } from './logger.ts';
 import { queueConnectionFromEnv } from './queue-config.ts';
-import { OutboxRelay, type OutboxRelayOptions } from './relay.ts';
+import { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
+import { OutboxRelay } from './relay.ts';
 import { type ScheduleSpec, type ServiceWorkersFactory, type WorkerRuntime } from './service-workers.ts';
 import { STORE_SUBSCRIPTIONS } from './subscriptions.ts';
 import { type EventSubscriptions } from './routing.ts';
@@ -31,12 +34,15 @@ export interface StartServiceWorkersOptions {
   subscriptions?: EventSubscriptions;
   /** Relay poll delays (tests shorten them). */
   relayIdleDelayMs?: { min: number; max: number };
-  /** Told each relay batch's outcome (metrics). */
-  relayOnBatch?: OutboxRelayOptions['onBatch'];
+  /** Where this host's metrics go (queue depth, job durations and failures, outbox backlog, relay counts). */
+  metrics?: Registry;
 }
 
+/** A service's Prisma client as the host uses it: transactions, and raw reads for the outbox backlog. */
+export type WorkerDatabase = TransactionalDatabase & Pick<SqlExecutor, '$queryRaw'>;
+
 /** Starts a service's relay, consumers, job workers and schedules (see service-workers.ts). */
-export async function startServiceWorkers<Client extends TransactionalDatabase>(
+export async function startServiceWorkers<Client extends WorkerDatabase>(
   service: string,
   factory: ServiceWorkersFactory<Client>,
   runtime: WorkerRuntime<Client>,
@@ -53,13 +59,21 @@ export async function startServiceWorkers<Client extends TransactionalDatabase>(
           queues,
           logger,
           idleDelayMs: options.relayIdleDelayMs,
-          onBatch: options.relayOnBatch,
+          onBatch: options.metrics && relayMetrics(options.metrics, service),
         });
   const consumers = definition.consumers.map((spec) => spec.start(queues, logger));
   const jobs = definition.jobs.map((spec) => spec.start(queues, logger));
-  const scheduleQueues = await registerSchedules(definition.schedules, queues);
+  // Not awaited: with Redis away BullMQ waits for it, and a subgraph hosting its workers must still serve.
+  const scheduleQueues = registerSchedules(definition.schedules, queues, logger);
   relay?.start();
-  const probe = new Queue('health', { connection: queues.connection, prefix: queues.prefix });
+  const { metrics } = options;
+  if (metrics) for (const running of [...consumers, ...jobs]) instrumentWorker(metrics, running.worker);
+  const queueNames = [...consumers.map((c) => c.worker.name), ...jobs.map((j) => j.worker.name)];
+  const queueMetrics = metrics && registerQueueMetrics(metrics, { queues, names: queueNames });
+  const outboxMetrics = metrics && relay && registerOutboxMetrics(metrics, { db: runtime.prisma, source: service });
+  // Its own connection that fails fast: the workers' connections queue commands while Redis is away.
+  const probe = new Redis({ ...queues.connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  probe.on('error', () => {}); // readiness reports it; the workers log their own connection errors
   logger.info(
     { service, consumers: definition.consumers.map((c) => c.consumer), jobs: definition.jobs.map((j) => j.queue), relay: Boolean(relay) },
     'workers started',
@@ -69,21 +83,20 @@ export async function startServiceWorkers<Client extends TransactionalDatabase>(
     consumers,
     jobs,
     relay,
-    queueNames: [...consumers.map((c) => c.worker.name), ...jobs.map((j) => j.worker.name)],
+    queueNames,
     async ready() {
-      // Workers' connections queue commands while Redis is away instead of failing: bound the wait.
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 2_000)));
-      const answered = probe.getJobCounts('waiting').then(() => true, () => false);
-      return Promise.race([answered, timeout]).finally(() => clearTimeout(timer));
+      if (probe.status === 'wait') await probe.connect().catch(() => undefined);
+      return probe.ping().then((answer) => answer === 'PONG', () => false);
     },
     async close() {
+      outboxMetrics?.close();
       const results = await Promise.allSettled([
+        queueMetrics?.close(),
         relay?.stop(),
         ...consumers.map((c) => c.close()),
         ...jobs.map((j) => j.close()),
         ...scheduleQueues.map((q) => q.close()),
-        probe.close(),
+        probe.quit().catch(() => probe.disconnect()),
       ]);
       await definition.close?.();
       for (const result of results) {
@@ -93,7 +106,7 @@ export async function startServiceWorkers<Client extends TransactionalDatabase>(
   };
 }
 
-async function registerSchedules(schedules: readonly ScheduleSpec[], queues: QueueConnection): Promise<Queue[]> {
+function registerSchedules(schedules: readonly ScheduleSpec[], queues: QueueConnection, logger: EventLogger): Queue[] {
   const opened = new Map<string, Queue>();
   for (const schedule of schedules) {
     let queue = opened.get(schedule.queue);
@@ -102,11 +115,13 @@ async function registerSchedules(schedules: readonly ScheduleSpec[], queues: Que
       opened.set(schedule.queue, queue);
     }
     // Upsert: every host declares the same scheduler id, BullMQ keeps one.
-    await queue.upsertJobScheduler(
-      schedule.schedulerId,
-      { every: schedule.everyMs },
-      { name: schedule.jobName, data: schedule.data ?? {}, opts: { removeOnComplete: { count: 100 }, removeOnFail: { age: 7 * 86_400 } } },
-    );
+    queue
+      .upsertJobScheduler(
+        schedule.schedulerId,
+        { every: schedule.everyMs },
+        { name: schedule.jobName, data: schedule.data ?? {}, opts: { removeOnComplete: { count: 100 }, removeOnFail: { age: 7 * 86_400 } } },
+      )
+      .catch((error: unknown) => logger.error({ scheduler: schedule.schedulerId, err: errorMessage(error) }, 'job schedule not registered'));
   }
   return [...opened.values()];
 }
@@ -115,7 +130,7 @@ async function registerSchedules(schedules: readonly ScheduleSpec[], queues: Que
  * The `background` hook of a subgraph process (packages/prisma-tools startPrismaSubgraph) that hosts the
  * service's workers in-process, on the subgraph's own client (RUN_WORKERS=true; development on PGlite).
  */
-export function hostedWorkers<Client extends TransactionalDatabase>(service: string, factory: ServiceWorkersFactory<Client>) {
-  return (prisma: Client, logger: EventLogger): Promise<RunningServiceWorkers> =>
-    startServiceWorkers(service, factory, { prisma, queues: queueConnectionFromEnv(), logger, env: process.env });
+export function hostedWorkers<Client extends WorkerDatabase>(service: string, factory: ServiceWorkersFactory<Client>) {
+  return (prisma: Client, logger: EventLogger, metrics: Registry): Promise<RunningServiceWorkers> =>
+    startServiceWorkers(service, factory, { prisma, queues: queueConnectionFromEnv(process.env, service), logger, env: process.env }, { metrics });
 }

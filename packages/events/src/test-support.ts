@@ -8,14 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, openDatabase, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
-import { Redis } from 'ioredis';
 import { PrismaClient } from '../../../subgraphs/orders/src/generated/prisma/client.ts';
 import { type DomainEvent, defineEvent } from './contracts/registry.ts';
 import { type QueueConnection } from './job-options.ts';
+import { deleteQueueKeys, testQueueConnection } from './testing/index.ts';
 import { OUTBOX_TABLE_DDL } from './outbox.ts';
 import { PROCESSED_EVENTS_TABLE_DDL } from './processed-events.ts';
 
-export const REDIS = { host: process.env.TEST_REDIS_HOST ?? '127.0.0.1', port: Number(process.env.TEST_REDIS_PORT ?? 6379), maxRetriesPerRequest: null } as const;
 
 /** A table where test handlers record their effect; no unique key, so a second effect shows as a second row. */
 const EFFECTS_DDL = `CREATE TABLE effects (consumer text NOT NULL, event_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())`;
@@ -36,38 +35,23 @@ export async function startEventsTestEnvironment(label: string): Promise<EventsT
     for (const ddl of [OUTBOX_TABLE_DDL, PROCESSED_EVENTS_TABLE_DDL, EFFECTS_DDL]) {
       for (const statement of ddl.split(';').filter((s) => s.trim())) await prisma.$executeRawUnsafe(statement);
     }
-    const prefix = `test-events:${randomUUID()}`;
     const opened = service;
+    const queues = testQueueConnection('events');
     return {
       prisma,
-      queues: { connection: { ...REDIS }, prefix },
+      queues,
       database,
       async close() {
         await prisma.$disconnect();
         await opened.close();
         await database.drop();
-        await deleteRedisKeys(prefix);
+        await deleteQueueKeys(queues.prefix);
       },
     };
   } catch (error) {
     await service?.close();
     await database.drop();
     throw error;
-  }
-}
-
-/** Removes every key under a test prefix (queues obliterated or not, dead letters included). */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis({ host: REDIS.host, port: REDIS.port });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 
@@ -87,13 +71,4 @@ export function orderPlaced(overrides: { id?: string; occurredAt?: Date } = {}):
     },
     ...overrides,
   });
-}
-
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

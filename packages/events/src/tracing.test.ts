@@ -7,7 +7,8 @@ import { SpanKind } from '@opentelemetry/api';
 import { createEventConsumer, type DomainEvent, OutboxRelay, writeToOutbox } from './index.ts';
 import { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
 import { consumerQueueName } from './routing.ts';
-import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment, waitFor } from './test-support.ts';
+import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment } from './test-support.ts';
+import { waitFor } from '@storefront/common';
 
 let env: EventsTestEnvironment;
 let tracing: ReturnType<typeof startInMemoryTracing>;
@@ -52,8 +53,8 @@ it('continues the producer trace through the relay into the job, and counts it a
     expect(await registry.getSingleMetricAsString('outbox_backlog')).toMatch(/outbox_backlog\{[^}]*source="orders"[^}]*\} 1$/m);
 
     expect(await relay.relayOnce()).toEqual({ published: 1, failed: 0 });
-    await waitFor(() => handled.includes(event!.id), 15_000, 'the job to be processed');
-    await waitFor(() => tracing.exporter.getFinishedSpans().some((s) => s.name === 'process OrderPlaced'), 5_000, 'the consumer span');
+    await waitFor(() => handled.includes(event!.id), 'the job to be processed', 15_000);
+    await waitFor(() => tracing.exporter.getFinishedSpans().some((s) => s.name === 'process OrderPlaced'), 'the consumer span', 5_000);
 
     const spans = tracing.exporter.getFinishedSpans();
     const producer = spans.find((s) => s.name === 'POST /graphql')!;
@@ -71,7 +72,7 @@ it('continues the producer trace through the relay into the job, and counts it a
     // The relay's own polling SQL ran outside any trace and made no spans.
     expect(spans.filter((s) => String(s.attributes['db.query.text'] ?? '').includes('FOR UPDATE SKIP LOCKED'))).toEqual([]);
 
-    await waitFor(async () => /bullmq_job_duration_seconds_count\{[^}]*outcome="completed"[^}]*\} 1$/m.test(await registry.metrics()), 5_000, 'job duration');
+    await waitFor(async () => /bullmq_job_duration_seconds_count\{[^}]*outcome="completed"[^}]*\} 1$/m.test(await registry.metrics()), 'job duration', 5_000);
     const text = await registry.metrics();
     expect(text).toMatch(/^outbox_events_published_total\{[^}]*source="orders"[^}]*\} 1$/m);
     expect(text).toMatch(/^outbox_backlog\{[^}]*source="orders"[^}]*\} 0$/m);

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import type { InputError, Page } from '@storefront/common';
+import type { Shortage } from './allocation.ts';
 import type { PrismaClient, Reservation, ReservationItem, ReservationStatus } from './database.ts';
 
-/** What reserveStock, releaseReservation and commitReservation answer. */
-export type ReservationPayload = { reservation: Reservation | null; errors: InputError[] };
+/**
+ * What reserveStock, releaseReservation and commitReservation answer. `shortages` (reserveStock refusing for
+ * lack of stock) says per requested item what all warehouses have, for the saga's StockReservationFailed.
+ */
+export type ReservationPayload = { reservation: Reservation | null; errors: InputError[]; shortages?: Shortage[] };
 
 /**
  * The status clients see. A HELD reservation past its expiry no longer holds anything in the business sense,

@@ -1,6 +1,6 @@
-import { inputError, InputErrorCode, requestFingerprint, validateInput, type InputError } from '@storefront/common';
+import { inputError, InputErrorCode, requestFingerprint, validateInput } from '@storefront/common';
 import { z } from 'zod';
-import { allocate } from './allocation.ts';
+import { allocate, type Shortage } from './allocation.ts';
 import { TRANSACTION_OPTIONS, type Prisma, type PrismaClient, type Reservation } from './database.ts';
 import { settleLockedReservation } from './reservation-transitions.ts';
 import { isLapsed, type ReservationPayload } from './reservations.ts';
@@ -28,9 +28,9 @@ const reserveStockSchema = z.object({
 });
 type ReserveStockInput = z.infer<typeof reserveStockSchema>;
 
-/** Rolls the reservation transaction back when some item cannot be filled; carries the per-item errors. */
+/** Rolls the reservation transaction back when some item cannot be filled; carries what is missing. */
 class OutOfStock extends Error {
-  constructor(readonly errors: InputError[]) {
+  constructor(readonly shortages: Shortage[]) {
     super('out of stock');
   }
 }
@@ -60,7 +60,15 @@ export async function reserveStock(prisma: PrismaClient, input: unknown, now: Da
     const reservation = await prisma.$transaction((tx) => reserveInTransaction(tx, request, fingerprint, now), TRANSACTION_OPTIONS);
     return { reservation, errors: [] };
   } catch (error) {
-    if (error instanceof OutOfStock) return { reservation: null, errors: error.errors };
+    if (error instanceof OutOfStock) {
+      return {
+        reservation: null,
+        errors: error.shortages.map((shortage) =>
+          inputError(['input', 'items', shortage.index, 'quantity'], InputErrorCode.OUT_OF_STOCK, `Only ${shortage.available} available`),
+        ),
+        shortages: error.shortages,
+      };
+    }
     // A concurrent call for the same order committed first: ours waited on the unique order id, then failed.
     if (isUniqueViolation(error)) {
       const raced = await replay(prisma, request.orderId, fingerprint, now);
@@ -110,11 +118,7 @@ async function reserveInTransaction(
 
   const allocation = allocate(request.items, stock);
   if (!allocation.ok) {
-    throw new OutOfStock(
-      allocation.shortages.map((shortage) =>
-        inputError(['input', 'items', shortage.index, 'quantity'], InputErrorCode.OUT_OF_STOCK, `Only ${shortage.available} available`),
-      ),
-    );
+    throw new OutOfStock(allocation.shortages);
   }
   await holdUnits(tx, allocation.allocations);
   await tx.reservationItem.createMany({

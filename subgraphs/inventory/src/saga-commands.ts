@@ -1,5 +1,5 @@
 import { InputErrorCode, type InputError } from '@storefront/common';
-import { defineEvent, type DomainEvent, writeToOutbox } from '@storefront/events';
+import { defineEvent, type DomainEvent, writeAllToOutbox, writeToOutbox } from '@storefront/events';
 import { UnrecoverableError } from 'bullmq';
 import { type Prisma, type PrismaClient } from './database.ts';
 import { expireReservations } from './reservation-transitions.ts';
@@ -56,7 +56,7 @@ export async function replyToReservation(tx: Tx, event: DomainEvent<'StockReserv
     );
     return;
   }
-  const shortages = result.errors.filter((error) => error.code === InputErrorCode.OUT_OF_STOCK);
+  const shortages = result.shortages ?? [];
   if (shortages.length === 0) unrecoverable(result.errors);
   await writeToOutbox(
     tx,
@@ -66,10 +66,9 @@ export async function replyToReservation(tx: Tx, event: DomainEvent<'StockReserv
       payload: {
         orderId,
         reason: 'OUT_OF_STOCK',
-        // reserveStock reports a shortage at input.items.<index>.quantity with "Only <n> available".
-        items: shortages.flatMap((error) => {
-          const item = items[Number(error.path[2])];
-          return item ? [{ purchasableId: item.purchasableId, requested: item.quantity, available: Number(/Only (\d+)/.exec(error.message)?.[1] ?? 0) }] : [];
+        items: shortages.flatMap(({ index, available }) => {
+          const item = items[index];
+          return item ? [{ purchasableId: item.purchasableId, requested: item.quantity, available }] : [];
         }),
       },
     }),
@@ -100,11 +99,11 @@ export async function replyToRelease(tx: Tx, event: DomainEvent<'StockReleaseReq
 export function expireAndAnnounce(prisma: PrismaClient, now: Date = new Date()): Promise<number> {
   return expireReservations(prisma, now, 500, async (tx, reservationIds) => {
     const expired = await tx.reservation.findMany({ where: { id: { in: reservationIds } }, select: { orderId: true } });
-    for (const { orderId } of expired) {
-      await writeToOutbox(
-        tx,
+    await writeAllToOutbox(
+      tx,
+      expired.map(({ orderId }) =>
         defineEvent({ type: 'StockReservationExpired', version: 1, source: SOURCE, aggregateId: orderId, correlationId: null, payload: { orderId } }),
-      );
-    }
+      ),
+    );
   });
 }

@@ -15,7 +15,7 @@
  *    already SENT is never sent again.
  */
 import { DelayedError, type Job, type JobsOptions, Queue, UnrecoverableError } from 'bullmq';
-import type { EventLogger, QueueConnection } from '@storefront/events';
+import { type EventLogger, heavyJobOptions, type QueueConnection } from '@storefront/events';
 import type { PrismaClient } from './database.ts';
 import { recordDelivery } from './deliveries.ts';
 import { isPermanentMailError, type MailTransport, senderDomain } from './mail-transport.ts';
@@ -37,19 +37,13 @@ export const emailDeliveryId = (notificationId: string): string => `email-${noti
 
 export const emailMessageId = (notificationId: string, from: string): string => `<${emailDeliveryId(notificationId)}@${senderDomain(from)}>`;
 
-const DAY_SECONDS = 86_400;
 /** Sends are tried 5 times, 2 s, 4 s, 8 s, 16 s apart: about half a minute of a mail server's hiccup. */
 export const EMAIL_ATTEMPTS = 5;
 export const EMAIL_BACKOFF_MS = 2_000;
 
+/** Past BullMQ's retention of a finished job, a SENT delivery is skipped anyway. */
 export function emailJobOptions(backoffDelayMs: number = EMAIL_BACKOFF_MS): JobsOptions {
-  return {
-    attempts: EMAIL_ATTEMPTS,
-    backoff: { type: 'exponential', delay: backoffDelayMs },
-    // While a job is kept, re-adding its id is a no-op; past that, a SENT delivery is skipped anyway.
-    removeOnComplete: { age: DAY_SECONDS, count: 10_000 },
-    removeOnFail: { age: 7 * DAY_SECONDS },
-  };
+  return heavyJobOptions({ attempts: EMAIL_ATTEMPTS, backoffMs: backoffDelayMs });
 }
 
 /** The producer side: one Queue, opened on first use, closed with the workers. */

@@ -10,7 +10,7 @@ import {
 } from '@storefront/events';
 import { createTestDatabase, openDatabase, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
 import { type Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { EMAIL_DELIVERIES_QUEUE, emailDeliveryId, emailJobOptions } from './email-deliveries.ts';
 import { NOTIFICATIONS_CONSUMER, notificationForStatusChange } from './event-handlers.ts';
@@ -25,7 +25,6 @@ import { notificationsWorkers } from './workers.ts';
  * bounce-* recipients with 550 and flaky-* ones with 421 the first time.
  */
 
-const REDIS = { host: process.env.TEST_REDIS_HOST ?? '127.0.0.1', port: Number(process.env.TEST_REDIS_PORT ?? 6379), maxRetriesPerRequest: null } as const;
 const quiet = { info() {}, warn() {}, error() {} };
 
 let database: TestDatabase;
@@ -43,7 +42,7 @@ beforeAll(async () => {
   opened = await openDatabase({ target: { kind: 'postgres', url: database.url }, migrationsDir: MIGRATIONS_DIR, migrate: true, poolSize: 10 });
   prisma = new PrismaClient({ adapter: opened.adapter });
   catcher = await startSmtpCatcher();
-  queues = { connection: { ...REDIS }, prefix: `test-notifications:${randomUUID()}` };
+  queues = testQueueConnection('notifications');
   const transport = new SmtpMailTransport(catcher.url, DEFAULT_MAIL_FROM);
   workers = await startServiceWorkers(
     'notifications',
@@ -62,22 +61,8 @@ afterAll(async () => {
   await prisma?.$disconnect();
   await opened?.close();
   await database?.drop();
-  if (queues) await deleteRedisKeys(queues.prefix!);
+  if (queues?.prefix) await deleteQueueKeys(queues.prefix);
 });
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis({ host: REDIS.host, port: REDIS.port });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

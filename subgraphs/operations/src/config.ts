@@ -1,4 +1,4 @@
-import { ConfigError, envPort, httpProcessEnv, loadConfig, routerTrustFromEnv, type SubgraphHttpConfig } from '@storefront/common';
+import { loadConfig, subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from '@storefront/common';
 import { queueConnectionFromEnv, type QueueConnection } from '@storefront/events';
 import { z } from 'zod';
 
@@ -16,28 +16,7 @@ export interface OperationsConfig {
  * REDIS_URL and QUEUE_PREFIX (as the workers, so it sees their queues).
  */
 export function loadOperationsConfig(name: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env): OperationsConfig {
-  const schema = z.object({
-    ...httpProcessEnv,
-    PORT: envPort(defaultPort),
-    ROUTER_IDENTITY_PUBLIC_KEY: z.string().min(1).optional(),
-  });
+  const schema = z.object(subgraphProcessEnv(defaultPort));
   const parsed = loadConfig(name, schema, env);
-  let queues: QueueConnection;
-  try {
-    queues = queueConnectionFromEnv(env);
-  } catch (error) {
-    throw new ConfigError(name, [error instanceof Error ? error.message : String(error)]);
-  }
-  return {
-    http: {
-      nodeEnv: parsed.NODE_ENV,
-      host: parsed.HOST,
-      port: parsed.PORT,
-      maxBodyBytes: parsed.MAX_BODY_BYTES,
-      trustedSigners: routerTrustFromEnv(name, parsed.ROUTER_IDENTITY_PUBLIC_KEY, parsed.NODE_ENV),
-    },
-    logLevel: parsed.LOG_LEVEL,
-    logFormat: parsed.LOG_FORMAT,
-    queues,
-  };
+  return { ...subgraphProcessConfig(name, parsed), queues: queueConnectionFromEnv(env, name) };
 }

@@ -2,11 +2,9 @@
  * Fixtures of the dead-letter tools' tests (this subgraph and `npm run dlq`): a unique BullMQ prefix on the
  * local Redis, wiped afterwards, and dead letters recorded exactly as the workers record them.
  */
-import { randomUUID } from 'node:crypto';
 import { DeadLetterQueue, type QueueConnection } from '@storefront/events';
-import { Redis } from 'ioredis';
+import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
 
-const REDIS = { host: process.env.TEST_REDIS_HOST ?? '127.0.0.1', port: Number(process.env.TEST_REDIS_PORT ?? 6379), maxRetriesPerRequest: null } as const;
 
 export interface TestQueues {
   queues: QueueConnection;
@@ -16,7 +14,7 @@ export interface TestQueues {
 }
 
 export function startTestQueues(label: string): TestQueues {
-  const queues: QueueConnection = { connection: { ...REDIS }, prefix: `test-${label}:${randomUUID()}` };
+  const queues: QueueConnection & { prefix: string } = testQueueConnection(label);
   const recorders = new Map<string, DeadLetterQueue>();
   return {
     queues,
@@ -30,21 +28,7 @@ export function startTestQueues(label: string): TestQueues {
     },
     async close() {
       await Promise.all([...recorders.values()].map((recorder) => recorder.close()));
-      await deleteKeys(`${queues.prefix}:*`);
+      await deleteQueueKeys(queues.prefix);
     },
   };
-}
-
-async function deleteKeys(pattern: string): Promise<void> {
-  const redis = new Redis({ host: REDIS.host, port: REDIS.port });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -9,7 +9,8 @@ import { callProvider, type ProviderAnswer, type ProviderGateway } from './provi
  * taken returns the payment as it is, and every provider request of a step uses the same idempotency key, so
  * asking again can never authorize or capture twice.
  */
-export type PaymentPayload = { payment: Payment | null; errors: InputError[] };
+/** `unanswered`: the provider's answer is unknown (a timeout), nothing changed here, and asking again is safe. */
+export type PaymentPayload = { payment: Payment | null; errors: InputError[]; unanswered?: true };
 
 const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'Use an ISO 4217 code such as EUR');
 
@@ -75,7 +76,7 @@ async function askForAuthorization(prisma: PrismaClient, gateway: ProviderGatewa
       { idempotencyKey: providerKey(payment, 'authorize'), signal },
     ),
   );
-  if (!answer.answered) return { payment: await reload(prisma, payment), errors: [unanswered(errorPath, answer, PaymentStatus.PENDING)] };
+  if (!answer.answered) return { payment: await reload(prisma, payment), errors: [unanswered(errorPath, answer, PaymentStatus.PENDING)], unanswered: true };
   const { result } = answer;
   if (result.outcome === 'refused') {
     return {
@@ -120,7 +121,7 @@ async function settleAuthorization(
       : await callProvider(prisma, gateway, { paymentId: payment.id, operation: ProviderOperation.VOID }, (provider, signal) =>
           provider.void({ reference }, { ...key, signal }),
         );
-  if (!answer.answered) return { payment: await reload(prisma, payment), errors: [unanswered(['orderId'], answer, payment.status)] };
+  if (!answer.answered) return { payment: await reload(prisma, payment), errors: [unanswered(['orderId'], answer, payment.status)], unanswered: true };
   if (answer.result.outcome === 'refused') {
     return {
       payment: await reload(prisma, payment),

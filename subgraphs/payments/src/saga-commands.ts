@@ -26,8 +26,7 @@ export class ProviderUnanswered extends Error {
 function outcome(result: PaymentPayload, reached: readonly PaymentStatus[]): Payment {
   if (result.payment && reached.includes(result.payment.status)) return result.payment;
   const message = result.errors.map((error) => error.message).join('; ') || `payment is ${result.payment?.status ?? 'missing'}`;
-  // payment-lifecycle says so in words when the provider's answer is unknown (the payment did not move).
-  if (/did not answer/.test(message)) throw new ProviderUnanswered(message);
+  if (result.unanswered) throw new ProviderUnanswered(message);
   throw new UnrecoverableError(message);
 }
 

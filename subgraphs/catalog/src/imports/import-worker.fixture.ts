@@ -5,7 +5,7 @@
  */
 import { openDatabase } from '@storefront/prisma-tools';
 import { PrismaClient } from '../database.ts';
-import { TEST_REDIS } from '../test-workers.ts';
+import { TEST_REDIS } from '@storefront/events/testing';
 import { productImportJob } from './import-job.ts';
 
 const { DATABASE_URL, QUEUE_PREFIX } = process.env;

@@ -1,5 +1,6 @@
 import { inputError, InputErrorCode, signUrl, type FileSigningConfig, type InputError, type Page } from '@storefront/common';
-import type { JobsOptions, Queue } from 'bullmq';
+import { heavyJobOptions } from '@storefront/events';
+import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { PrismaClient } from '../database.ts';
 import type { ProductImport } from '../generated/prisma/client.ts';
@@ -21,12 +22,7 @@ export const publicUploadPath = (importId: string) => `/files/catalog/imports/${
  * fails at once (UnrecoverableError). Finished jobs stay a day (failed ones a week) for the dashboard; the
  * import row is the lasting record.
  */
-export const PRODUCT_IMPORT_JOB_OPTIONS = {
-  attempts: 3,
-  backoff: { type: 'exponential', delay: 5_000 },
-  removeOnComplete: { age: 86_400 },
-  removeOnFail: { age: 7 * 86_400 },
-} as const satisfies JobsOptions;
+export const PRODUCT_IMPORT_JOB_OPTIONS = heavyJobOptions({ attempts: 3, backoffMs: 5_000 });
 
 export interface ProductImportJobData {
   importId: string;

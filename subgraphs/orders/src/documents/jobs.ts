@@ -1,6 +1,6 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue } from 'bullmq';
 import { z } from 'zod';
-import type { QueueConnection } from '@storefront/events';
+import { heavyJobOptions, type QueueConnection } from '@storefront/events';
 
 /*
  * The orders service's heavy jobs and how they are added. Producers are the orders-documents consumer
@@ -17,21 +17,12 @@ export type InvoiceJobData = z.infer<typeof invoiceJobData>;
 export const salesReportJobData = z.object({ reportId: z.uuid() });
 export type SalesReportJobData = z.infer<typeof salesReportJobData>;
 
-const DAY_SECONDS = 24 * 60 * 60;
-
 /**
- * - attempts + exponential backoff (2 s, 4 s, 8 s, 16 s): a restarting database heals without a person;
- *   UnrecoverableError (unknown or unpaid order, unknown report) skips them.
- * - removeOnComplete keeps a day of completed jobs: while one exists, adding its jobId again is a no-op.
- *   Past that, the processors' own idempotency (one invoice per order, READY reports skipped) holds.
- * - removeOnFail keeps a week of failed jobs' history; the dead-letter queue has a copy for the operator.
+ * Five attempts, 2 s, 4 s, 8 s, 16 s apart: a restarting database heals without a person; UnrecoverableError
+ * (unknown or unpaid order, unknown report) skips them. Past BullMQ's retention the processors' own
+ * idempotency holds (one invoice per order, READY reports skipped).
  */
-export const DOCUMENT_JOB_OPTIONS = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 2_000 },
-  removeOnComplete: { age: DAY_SECONDS, count: 10_000 },
-  removeOnFail: { age: 7 * DAY_SECONDS },
-} as const satisfies JobsOptions;
+export const DOCUMENT_JOB_OPTIONS = heavyJobOptions({ attempts: 5, backoffMs: 2_000 });
 
 /** BullMQ refuses ':' in custom job ids; order ids are UUIDs, so `invoice-<uuid>` is safe and unique. */
 export const invoiceJobId = (orderId: string) => `invoice-${orderId}`;

@@ -3,17 +3,16 @@
  * (consumer and job workers, no relay) on a unique BullMQ prefix, and a client on the same database.
  * Each test file gets its own database and prefix, removed when it closes.
  */
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { FileSigningConfig } from '@storefront/common';
 import { startServiceWorkers, type QueueConnection, type RunningServiceWorkers } from '@storefront/events';
+import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
 import { openDatabase, startTestSubgraph, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
 import { MIGRATIONS_DIR, PrismaClient } from '../database.ts';
 import { start } from '../index.ts';
 import { TEST_PLAN } from '../test-fixtures.ts';
-import { INVOICE_QUEUE, SALES_REPORT_QUEUE } from './jobs.ts';
-import { DOCUMENTS_CONSUMER, documentWorkers } from './workers.ts';
+import { documentWorkers } from './workers.ts';
 
 /** Small, so a report over the seeded orders crosses several batch boundaries. */
 export const TEST_REPORT_BATCH_SIZE = 7;
@@ -33,10 +32,7 @@ export interface DocumentsTestEnvironment {
 }
 
 export async function startDocumentsEnvironment(): Promise<DocumentsTestEnvironment> {
-  const queues: QueueConnection = {
-    connection: { host: process.env.TEST_REDIS_HOST ?? '127.0.0.1', port: Number(process.env.TEST_REDIS_PORT ?? 6379), maxRetriesPerRequest: null },
-    prefix: `test-orders-documents:${randomUUID()}`,
-  };
+  const queues = testQueueConnection('orders-documents');
   const orders = await startTestSubgraph(
     fileURLToPath(new URL('../..', import.meta.url)),
     (config, logger) => start(config, logger, { documents: { queues, signing: TEST_SIGNING } }),
@@ -58,7 +54,7 @@ export async function startDocumentsEnvironment(): Promise<DocumentsTestEnvironm
     await Promise.all([...handles.values()].map((handle) => handle.close()));
     await database?.close();
     await orders.close();
-    await deleteQueues(queues);
+    await deleteQueueKeys(queues.prefix);
   };
   try {
     database = await openDatabase({ target: { kind: 'postgres', url: orders.database.url }, migrationsDir: MIGRATIONS_DIR, migrate: false, poolSize: 4 });
@@ -89,34 +85,4 @@ export async function startDocumentsEnvironment(): Promise<DocumentsTestEnvironm
   }
 }
 
-/** Every queue the documents workers touch on the test prefix, dead letters and the host's probe included. */
-const TEST_QUEUES = [
-  `events.${DOCUMENTS_CONSUMER}`,
-  `events.${DOCUMENTS_CONSUMER}.dead-letter`,
-  INVOICE_QUEUE,
-  `${INVOICE_QUEUE}.dead-letter`,
-  SALES_REPORT_QUEUE,
-  `${SALES_REPORT_QUEUE}.dead-letter`,
-  'health',
-];
-
-/** Removes the test prefix's queues with all their jobs. */
-async function deleteQueues(queues: QueueConnection): Promise<void> {
-  for (const name of TEST_QUEUES) {
-    const handle = new Queue(name, { connection: queues.connection, prefix: queues.prefix });
-    try {
-      await handle.obliterate({ force: true });
-    } finally {
-      await handle.close();
-    }
-  }
-}
-
-/** Polls `check` until it returns true; fails after `timeoutMs` (a bound for a hung test, not an assertion on time). */
-export async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { waitFor } from '@storefront/common';

@@ -31,7 +31,6 @@ export interface SagaSettings {
 
 export const DEFAULT_SAGA_SETTINGS: SagaSettings = { paymentTimeoutMs: 60_000 };
 
-const TERMINAL_OR_COMPENSATING: readonly SagaState[] = [SagaState.COMPLETED, SagaState.COMPENSATING, SagaState.COMPENSATED];
 const COMPENSATION: readonly SagaState[] = [SagaState.COMPENSATING, SagaState.COMPENSATED];
 
 /** Starts the saga of a just-placed order, in the transaction that creates the order. */
@@ -52,12 +51,17 @@ export async function lockSaga(tx: Tx, orderId: string): Promise<SagaWithOrder |
   return tx.orderSaga.findUnique({ where: { orderId }, include: { order: true } });
 }
 
-async function moveOrder(tx: Tx, order: Order, to: OrderStatus, reason: CancelReason | null, correlationId: string | null, now: Date): Promise<Order> {
-  const transition = to === OrderStatus.CANCELLED ? { from: order.status, to, reason: reason ?? CancelReason.CUSTOMER_REQUEST } : { from: order.status, to: to as Exclude<OrderStatus, 'CANCELLED'> };
+/**
+ * Moves the order to `to` and announces it (OrderStatusChanged) in the same transaction. Callers hold the
+ * saga's row lock, or the order's when it has no saga, so every writer of the status is serialised and a
+ * refusal is a bug, not a race.
+ */
+export async function changeOrderStatus(tx: Tx, order: Order, to: OrderStatus, reason: CancelReason | null, correlationId: string | null, now: Date): Promise<Order> {
+  const cancelReason = to === OrderStatus.CANCELLED ? (reason ?? CancelReason.CUSTOMER_REQUEST) : null;
+  const transition = cancelReason ? { from: order.status, to: OrderStatus.CANCELLED, reason: cancelReason } : { from: order.status, to: to as Exclude<OrderStatus, 'CANCELLED'> };
   const result = await transitionOrder(tx, order.id, transition, now);
-  // The saga row lock serialises every writer of this order's status, so a refusal is a bug, not a race.
   if (!result.ok) throw new UnrecoverableError(`Order ${order.id} cannot move ${order.status} → ${to} (${result.failure})`);
-  await writeToOutbox(tx, message.orderStatusChanged(result.order, order.status, to, to === OrderStatus.CANCELLED ? transition.reason ?? null : null, correlationId));
+  await writeToOutbox(tx, message.orderStatusChanged(result.order, order.status, to, cancelReason, correlationId));
   return result.order;
 }
 
@@ -72,7 +76,7 @@ function update(tx: Tx, saga: OrderSaga, data: Prisma.OrderSagaUpdateInput, now:
 export async function compensate(tx: Tx, saga: SagaWithOrder, reason: CancelReason, correlationId: string | null, now: Date): Promise<Order> {
   let order = saga.order;
   if (order.status === OrderStatus.PENDING || order.status === OrderStatus.RESERVED) {
-    order = await moveOrder(tx, order, OrderStatus.CANCELLED, reason, correlationId, now);
+    order = await changeOrderStatus(tx, order, OrderStatus.CANCELLED, reason, correlationId, now);
   }
   // A reservation may exist or still be on its way unless inventory said it reserved nothing.
   const releaseStock = reason !== CancelReason.OUT_OF_STOCK;
@@ -155,7 +159,7 @@ export async function applySagaReply(tx: Tx, event: SagaReply, settings: SagaSet
     case 'StockReserved':
       if (compensating) return returnLateGrant(tx, saga, 'stock', correlationId, now);
       if (saga.state !== SagaState.RESERVING_STOCK) return;
-      await moveOrder(tx, saga.order, OrderStatus.RESERVED, null, correlationId, now);
+      await changeOrderStatus(tx, saga.order, OrderStatus.RESERVED, null, correlationId, now);
       await writeToOutbox(tx, message.authorizePayment(saga.order, correlationId));
       await update(
         tx,
@@ -194,7 +198,7 @@ export async function applySagaReply(tx: Tx, event: SagaReply, settings: SagaSet
       return;
     case 'PaymentCaptured':
       if (saga.state !== SagaState.CAPTURING_PAYMENT) return;
-      await moveOrder(tx, saga.order, OrderStatus.PAID, null, correlationId, now);
+      await changeOrderStatus(tx, saga.order, OrderStatus.PAID, null, correlationId, now);
       await update(tx, saga, { state: SagaState.COMPLETED, finishedAt: now }, now);
       return;
     case 'StockReleased':
@@ -219,15 +223,13 @@ export async function expireOverdueSagas(prisma: PrismaClient, now: Date = new D
       ORDER BY deadline_at
       LIMIT ${batchSize}
       FOR UPDATE SKIP LOCKED`;
-    for (const { order_id: orderId } of overdue) {
-      const saga = await tx.orderSaga.findUniqueOrThrow({ where: { orderId }, include: { order: true } });
-      await compensate(tx, saga, CancelReason.PAYMENT_TIMEOUT, null, now);
-    }
+    const sagas = await tx.orderSaga.findMany({ where: { orderId: { in: overdue.map((row) => row.order_id) } }, include: { order: true } });
+    for (const saga of sagas) await compensate(tx, saga, CancelReason.PAYMENT_TIMEOUT, null, now);
     return overdue.length;
   }, TRANSACTION_OPTIONS);
 }
 
-/** Whether the customer may still cancel: not once stock is committed and the payment is being taken. */
-export function customerMayCancel(saga: OrderSaga | null): boolean {
-  return !saga || !TERMINAL_OR_COMPENSATING.includes(saga.state) && saga.state !== SagaState.COMMITTING_STOCK && saga.state !== SagaState.CAPTURING_PAYMENT;
+/** Whether the saga is taking the payment (stock committed or being committed): too late for the customer to cancel. */
+export function isTakingPayment(saga: OrderSaga | null): boolean {
+  return saga?.state === SagaState.COMMITTING_STOCK || saga?.state === SagaState.CAPTURING_PAYMENT;
 }
