@@ -1,6 +1,6 @@
-import { type Job, type JobsOptions, Queue, UnrecoverableError, type Worker } from 'bullmq';
+import { type Job, type JobsOptions, type Queue, UnrecoverableError, type Worker } from 'bullmq';
 import { errorMessage, type EventLogger } from './logger.ts';
-import { DEAD_LETTER_JOB_OPTIONS, EVENT_JOB_OPTIONS, type QueueConnection } from './job-options.ts';
+import { DEAD_LETTER_JOB_OPTIONS, EVENT_JOB_OPTIONS, openQueue, type QueueConnection } from './job-options.ts';
 import { consumerQueueName } from './routing.ts';
 
 /**
@@ -51,7 +51,7 @@ export class DeadLetterQueue {
   constructor(queue: string, queues: QueueConnection) {
     this.queue = queue;
     this.#connection = queues;
-    this.#deadLetters = new Queue<DeadLetterData>(deadLetterQueueOf(queue), { connection: queues.connection, prefix: queues.prefix });
+    this.#deadLetters = openQueue<DeadLetterData>(deadLetterQueueOf(queue), queues);
   }
 
   /** Copies a failed job here. Its id is the job's id, so recording the same failure twice keeps one copy. */
@@ -114,7 +114,7 @@ export class DeadLetterQueue {
   }
 
   #queue(): Queue {
-    this.#workQueue ??= new Queue(this.queue, { connection: this.#connection.connection, prefix: this.#connection.prefix });
+    this.#workQueue ??= openQueue(this.queue, this.#connection);
     return this.#workQueue;
   }
 
@@ -165,7 +165,18 @@ export function withDeadLetters<Data, Result>(
     },
     watch(worker) {
       // Without an 'error' listener (e.g. Redis unreachable) the worker would throw an unhandled EventEmitter error.
-      worker.on('error', (error) => logger.error({ queue, err: errorMessage(error) }, 'worker error'));
+      // While Redis is away every reconnect fails: say so once, then at most every 30 s with the count since.
+      let lastLogged = 0;
+      let suppressed = 0;
+      worker.on('error', (error) => {
+        if (Date.now() - lastLogged < 30_000) {
+          suppressed += 1;
+          return;
+        }
+        logger.error({ queue, err: errorMessage(error), ...(suppressed ? { suppressed } : {}) }, 'worker error');
+        lastLogged = Date.now();
+        suppressed = 0;
+      });
       worker.on('failed', (job, error) => {
         if (!job || !isGivenUp(job, error)) return;
         deadLetters

@@ -1,6 +1,6 @@
-import { type JobsOptions, Queue } from 'bullmq';
+import { type JobsOptions, type Queue } from 'bullmq';
 import { type DomainEvent } from './contracts/registry.ts';
-import { EVENT_JOB_OPTIONS, type QueueConnection } from './job-options.ts';
+import { EVENT_JOB_OPTIONS, openQueue, type QueueConnection } from './job-options.ts';
 import { consumerQueueName, consumersOf, type EventSubscriptions } from './routing.ts';
 
 /**
@@ -30,7 +30,7 @@ export class EventPublisher {
   #queue(consumer: string): Queue {
     let queue = this.#queues.get(consumer);
     if (!queue) {
-      queue = new Queue(consumerQueueName(consumer), { connection: this.#connection.connection, prefix: this.#connection.prefix });
+      queue = openQueue(consumerQueueName(consumer), this.#connection);
       this.#queues.set(consumer, queue);
     }
     return queue;

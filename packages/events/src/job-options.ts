@@ -1,4 +1,4 @@
-import { type DefaultJobOptions, type JobsOptions } from 'bullmq';
+import { type DefaultJobOptions, type JobsOptions, Queue } from 'bullmq';
 
 /** How BullMQ reaches Redis. Workers need maxRetriesPerRequest: null (blocking commands must not time out). */
 export interface RedisConnection {
@@ -54,4 +54,15 @@ export function heavyJobOptions({ attempts, backoffMs }: { attempts: number; bac
     removeOnComplete: { age: DAY_SECONDS, count: 10_000 },
     removeOnFail: { age: 7 * DAY_SECONDS },
   };
+}
+
+/**
+ * A queue handle for producing or reading (not a worker). Its connection errors are not logged here: while Redis
+ * is away every handle would report each reconnect, and the workers' own error listeners already say it
+ * (throttled); the handle's commands fail or wait on their own.
+ */
+export function openQueue<Data = unknown>(name: string, queues: QueueConnection): Queue<Data> {
+  const queue = new Queue<Data>(name, { connection: queues.connection, prefix: queues.prefix });
+  queue.on('error', () => {});
+  return queue;
 }

@@ -1,8 +1,8 @@
-import { Queue, type Job, type Worker } from 'bullmq';
+import { type Job, type Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type SqlExecutor } from './database.ts';
 import { deadLetterQueueOf, isGivenUp } from './dead-letters.ts';
-import { type QueueConnection } from './job-options.ts';
+import { openQueue, type QueueConnection } from './job-options.ts';
 import { type RelayBatchResult } from './relay.ts';
 
 /*
@@ -114,7 +114,7 @@ function metricsOf(registry: Registry): EventsMetricSet {
  */
 export function registerQueueMetrics(registry: Registry, options: { queues: QueueConnection; names: readonly string[] }): { close(): Promise<void> } {
   const metrics = metricsOf(registry);
-  const open = (queueName: string) => new Queue(queueName, { connection: options.queues.connection, prefix: options.queues.prefix });
+  const open = (queueName: string) => openQueue(queueName, options.queues);
   const handles = options.names.map((name) => ({ name, work: open(name), dead: open(deadLetterQueueOf(name)) }));
   const read = async () => {
     await Promise.all(

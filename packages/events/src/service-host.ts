@@ -1,10 +1,10 @@
-import { Queue } from 'bullmq';
+import { type Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type Registry } from 'prom-client';
 import { type SqlExecutor, type TransactionalDatabase } from './database.ts';
 import { type EventConsumer } from './event-consumer.ts';
 import { type JobWorker } from './job-worker.ts';
-import { type QueueConnection } from './job-options.ts';
+import { openQueue, type QueueConnection } from './job-options.ts';
 import { errorMessage, type EventLogger } from './logger.ts';
 import { queueConnectionFromEnv } from './queue-config.ts';
 import { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
@@ -111,7 +111,7 @@ function registerSchedules(schedules: readonly ScheduleSpec[], queues: QueueConn
   for (const schedule of schedules) {
     let queue = opened.get(schedule.queue);
     if (!queue) {
-      queue = new Queue(schedule.queue, { connection: queues.connection, prefix: queues.prefix });
+      queue = openQueue(schedule.queue, queues);
       opened.set(schedule.queue, queue);
     }
     // Upsert: every host declares the same scheduler id, BullMQ keeps one.
