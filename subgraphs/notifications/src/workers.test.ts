@@ -204,6 +204,8 @@ describe('e-mail delivery', () => {
     expect(await waitForEmailDelivery(notificationId, 'SENT')).toMatchObject({ attempts: 1 });
     expect(catcher.to(email)).toHaveLength(1);
     // It ran at least twice (once before the row existed), yet only the run that sent counts as an attempt.
+    // The delivery row is written inside the processor, just before BullMQ marks the job completed.
+    await waitFor(async () => ((await emails.getJob(emailDeliveryId(notificationId))) as Job | undefined)?.finishedOn !== undefined, 'the job to finish');
     const job = (await emails.getJob(emailDeliveryId(notificationId))) as Job;
     expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
     expect(job.attemptsMade).toBe(1);

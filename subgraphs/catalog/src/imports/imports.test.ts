@@ -63,7 +63,8 @@ describe('bulk product import', () => {
 
     const queue = new Queue(PRODUCT_IMPORT_QUEUE, { connection: world.queues.connection, prefix: world.queues.prefix });
     try {
-      expect((await queue.getJob(id))?.progress).toBe(100);
+      // The job reports 100 just after the import row says SUCCEEDED.
+      await waitFor(async () => (await queue.getJob(id))?.progress === 100, 'the job to report 100');
     } finally {
       await queue.close();
     }

@@ -119,6 +119,10 @@ describe('invoice of a paid order', () => {
     for (const orderId of [notPaid.id, unknown]) await invoices.add('invoice', { orderId }, { attempts: 5, jobId: invoiceJobId(orderId) });
     const deadLetters = env.workers.jobs.find((job) => job.worker.name === INVOICE_QUEUE)!.deadLetters;
     await waitFor(async () => (await deadLetters.count()) === 2, 'two dead letters');
+    // The dead letter is written inside the processor, just before BullMQ moves the job to failed.
+    for (const orderId of [notPaid.id, unknown]) {
+      await waitFor(async () => (await invoices.getJob(invoiceJobId(orderId)))?.failedReason !== undefined, 'the job marked failed');
+    }
     for (const orderId of [notPaid.id, unknown]) {
       const job = (await invoices.getJob(invoiceJobId(orderId)))!;
       expect(job.attemptsMade).toBe(1);
