@@ -26,7 +26,7 @@ export const STORE_SUBSCRIPTIONS = {
   // recipients replica from UserRegistered).
   notifications: ['OrderStatusChanged', 'UserRegistered'],
   // catalog keeps each product's rating count and sum (TOP_RATED search) from reviews' events.
-  'catalog-ratings': ['ReviewPublished'],
+  'catalog-ratings': ['ReviewPublished', 'ReviewDeleted'],
   // orders renders the invoice of each paid order (a jobs.invoices job per OrderStatusChanged to PAID).
   'orders-documents': ['OrderStatusChanged'],
 } as const satisfies EventSubscriptions;

@@ -33,6 +33,9 @@ const reviewPublished = (purchasableId: string, rating: number): DomainEvent<'Re
     payload: { reviewId: randomUUID(), productId: purchasableId, userId: randomUUID(), rating },
   });
 
+const reviewDeleted = ({ payload }: DomainEvent<'ReviewPublished', 1>): DomainEvent<'ReviewDeleted', 1> =>
+  defineEvent({ type: 'ReviewDeleted', version: 1, source: 'reviews', aggregateId: payload.reviewId, correlationId: null, payload });
+
 type Aggregate = { id: string; count: number; sum: number; average: number };
 const aggregates = () =>
   world.prisma.$queryRaw<Aggregate[]>`
@@ -76,6 +79,27 @@ describe('catalog-ratings', () => {
     await waitFor(async () => (await completed()) === done + strays.length, 'the stray events to complete');
     expect(await aggregates()).toEqual(before);
     expect(await ratingsQueue.getJobCounts('failed', 'delayed')).toEqual({ failed: 0, delayed: 0 });
+  });
+
+  it('takes deleted reviews back out, once, in whichever order publication and removal arrive', async () => {
+    const published = events.splice(0, 12); // counted by the first test
+    const done = await completed();
+    // Removals of counted reviews, all at once and one of them twice (redelivery under another job id).
+    const removals = published.map(reviewDeleted);
+    // Reviews removed before their publication reaches catalog: the late publication must never count.
+    const late = [reviewPublished(productId(1), 5), reviewPublished(productId(2), 1)];
+    const early = late.map(reviewDeleted);
+    await Promise.all([...removals, ...early].map((event) => publisher.publish(event)));
+    await ratingsQueue.add(removals[0]!.type, removals[0]!, { ...EVENT_JOB_OPTIONS, jobId: `${removals[0]!.id}-again` });
+    await waitFor(async () => (await completed()) === done + removals.length + early.length + 1, 'the removals to be processed');
+    await Promise.all(late.map((event) => publisher.publish(event)));
+    await waitFor(async () => (await completed()) === done + removals.length + early.length + 1 + late.length, 'the late publications');
+
+    expect(await aggregates()).toEqual(recount(events));
+    expect(await ratingsQueue.getJobCounts('failed', 'delayed')).toEqual({ failed: 0, delayed: 0 });
+    const [row] = await world.prisma.$queryRaw<Array<{ counted: boolean; removed: boolean }>>`
+      SELECT counted, removed_at IS NOT NULL AS removed FROM review_ratings WHERE review_id = ${late[0]!.payload.reviewId}::uuid`;
+    expect(row).toEqual({ counted: false, removed: true });
   });
 
   it('orders products by mean rating with TOP_RATED, paging through every product once', async () => {

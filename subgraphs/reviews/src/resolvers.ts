@@ -41,9 +41,9 @@ export const resolvers: GraphQLResolverMap<ReviewsContext> = {
     writeReview(_: unknown, { input }: { input: unknown }, { prisma, viewer, requestId }: ReviewsContext) {
       return writeReview(prisma, requireViewer(viewer).userId, input, requestId);
     },
-    deleteReview(_: unknown, { id }: { id: string }, { prisma, viewer }: ReviewsContext) {
+    deleteReview(_: unknown, { id }: { id: string }, { prisma, viewer, requestId }: ReviewsContext) {
       requireViewer(viewer);
-      return deleteReview(prisma, viewer, uuidArgument(id, 'id'));
+      return deleteReview(prisma, viewer, uuidArgument(id, 'id'), requestId);
     },
   },
 

@@ -153,17 +153,17 @@ describe('writeReview', () => {
   });
 });
 
-describe('ReviewPublished', () => {
-  type OutboxRow = { type: string; version: number; source: string; aggregate_id: string; correlation_id: string | null; payload: Record<string, unknown> };
-  const eventsOf = (purchasableId: string) =>
-    withSql(reviews, (sql) =>
-      sql(
-        `SELECT type, version, source, aggregate_id, correlation_id, payload FROM outbox_events
-         WHERE payload->>'productId' = $1 ORDER BY occurred_at`,
-        [purchasableId],
-      ),
-    ) as Promise<OutboxRow[]>;
+type OutboxRow = { type: string; version: number; source: string; aggregate_id: string; correlation_id: string | null; payload: Record<string, unknown> };
+const eventsOf = (purchasableId: string) =>
+  withSql(reviews, (sql) =>
+    sql(
+      `SELECT type, version, source, aggregate_id, correlation_id, payload FROM outbox_events
+       WHERE payload->>'productId' = $1 ORDER BY occurred_at, type DESC`,
+      [purchasableId],
+    ),
+  ) as Promise<OutboxRow[]>;
 
+describe('ReviewPublished', () => {
   it('is written to the outbox with the review, once, carrying the request id; a refused write publishes nothing', async () => {
     const { viewer, purchasableId } = nextPurchase();
     const results = await Promise.all(Array.from({ length: 4 }, () => write({ ...review, rating: 5, purchasableId }, viewer)));
@@ -229,6 +229,18 @@ describe('deleteReview', () => {
     expect((await summaryOf(purchasableId)).reviewCount).toBe(before.reviewCount - 1);
     const { stored, computed } = await summariesVersusReviews(reviews);
     expect(stored).toEqual(computed);
+    // Announced once, with what the publication carried, so catalog takes back exactly what it counted.
+    expect(await eventsOf(purchasableId)).toEqual([
+      expect.objectContaining({ type: 'ReviewPublished' }),
+      {
+        type: 'ReviewDeleted',
+        version: 1,
+        source: 'reviews',
+        aggregate_id: id,
+        correlation_id: expect.any(String),
+        payload: { reviewId: id, productId: purchasableId, userId: viewer.userId, rating: 2 },
+      },
+    ]);
   });
 
   it('gives a gift card whose only review is deleted a null mean again', async () => {

@@ -20,6 +20,13 @@ const refused = (path: string[], code: InputErrorCode, message: string): ReviewP
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
 
+const reviewEventPayload = (review: Review) => ({
+  reviewId: review.id,
+  productId: review.purchasableId,
+  userId: review.authorId,
+  rating: review.rating,
+});
+
 /**
  * ReviewPublished v1 for a just-created review. `productId` is the purchasable's id: reviews does not know
  * its kind, so consumers ignore ids that are not theirs (a gift card's, for catalog's ratings).
@@ -32,8 +39,13 @@ export function reviewPublishedEvent(review: Review, correlationId: string | nul
     aggregateId: review.id,
     correlationId,
     occurredAt: review.createdAt,
-    payload: { reviewId: review.id, productId: review.purchasableId, userId: review.authorId, rating: review.rating },
+    payload: reviewEventPayload(review),
   });
+}
+
+/** ReviewDeleted v1 for a just-removed review: what its ReviewPublished announced, to be taken back. */
+export function reviewDeletedEvent(review: Review, correlationId: string | null) {
+  return defineEvent({ type: 'ReviewDeleted', version: 1, source: 'reviews', aggregateId: review.id, correlationId, payload: reviewEventPayload(review) });
 }
 
 /**
@@ -72,18 +84,20 @@ export async function writeReview(prisma: PrismaClient, authorId: string, input:
 }
 
 /**
- * Deletes a review: its author or an admin may (anyone else gets FORBIDDEN). The delete and the summary change
- * share a transaction, and the summary only changes when this call's DELETE removed the row, so concurrent
- * deletes of one review count it out once.
+ * Deletes a review: its author or an admin may (anyone else gets FORBIDDEN). The delete, the summary change and
+ * the ReviewDeleted event share a transaction, and the last two happen only when this call's DELETE removed the
+ * row, so concurrent deletes of one review count it out once and announce it once.
  */
-export async function deleteReview(prisma: PrismaClient, viewer: Viewer | null, id: string): Promise<ReviewPayload> {
+export async function deleteReview(prisma: PrismaClient, viewer: Viewer | null, id: string, correlationId: string | null = null): Promise<ReviewPayload> {
   const review = await prisma.review.findUnique({ where: { id } });
   if (!review) return refused(['id'], InputErrorCode.NOT_FOUND, 'No such review');
   requireOwnerOrAdmin(viewer, review.authorId);
   const deleted = await prisma.$transaction(async (tx) => {
     const { count } = await tx.review.deleteMany({ where: { id } });
-    if (count === 1) await removeFromSummary(tx, review.purchasableId, review.rating);
-    return count === 1;
+    if (count === 0) return false;
+    await removeFromSummary(tx, review.purchasableId, review.rating);
+    await writeToOutbox(tx, reviewDeletedEvent(review, correlationId));
+    return true;
   });
   return deleted ? { review, errors: [] } : refused(['id'], InputErrorCode.NOT_FOUND, 'No such review');
 }

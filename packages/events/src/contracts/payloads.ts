@@ -80,6 +80,10 @@ export const reviewPublishedV1 = z.object({
   rating: z.number().int().min(1).max(5),
 });
 
+// A review removed by its author or an admin; the same fields as its ReviewPublished, so a consumer can take
+// back exactly what it counted (or remember the removal when it arrives before the publication).
+export const reviewDeletedV1 = reviewPublishedV1;
+
 export const userRegisteredV1 = z.object({
   userId: id,
   // Notifications sends the welcome message to it; the password never leaves accounts.

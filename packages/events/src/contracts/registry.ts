@@ -20,6 +20,7 @@ import {
   paymentAuthorizedV1,
   paymentDeclinedV1,
   productPriceChangedV1,
+  reviewDeletedV1,
   reviewPublishedV1,
   stockReservationFailedV1,
   stockReservedV1,
@@ -40,6 +41,7 @@ export const EVENT_SCHEMAS = {
   PaymentAuthorized: { 1: paymentAuthorizedV1 },
   PaymentDeclined: { 1: paymentDeclinedV1 },
   ReviewPublished: { 1: reviewPublishedV1 },
+  ReviewDeleted: { 1: reviewDeletedV1 },
   UserRegistered: { 1: userRegisteredV1 },
   // The order saga (see packages/events/README.md): commands from orders, replies from inventory and payments.
   StockReservationRequested: { 1: stockReservationRequestedV1 },
