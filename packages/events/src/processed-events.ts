@@ -8,15 +8,16 @@ import { type SqlExecutor, type TransactionalDatabase, type TransactionOptions }
  * all, and a second delivery finds the record and does nothing. `consumer` is in the key because one
  * database may host several consumers of the same event.
  *
- * Rows may be deleted once older than any redelivery can be (BullMQ retention plus relay retries; 30 days
- * is ample), e.g. by a daily `DELETE FROM processed_events WHERE processed_at < now() - interval '30 days'`.
+ * Rows are deleted once older than any redelivery can be (PROCESSED_EVENTS_RETENTION_DAYS, default 30) by
+ * the service host's scheduled prune (housekeeping.ts), which the processed_at index serves.
  */
 export const PROCESSED_EVENTS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS processed_events (
   consumer     text        NOT NULL,
   event_id     uuid        NOT NULL,
   processed_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (consumer, event_id)
-);`;
+);
+CREATE INDEX IF NOT EXISTS processed_events_processed_at_idx ON processed_events (processed_at);`;
 
 /** The same table as a Prisma model, for a subgraph's schema.prisma (see README.md). */
 export const PROCESSED_EVENTS_PRISMA_MODEL = `/// Events this database's consumers have applied (packages/events): the idempotency record.
@@ -26,6 +27,7 @@ model ProcessedEvent {
   processedAt DateTime @default(now()) @map("processed_at") @db.Timestamptz(3)
 
   @@id([consumer, eventId])
+  @@index([processedAt])
   @@map("processed_events")
 }`;
 

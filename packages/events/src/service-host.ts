@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { type Registry } from 'prom-client';
 import { type SqlExecutor, type TransactionalDatabase } from './database.ts';
 import { type EventConsumer } from './event-consumer.ts';
+import { eventHousekeeping, eventRetentionFromEnv } from './housekeeping.ts';
 import { type JobWorker } from './job-worker.ts';
 import { openQueue, type QueueConnection } from './job-options.ts';
 import { errorMessage, type EventLogger } from './logger.ts';
@@ -38,10 +39,13 @@ export interface StartServiceWorkersOptions {
   metrics?: Registry;
 }
 
-/** A service's Prisma client as the host uses it: transactions, and raw reads for the outbox backlog. */
-export type WorkerDatabase = TransactionalDatabase & Pick<SqlExecutor, '$queryRaw'>;
+/** A service's Prisma client as the host uses it: transactions, raw reads (outbox backlog) and prunes. */
+export type WorkerDatabase = TransactionalDatabase & Pick<SqlExecutor, '$queryRaw' | '$executeRaw'>;
 
-/** Starts a service's relay, consumers, job workers and schedules (see service-workers.ts). */
+/**
+ * Starts a service's relay, consumers, job workers and schedules (see service-workers.ts), plus the scheduled
+ * prune of its outbox and processed-event tables (housekeeping.ts) when it has either.
+ */
 export async function startServiceWorkers<Client extends WorkerDatabase>(
   service: string,
   factory: ServiceWorkersFactory<Client>,
@@ -61,10 +65,15 @@ export async function startServiceWorkers<Client extends WorkerDatabase>(
           idleDelayMs: options.relayIdleDelayMs,
           onBatch: options.metrics && relayMetrics(options.metrics, service),
         });
+  const tables = { outbox: relay !== undefined, processed: definition.consumers.length > 0 };
+  const housekeeping =
+    (tables.outbox || tables.processed) && eventHousekeeping(service, runtime.prisma, tables, eventRetentionFromEnv(runtime.env, service), logger);
+  const jobSpecs = housekeeping ? [...definition.jobs, housekeeping.job] : definition.jobs;
+  const schedules = housekeeping ? [...definition.schedules, housekeeping.schedule] : definition.schedules;
   const consumers = definition.consumers.map((spec) => spec.start(queues, logger));
-  const jobs = definition.jobs.map((spec) => spec.start(queues, logger));
+  const jobs = jobSpecs.map((spec) => spec.start(queues, logger));
   // Not awaited: with Redis away BullMQ waits for it, and a subgraph hosting its workers must still serve.
-  const scheduleQueues = registerSchedules(definition.schedules, queues, logger);
+  const scheduleQueues = registerSchedules(schedules, queues, logger);
   relay?.start();
   const { metrics } = options;
   if (metrics) for (const running of [...consumers, ...jobs]) instrumentWorker(metrics, running.worker);
@@ -75,7 +84,7 @@ export async function startServiceWorkers<Client extends WorkerDatabase>(
   const probe = new Redis({ ...queues.connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   probe.on('error', () => {}); // readiness reports it; the workers log their own connection errors
   logger.info(
-    { service, consumers: definition.consumers.map((c) => c.consumer), jobs: definition.jobs.map((j) => j.queue), relay: Boolean(relay) },
+    { service, consumers: definition.consumers.map((c) => c.consumer), jobs: jobSpecs.map((j) => j.queue), relay: Boolean(relay) },
     'workers started',
   );
   return {

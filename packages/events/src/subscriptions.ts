@@ -31,15 +31,22 @@ export const STORE_SUBSCRIPTIONS = {
   'orders-documents': ['OrderStatusChanged'],
 } as const satisfies EventSubscriptions;
 
+/** The queue on which a service prunes its own event tables (housekeeping.ts; one per database). */
+export const eventHousekeepingQueue = (service: string) => `jobs.${service}-event-housekeeping`;
+
+/** The services that relay or consume events, so have event tables to prune. */
+const SERVICES_WITH_EVENT_TABLES = ['accounts', 'catalog', 'inventory', 'notifications', 'orders', 'payments', 'reviews'];
+
 /**
  * The heavy-job queues (jobs.<name>) some service's workers read. The operations subgraph and `npm run dlq`
  * list their dead letters beside the consumers'; a new job queue is one entry here.
  */
-export const JOB_QUEUES = [
+export const JOB_QUEUES: readonly string[] = [
   'jobs.invoices',
   'jobs.sales-reports',
   'jobs.product-imports',
   'jobs.email-deliveries',
   'jobs.saga-deadlines',
   'jobs.reservation-expiry',
-] as const;
+  ...SERVICES_WITH_EVENT_TABLES.map(eventHousekeepingQueue),
+];
