@@ -6,7 +6,9 @@
  *   3. runs every subgraph, its workers (inside the subgraph's process on the embedded database, as one
  *      workers process on Postgres) and the router (restarted on code changes), with one prefixed log stream; the
  *      router signs the identity it forwards with an Ed25519 key pair made fresh for this run, whose public
- *      half every subgraph gets (ROUTER_IDENTITY_PRIVATE_KEY / ROUTER_IDENTITY_PUBLIC_KEY).
+ *      half every subgraph gets (ROUTER_IDENTITY_PRIVATE_KEY / ROUTER_IDENTITY_PUBLIC_KEY);
+ *   4. catches the store's e-mail like compose's Mailpit does, on the same ports: SMTP on 1025, the inbox on
+ *      http://localhost:8025 (unless SMTP_URL is set, or something — Mailpit itself — already has port 1025).
  * Flags: --no-seed (leave new databases empty).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +20,7 @@ import { listSubgraphs, REPO_ROOT, SEED_PLANS, type SubgraphPackage } from '@sto
 import { databaseTargetFor, ensureDatabaseExists, openDatabase, targetEnv, type SeedFunction } from '@storefront/prisma-tools';
 import { compose, sourcesFromWorkspace, SUPERGRAPH_PATH } from '@storefront/schema';
 import { WORKER_SERVICES } from '@storefront/workers';
+import { serveMailInbox, startSmtpCatcher, type MailInbox, type SmtpCatcher } from '@storefront/notifications/mail-catcher';
 
 const { values } = parseArgs({ options: { 'no-seed': { type: 'boolean', default: false } } });
 const ROUTER_PORT = Number(process.env.ROUTER_PORT ?? 4000);
@@ -96,10 +99,38 @@ async function waitUntilUp(urls: string[], timeoutMs = 120_000): Promise<boolean
   return false;
 }
 
+const MAIL_PORTS = { smtp: 1025, http: 8025 };
+let mail: { catcher: SmtpCatcher; inbox: MailInbox } | undefined;
+
+const inUse = (error: unknown) => (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+
+/** The SMTP_URL the notifications workers get: the given one, this run's catcher, or a Mailpit already up. */
+async function mailDestination(): Promise<string> {
+  if (process.env.SMTP_URL) return process.env.SMTP_URL;
+  const smtpUrl = `smtp://127.0.0.1:${MAIL_PORTS.smtp}`;
+  let catcher: SmtpCatcher;
+  try {
+    catcher = await startSmtpCatcher({ port: MAIL_PORTS.smtp });
+  } catch (error) {
+    if (!inUse(error)) throw error;
+    say(`port ${MAIL_PORTS.smtp} is taken (Mailpit?): e-mail goes to ${smtpUrl}`);
+    return smtpUrl;
+  }
+  const inbox = await serveMailInbox(catcher, { port: MAIL_PORTS.http }).catch((error: unknown) => {
+    if (inUse(error)) return serveMailInbox(catcher); // any free port
+    throw error;
+  });
+  mail = { catcher, inbox };
+  say(`e-mail is caught: open ${inbox.url.replace('127.0.0.1', 'localhost')} (bounce-*@ addresses are refused, to watch a dead letter)`);
+  return smtpUrl;
+}
+
 function shutdown(): void {
   if (shuttingDown) return;
   shuttingDown = true;
   say('stopping…');
+  void mail?.inbox.close();
+  void mail?.catcher.close();
   for (const child of children.values()) child.kill('SIGTERM');
   const force = setTimeout(() => {
     for (const child of children.values()) child.kill('SIGKILL');
@@ -122,6 +153,7 @@ if (!recompose()) process.exit(1);
 const identityKeys = generateKeyPairSync('ed25519');
 const ROUTER_IDENTITY_PUBLIC_KEY = identityKeys.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 const ROUTER_IDENTITY_PRIVATE_KEY = identityKeys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const SMTP_URL = await mailDestination();
 const envs: Record<string, string>[] = [];
 for (const subgraph of subgraphs) envs.push(await prepareDatabase(subgraph));
 
@@ -135,11 +167,12 @@ subgraphs.forEach((subgraph, i) => {
     MIGRATE_ON_START: 'false',
     RUN_WORKERS: String(embedded(i)),
     ROUTER_IDENTITY_PUBLIC_KEY,
+    SMTP_URL,
   });
 });
 const workerServices = new Set(WORKER_SERVICES.map((service) => service.name));
 const onPostgres = subgraphs.filter((subgraph, i) => workerServices.has(subgraph.name) && !embedded(i)).map((subgraph) => subgraph.name);
-if (onPostgres.length) run('workers', 2, path.join(REPO_ROOT, 'workers', 'src', 'main.ts'), { WORKER_PORT: '4100' }, onPostgres);
+if (onPostgres.length) run('workers', 2, path.join(REPO_ROOT, 'workers', 'src', 'main.ts'), { WORKER_PORT: '4100', SMTP_URL }, onPostgres);
 // The queue dashboard (/admin/queues, admins only) is opt-in for a gateway; on for local development.
 run('router', 1, path.join(REPO_ROOT, 'router', 'src', 'main.ts'), { PORT: String(ROUTER_PORT), ROUTER_IDENTITY_PRIVATE_KEY, ROUTER_QUEUE_DASHBOARD: 'true' });
 

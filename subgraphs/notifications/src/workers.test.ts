@@ -16,7 +16,7 @@ import { EMAIL_DELIVERIES_QUEUE, emailDeliveryId, emailJobOptions } from './emai
 import { NOTIFICATIONS_CONSUMER, notificationForStatusChange } from './event-handlers.ts';
 import { DEFAULT_MAIL_FROM, mailTransportFromEnv, RecordingMailTransport, SmtpMailTransport } from './mail-transport.ts';
 import { createNotification, notificationIdFor, orderEventDedupeKey } from './notification-events.ts';
-import { startSmtpCatcher, type SmtpCatcher } from './testing/smtp-catcher.ts';
+import { startSmtpCatcher, type SmtpCatcher } from './mail-catcher/smtp-catcher.ts';
 import { notificationsWorkers } from './workers.ts';
 
 /*

@@ -3,6 +3,9 @@ import { SMTPServer } from 'smtp-server';
 
 /** One message as the catcher received it over SMTP. */
 export interface CaughtMail {
+  /** 1, 2, 3… in the order received: stays the message's id while it is kept. */
+  id: number;
+  receivedAt: Date;
   to: string[];
   from: string | null;
   /** The raw RFC 5322 message (headers and body). */
@@ -38,15 +41,25 @@ export interface SmtpCatcher {
 
 const smtpError = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code });
 
+export interface SmtpCatcherOptions {
+  /** 0 (default) picks a free port; `npm run dev` listens on Mailpit's 1025. */
+  port?: number;
+  host?: string;
+  /** Messages kept, oldest dropped first (a long development session must not grow without end). */
+  keep?: number;
+}
+
 /**
- * A local SMTP server for tests (the smtp-server package: the server half of nodemailer's own test suite),
- * so the e-mail worker runs a real SMTP exchange. Recipients choose the server's answer:
+ * A local SMTP server (the smtp-server package: the server half of nodemailer's own test suite), so the e-mail
+ * worker runs a real SMTP exchange in tests and in `npm run dev` (with the inbox page of inbox.ts).
+ * Recipients choose the server's answer, which lets anyone watch a bounce reach the dead letters:
  *   bounce-*@…  550 at RCPT TO (a permanent failure);
  *   flaky-*@…   421 at RCPT TO the first time, accepted afterwards (a transient one);
  *   anything else accepted and recorded.
  */
-export async function startSmtpCatcher(): Promise<SmtpCatcher> {
+export async function startSmtpCatcher({ port = 0, host = '127.0.0.1', keep = 1_000 }: SmtpCatcherOptions = {}): Promise<SmtpCatcher> {
   const messages: CaughtMail[] = [];
+  let received = 0;
   const refusedOnce = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
@@ -68,7 +81,11 @@ export async function startSmtpCatcher(): Promise<SmtpCatcher> {
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const header = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'im').exec(raw)?.[1]?.trim() ?? null;
+        if (messages.length >= keep) messages.shift();
+        received += 1;
         messages.push({
+          id: received,
+          receivedAt: new Date(),
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()),
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
           raw,
@@ -82,11 +99,11 @@ export async function startSmtpCatcher(): Promise<SmtpCatcher> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  const { port } = server.server.address() as AddressInfo;
+  const address = server.server.address() as AddressInfo;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://${host}:${address.port}`,
     messages,
     to: (address) => messages.filter((message) => message.to.includes(address.toLowerCase())),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
