@@ -123,9 +123,12 @@ describe('the operation safelist', () => {
     }
   });
 
-  it('warms the query plan cache with the listed operations at start', async () => {
+  it('warms the query plan cache with the listed operations at start, and is ready once they are planned', async () => {
     const replicaWithWarmPlans = await replica(allCaches({ safelistPath: path.join(workdir, 'manifest.json'), responses: false, keyPrefix: `${PREFIX}warm:` }));
-    await eventually(() => counter(replicaWithWarmPlans, 'queryPlansShared', 'writes') > 0);
+    const ready = () => fetch(replicaWithWarmPlans.url.replace('/graphql', '/ready'));
+    await eventually(async () => (await ready()).status === 200);
+    expect(await (await ready()).json()).toMatchObject({ status: 'ok', supergraph: 'loaded', queryPlans: 'warm' });
+    expect(counter(replicaWithWarmPlans, 'queryPlansShared', 'writes')).toBeGreaterThan(0);
     const missesBefore = counter(replicaWithWarmPlans, 'queryPlans', 'misses');
     await anonymous(replicaWithWarmPlans, { query: LISTED, variables: { id: seedProduct(3, PLAN).id }, operationName: 'Listed' });
     expect(counter(replicaWithWarmPlans, 'queryPlans', 'misses')).toBe(missesBefore);

@@ -119,16 +119,19 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
         // Alive: the process answers. Restarting it would not load a supergraph any sooner.
         '/health': jsonProbe(async () => ({ ok: true })),
         /*
-         * Ready to take traffic: a supergraph is loaded and we are not shutting down. Redis is reported, not
-         * required: caches and rate limits fail open, and taking every replica out of rotation during a Redis
-         * outage would turn a slower router into no router.
+         * Ready to take traffic: a supergraph is loaded, the safelist's plans are made (the first time only: a
+         * later supergraph re-warms while serving, so a rollout never takes every replica out at once), and we
+         * are not shutting down. Redis is reported, not required: caches and rate limits fail open, and taking
+         * every replica out of rotation during a Redis outage would turn a slower router into no router.
          */
         '/ready': jsonProbe(async () => {
           const redis = [caching.redisReady(), protection.redisReady()].filter((up) => up !== undefined);
+          const plans = caching.planWarmth();
           return {
-            ok: loaded && !closing,
+            ok: loaded && plans !== 'warming' && !closing,
             details: {
               supergraph: loaded ? 'loaded' : 'not loaded',
+              ...(plans ? { queryPlans: plans } : {}),
               ...(redis.length ? { redis: redis.every(Boolean) ? 'up' : 'down' } : {}),
               ...(closing ? { closing: true } : {}),
             },

@@ -39,6 +39,11 @@ export interface RouterCaching {
   stats(): Record<string, CacheCounters>;
   /** Whether the caches' Redis connection is up; undefined when no cache uses Redis. */
   redisReady(): boolean | undefined;
+  /**
+   * Whether the safelist's plans are made: 'warming' until the first warm-up after the first supergraph has
+   * finished, 'warm' after; undefined without a safelist or plan cache.
+   */
+  planWarmth(): 'warming' | 'warm' | undefined;
   close(): Promise<void>;
 }
 
@@ -108,6 +113,7 @@ export function setUpCaching(config: CacheConfig, logger: Logger): RouterCaching
     'router caches',
   );
 
+  let warmedOnce = false;
   return {
     queryPlanStore,
     persistedQueries,
@@ -120,12 +126,20 @@ export function setUpCaching(config: CacheConfig, logger: Logger): RouterCaching
         if (queryPlanStore && safelist) {
           // After the gateway finished switching to this supergraph (its planner is set by then).
           const variants = overrideVariants(overrideLabelsOf(coreSupergraphSdl), overrideLabels);
-          setImmediate(() => void queryPlanStore.warm(gateway, safelist, logger, variants).catch((error: unknown) => logger.warn({ err: error }, 'query plan warming failed')));
+          setImmediate(() =>
+            void queryPlanStore
+              .warm(gateway, safelist, logger, variants)
+              .catch((error: unknown) => logger.warn({ err: error }, 'query plan warming failed'))
+              .finally(() => {
+                warmedOnce = true;
+              }),
+          );
         }
       });
     },
     stats: () => stats.snapshot(),
     redisReady: () => redis?.isReady,
+    planWarmth: () => (queryPlanStore && safelist ? (warmedOnce ? 'warm' : 'warming') : undefined),
     async close() {
       clearInterval(statsTimer);
       if (needsRedis) logger.info({ caches: stats.snapshot() }, 'cache statistics');

@@ -104,12 +104,10 @@ export class SharedQueryPlanCache implements QueryPlanStore {
   }
 
   /**
-   * Makes sure every safelisted operation has a plan before traffic needs it: taken from Redis when another
-   * replica made it, planned here otherwise. Plans with every override label off (the common key).
-   */
-  /**
-   * Plans every safelisted operation under every progressive-override variant (a request may plan with a
-   * `percent(N)` label on or off), under the keys the gateway will look them up by.
+   * Makes sure every safelisted operation has a plan before traffic needs it, under every progressive-override
+   * variant (a request may plan with a `percent(N)` label on or off) and every key the gateway will look it up
+   * by: taken from Redis when another replica made it, planned here otherwise. The router reports itself ready
+   * once the first warm-up is done.
    */
   async warm(gateway: ApolloGateway, safelist: Safelist, logger: Logger, variants: readonly OverrideVariant[]): Promise<void> {
     // The gateway's own planner and API schema (internals, like progressive-override.ts uses): plans made
