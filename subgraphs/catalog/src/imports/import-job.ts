@@ -24,9 +24,9 @@ const DEFAULT_BATCH_SIZE = 1_000;
 const BATCH_TIMEOUT_MS = 60_000;
 
 /** The uploaded file's bytes, one stored piece at a time (memory stays at about a piece). */
-async function* storedFile(prisma: PrismaClient, importId: string): AsyncGenerator<Uint8Array> {
+async function* storedFile(prisma: PrismaClient, importId: string, uploadId: string): AsyncGenerator<Uint8Array> {
   for (let seq = 0; ; seq++) {
-    const chunk = await prisma.productImportChunk.findUnique({ where: { importId_seq: { importId, seq } }, select: { data: true } });
+    const chunk = await prisma.productImportChunk.findUnique({ where: { importId_uploadId_seq: { importId, uploadId, seq } }, select: { data: true } });
     if (!chunk) return;
     yield chunk.data;
   }
@@ -54,6 +54,8 @@ export async function runProductImport(prisma: PrismaClient, job: Job<ProductImp
     return { importId, status: found.status, processedRows: found.processedRows, failedRows: found.failedRows };
   }
   if (found.status !== 'QUEUED' && found.status !== 'RUNNING') throw new UnrecoverableError(`Product import ${importId} is ${found.status}, not queued`);
+  const { uploadId } = found;
+  if (!uploadId) throw new UnrecoverableError(`Product import ${importId} has no uploaded file`);
   await prisma.productImport.update({ where: { id: importId }, data: { status: 'RUNNING', startedAt: found.startedAt ?? new Date() } });
 
   const categories = new Map((await prisma.category.findMany({ select: { id: true, slug: true } })).map((c) => [c.slug, c.id]));
@@ -93,7 +95,7 @@ export async function runProductImport(prisma: PrismaClient, job: Job<ProductImp
   };
 
   try {
-    for await (const record of csvRecords(storedFile(prisma, importId))) {
+    for await (const record of csvRecords(storedFile(prisma, importId, uploadId))) {
       if (!header) {
         header = { columns: parseHeader(record.fields), width: record.fields.length };
         continue;
@@ -125,7 +127,7 @@ export async function runProductImport(prisma: PrismaClient, job: Job<ProductImp
       where: { id: importId, status: 'RUNNING', nextLine: checkpoint },
       data: { status: 'SUCCEEDED', finishedAt: new Date() },
     });
-    // The file has served its purpose; the import row and its errors remain.
+    // The file has served its purpose (with any pieces an interrupted upload left); the row and its errors remain.
     if (done.count === 1) await tx.productImportChunk.deleteMany({ where: { importId } });
     return done.count === 1;
   });

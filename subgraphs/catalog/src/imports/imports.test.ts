@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { signUrl, type SeedPlan } from '@storefront/common';
 import { Queue } from 'bullmq';
 import { TEST_FILES, startCatalogWorld, waitFor, type CatalogWorld } from '../test-workers.ts';
@@ -90,6 +91,41 @@ describe('bulk product import', () => {
     await waitFor(async () => (await api.importView(id)).status === 'SUCCEEDED', 'the import to finish');
     expect(await api.countProducts('UPD')).toBe(2);
     expect((await world.prisma.product.findUnique({ where: { sku: 'UPD-000001' } }))?.name).toBe('Product 1 again, imported');
+  });
+
+  it('takes the last upload to finish as the file, never a mix, and leaves no pieces of the others', async () => {
+    const { id, uploadUrl } = await api.createImport();
+    expect((await api.upload(uploadUrl, productCsv('RA', 2, slugs))).status).toBe(200);
+    // Two more at once, each over a megabyte (several stored pieces): one wins whole.
+    const [b, c] = [productCsv('RB', 12_000, slugs), productCsv('RC', 13_000, slugs)];
+    expect(b.length).toBeGreaterThan(1024 * 1024);
+    expect((await Promise.all([api.upload(uploadUrl, b), api.upload(uploadUrl, c)])).map((r) => r.status)).toEqual([200, 200]);
+    const { uploadId } = (await world.prisma.productImport.findUniqueOrThrow({ where: { id } }))!;
+    const pieces = await world.prisma.productImportChunk.groupBy({ by: ['uploadId'], where: { importId: id }, _count: true });
+    expect(pieces).toEqual([{ uploadId, _count: expect.any(Number) }]);
+
+    await api.startImport(id);
+    await waitFor(async () => (await api.importView(id)).status === 'SUCCEEDED', 'the import to finish');
+    const imported = { RA: await api.countProducts('RA'), RB: await api.countProducts('RB'), RC: await api.countProducts('RC') };
+    expect([{ RA: 0, RB: 12_000, RC: 0 }, { RA: 0, RB: 0, RC: 13_000 }]).toContainEqual(imported);
+    expect((await api.importView(id)).totalRows).toBe(imported.RB + imported.RC);
+    expect(await world.prisma.productImportChunk.count({ where: { importId: id } })).toBe(0);
+  });
+
+  it('removes the pieces of an upload the client abandons, keeping the file it had', async () => {
+    const { id, uploadUrl } = await api.createImport();
+    expect((await api.upload(uploadUrl, productCsv('KEEP', 3, slugs))).status).toBe(200);
+    const kept = (await world.prisma.productImport.findUniqueOrThrow({ where: { id } })).uploadId;
+    // Two megabytes of a bigger file, then the connection drops.
+    const partial = productCsv('GONE', 30_000, slugs).slice(0, 2 * 1024 * 1024);
+    await new Promise<void>((resolve) => {
+      const put = request(api.catalogUrl(uploadUrl), { method: 'PUT', headers: { 'content-type': 'text/csv', 'content-length': String(partial.length * 2) } });
+      put.on('error', () => resolve());
+      put.write(partial, () => setTimeout(() => put.destroy(), 300));
+    });
+    await waitFor(async () => (await world.prisma.productImportChunk.count({ where: { importId: id, uploadId: { not: kept! } } })) === 0, 'the abandoned pieces to go');
+    expect(await world.prisma.productImport.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'UPLOADED', uploadId: kept, totalRows: 3 });
+    expect(await world.prisma.productImportChunk.count({ where: { importId: id, uploadId: kept! } })).toBeGreaterThan(0);
   });
 
   it('refuses uploads whose signature is wrong, expired or for another import', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { ErrorCode, httpErrorBody, sendJson, verifySignedUrl, type FileSigningConfig, type RouteHandler } from '@storefront/common';
 import type { PrismaClient } from '../database.ts';
@@ -8,8 +9,6 @@ import { publicUploadPath } from './product-imports.ts';
 export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 /** Stored piece size: big enough that a 100 MB file is a hundred rows, small enough to hold one in memory. */
 const CHUNK_BYTES = 1024 * 1024;
-/** A slow client may take a while; the transaction (and its connection) is held at most this long. */
-const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 
 const UPLOAD_PATH = /^\/files\/imports\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.csv$/;
 
@@ -42,9 +41,11 @@ function rowCounter() {
 /**
  * PUT /files/imports/<id>.csv — the router forwards the public /files/catalog/imports/<id>.csv here. The URL's
  * signature (over the public path, method PUT) is the only credential: createProductImport handed it to an
- * admin. The body streams into product_import_chunks in one transaction that holds the import's row lock, so
- * two uploads of one import cannot interleave (the later one replaces the earlier) and a failed upload
- * leaves nothing behind. Allowed until the import is started.
+ * admin. The body streams into product_import_chunks under an id of its own, a statement per piece and no
+ * transaction, so a slow client holds no connection and no lock (on the embedded database, one connection is
+ * all the catalog has). Only when the file is complete does a short transaction, under the import's row lock,
+ * make it the import's file and drop the file it replaces: two uploads of one import never mix, the last to
+ * finish wins, and a failed or aborted one removes its own pieces. Allowed until the import is started.
  */
 export function productImportUploadRoute(prisma: PrismaClient, files: FileSigningConfig): RouteHandler {
   return async (req, res) => {
@@ -83,45 +84,62 @@ export function productImportUploadRoute(prisma: PrismaClient, files: FileSignin
   };
 }
 
+const UPLOADABLE = ['AWAITING_UPLOAD', 'UPLOADED'];
+
+function assertUploadable(status: string | undefined): void {
+  if (status === undefined) throw new UploadRefused(404, ErrorCode.NOT_FOUND, 'No such import');
+  if (!UPLOADABLE.includes(status)) throw new UploadRefused(409, ErrorCode.BAD_REQUEST, `The import is ${status}; its file can no longer change`);
+}
+
 async function storeUpload(prisma: PrismaClient, importId: string, body: http.IncomingMessage): Promise<{ bytes: number; totalRows: number }> {
-  return prisma.$transaction(
-    async (tx) => {
-      const [current] = await tx.$queryRaw<Array<{ status: string }>>`
-        SELECT status FROM product_imports WHERE id = ${importId}::uuid FOR UPDATE`;
-      if (!current) throw new UploadRefused(404, ErrorCode.NOT_FOUND, 'No such import');
-      if (current.status !== 'AWAITING_UPLOAD' && current.status !== 'UPLOADED') {
-        throw new UploadRefused(409, ErrorCode.BAD_REQUEST, `The import is ${current.status}; its file can no longer change`);
-      }
-      await tx.productImportChunk.deleteMany({ where: { importId } });
-      const counter = rowCounter();
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      let bytes = 0;
-      let seq = 0;
-      const flush = async () => {
-        if (pendingBytes === 0) return;
-        const data = Buffer.concat(pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
-        await tx.productImportChunk.create({ data: { importId, seq, data } });
-        seq += 1;
-      };
-      for await (const piece of body as AsyncIterable<Buffer>) {
-        bytes += piece.length;
-        if (bytes > MAX_UPLOAD_BYTES) throw new UploadRefused(413, ErrorCode.PAYLOAD_TOO_LARGE, `The file exceeds ${MAX_UPLOAD_BYTES} bytes`);
-        counter.push(piece);
-        pending.push(piece);
-        pendingBytes += piece.length;
-        if (pendingBytes >= CHUNK_BYTES) await flush();
-      }
-      await flush();
-      const totalRows = counter.dataRows();
+  // Refused before a byte is stored; checked again, under the lock, when the file is complete.
+  const found = await prisma.productImport.findUnique({ where: { id: importId }, select: { status: true } });
+  assertUploadable(found?.status);
+  const uploadId = randomUUID();
+  try {
+    const { bytes, totalRows } = await streamChunks(prisma, importId, uploadId, body);
+    await prisma.$transaction(async (tx) => {
+      const [current] = await tx.$queryRaw<Array<{ status: string; upload_id: string | null }>>`
+        SELECT status, upload_id::text FROM product_imports WHERE id = ${importId}::uuid FOR UPDATE`;
+      assertUploadable(current?.status);
+      const replaced = current?.upload_id;
+      if (replaced) await tx.productImportChunk.deleteMany({ where: { importId, uploadId: replaced } });
       await tx.productImport.update({
         where: { id: importId },
-        data: { status: 'UPLOADED', uploadedBytes: bytes, totalRows, uploadedAt: new Date() },
+        data: { status: 'UPLOADED', uploadId, uploadedBytes: bytes, totalRows, uploadedAt: new Date() },
       });
-      return { bytes, totalRows };
-    },
-    { maxWait: 10_000, timeout: UPLOAD_TIMEOUT_MS },
-  );
+    });
+    return { bytes, totalRows };
+  } catch (error) {
+    // Too large, aborted, refused at the end or a database error: this upload's pieces are nobody's file.
+    await prisma.productImportChunk.deleteMany({ where: { importId, uploadId } }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Stores the body in pieces of about CHUNK_BYTES under `uploadId`, counting its rows as they pass. */
+async function streamChunks(prisma: PrismaClient, importId: string, uploadId: string, body: http.IncomingMessage) {
+  const counter = rowCounter();
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let bytes = 0;
+  let seq = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const data = Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await prisma.productImportChunk.create({ data: { importId, uploadId, seq, data } });
+    seq += 1;
+  };
+  for await (const piece of body as AsyncIterable<Buffer>) {
+    bytes += piece.length;
+    if (bytes > MAX_UPLOAD_BYTES) throw new UploadRefused(413, ErrorCode.PAYLOAD_TOO_LARGE, `The file exceeds ${MAX_UPLOAD_BYTES} bytes`);
+    counter.push(piece);
+    pending.push(piece);
+    pendingBytes += piece.length;
+    if (pendingBytes >= CHUNK_BYTES) await flush();
+  }
+  await flush();
+  return { bytes, totalRows: counter.dataRows() };
 }
