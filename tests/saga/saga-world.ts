@@ -65,11 +65,14 @@ export async function startSagaWorld(): Promise<SagaWorld> {
     queues,
     async startWorkers(overrides = {}) {
       const env = { ...process.env, SAGA_DEADLINE_SWEEP_MS: '200', PAYMENTS_PROVIDER_LATENCY_MS: '0', ...overrides };
-      running = await Promise.all([
-        start('orders', orders.prisma, ordersWorkers, env),
-        start('inventory', inventory.prisma, inventoryWorkers, env),
-        start('payments', payments.prisma, paymentsWorkers, env),
-      ]);
+      // Called again, it adds another instance of each service (as replicas would run); close() stops them all.
+      running.push(
+        ...(await Promise.all([
+          start('orders', orders.prisma, ordersWorkers, env),
+          start('inventory', inventory.prisma, inventoryWorkers, env),
+          start('payments', payments.prisma, paymentsWorkers, env),
+        ])),
+      );
     },
     async stopWorkers() {
       await Promise.all(running.map((workers) => workers.close()));
