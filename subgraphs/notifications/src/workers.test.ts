@@ -8,6 +8,7 @@ import {
   type QueueConnection,
   type RunningServiceWorkers,
 } from '@storefront/events';
+import { waitFor } from '@storefront/common';
 import { createTestDatabase, openDatabase, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
 import { type Job, Queue } from 'bullmq';
 import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
@@ -63,14 +64,6 @@ afterAll(async () => {
   await database?.drop();
   if (queues?.prefix) await deleteQueueKeys(queues.prefix);
 });
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const stateOf = async (queue: Queue, jobId: string) => ((await queue.getJob(jobId)) as Job | undefined)?.getState();
 
