@@ -1,7 +1,7 @@
 /*
  * What operators see of a federated request: metrics on /metrics of the router and of each subgraph, and one
  * trace:  router server span → gateway spans → a client span per subgraph call
- * (W3C traceparent on the wire) → the subgraph's server span → its SQL spans. Router and two subgraphs run in
+ * (W3C traceparent on the wire) → the subgraph's server span → Prisma Client's operation spans → SQL spans. Router and two subgraphs run in
  * this process over real HTTP on real Postgres, exporting into memory.
  */
 import { postGraphQL } from '@storefront/prisma-tools';
@@ -72,7 +72,14 @@ it('links router, subgraph fetches, subgraph servers and SQL in one trace', asyn
     const sql = trace.filter((s) => s.kind === CLIENT && s.attributes['db.system'] === 'postgresql' && ancestorsOf(s).includes(server!));
     expect(sql.length).toBeGreaterThan(0);
     expect(sql.every((s) => typeof s.attributes['db.query.text'] === 'string' && s.attributes['db.query.text'].length > 0)).toBe(true);
+    // Prisma Client's own spans sit between the server and the SQL: one per model call, naming it.
+    const operations = trace.filter((s) => s.name === 'prisma:client:operation' && ancestorsOf(s).includes(server!));
+    expect(operations.length).toBeGreaterThan(0);
+    expect(operations.every((s) => typeof s.attributes.method === 'string')).toBe(true);
+    expect(sql.some((s) => ancestorsOf(s).some((a) => operations.includes(a)))).toBe(true);
   }
+  // Not Prisma's db_query span too: it would repeat each SQL span one level up.
+  expect(trace.filter((s) => s.name === 'prisma:client:db_query')).toEqual([]);
 });
 
 it('records no SQL spans outside a trace, and starts no trace for probes and scrapes', async () => {

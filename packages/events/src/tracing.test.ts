@@ -66,11 +66,20 @@ it('continues the producer trace through the relay into the job, and counts it a
     expect(processed.parentSpanId).toBe(publish.spanContext().spanId);
     const traceId = producer.spanContext().traceId;
     expect([publish, processed].map((s) => s.spanContext().traceId)).toEqual([traceId, traceId]);
-    // The handler's transaction (processed_events, the effect) is SQL inside the consumer's span.
-    const sqlInJob = spans.filter((s) => s.parentSpanId === processed.spanContext().spanId && s.attributes['db.system'] === 'postgresql');
+    // The handler's transaction (processed_events, the effect) is Prisma's spans and SQL inside the consumer's span.
+    const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+    const isWithin = (span: (typeof spans)[number], ancestor: (typeof spans)[number]): boolean => {
+      for (let parent = span.parentSpanId && byId.get(span.parentSpanId); parent; parent = parent.parentSpanId && byId.get(parent.parentSpanId)) {
+        if (parent === ancestor) return true;
+      }
+      return false;
+    };
+    const sqlInJob = spans.filter((s) => isWithin(s, processed) && s.attributes['db.system'] === 'postgresql');
     expect(sqlInJob.map((s) => s.attributes['db.operation.name'])).toEqual(expect.arrayContaining(['INSERT']));
-    // The relay's own polling SQL ran outside any trace and made no spans.
+    expect(spans.filter((s) => isWithin(s, processed)).map((s) => s.name)).toEqual(expect.arrayContaining(['prisma:client:transaction']));
+    // The relay's own polling ran outside any trace and made no spans, neither SQL nor Prisma's.
     expect(spans.filter((s) => String(s.attributes['db.query.text'] ?? '').includes('FOR UPDATE SKIP LOCKED'))).toEqual([]);
+    expect(spans.filter((s) => s.name.startsWith('prisma:') && !s.parentSpanId)).toEqual([]);
 
     await waitFor(async () => /bullmq_job_duration_seconds_count\{[^}]*outcome="completed"[^}]*\} 1$/m.test(await registry.metrics()), 'job duration', 5_000);
     const text = await registry.metrics();

@@ -13,6 +13,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { enablePrismaTracing } from './prisma-tracing.ts';
 
 /** What startTelemetry decided, and how to flush it on the way out. */
 export interface Telemetry {
@@ -42,13 +43,14 @@ export function tracesExportersFromEnv(env: NodeJS.ProcessEnv = process.env): Ar
   return env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? ['otlp'] : [];
 }
 
-let active: { provider: BasicTracerProvider; contextManager: AsyncLocalStorageContextManager } | undefined;
+let active: { provider: BasicTracerProvider; contextManager: AsyncLocalStorageContextManager; disablePrisma: () => void } | undefined;
 let shuttingDown: Promise<void> | undefined;
 
 /**
  * Registers a tracer provider with these span processors as the process's global one, with W3C trace
  * context propagation and an AsyncLocalStorage context manager (so the active span follows async work).
- * @apollo/gateway's own spans (gateway.request, gateway.plan, gateway.fetch…) then land in it too.
+ * @apollo/gateway's own spans (gateway.request, gateway.plan, gateway.fetch…) and Prisma Client's
+ * (prisma-tracing.ts) then land in it too.
  */
 export function registerTracing(serviceName: string, processors: SpanProcessor[], env: NodeJS.ProcessEnv = process.env): Telemetry {
   if (active) throw new Error('Tracing is already registered in this process');
@@ -61,7 +63,7 @@ export function registerTracing(serviceName: string, processors: SpanProcessor[]
   for (const processor of processors) provider.addSpanProcessor(processor);
   const contextManager = new AsyncLocalStorageContextManager().enable();
   provider.register({ contextManager, propagator: new W3CTraceContextPropagator() });
-  active = { provider, contextManager };
+  active = { provider, contextManager, disablePrisma: enablePrismaTracing(provider) };
   shuttingDown = undefined;
   return { enabled: true, shutdown: shutdownTelemetry };
 }
@@ -85,8 +87,9 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
 /** Flushes and unregisters what startTelemetry / registerTracing set up (runMain calls it on shutdown). */
 export function shutdownTelemetry(): Promise<void> {
   if (!active) return shuttingDown ?? Promise.resolve();
-  const { provider, contextManager } = active;
+  const { provider, contextManager, disablePrisma } = active;
   active = undefined;
+  disablePrisma();
   shuttingDown = provider.shutdown().finally(() => {
     contextManager.disable();
     trace.disable();
