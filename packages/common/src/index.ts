@@ -61,6 +61,7 @@ export type { OpsServerOptions, RunningOpsServer } from './ops-server.ts';
 export {
   activeTraceId,
   contextFromTraceparent,
+  InTraceOnlyTracer,
   newTraceId,
   recordSpanError,
   registerTracing,
@@ -71,6 +72,7 @@ export {
   traceIdFromTraceparent,
   traceparentOf,
   tracesExportersFromEnv,
+  tracingEnabled,
   untracedTraceparent,
   withSpan,
 } from './telemetry/index.ts';

@@ -6,7 +6,7 @@ import { type QueueConnection } from './job-options.ts';
 import { type EventLogger, silentEventLogger } from './logger.ts';
 import { alreadyProcessed, type ApplyOutcome, applyEventOnce } from './processed-events.ts';
 import { consumerQueueName } from './routing.ts';
-import { traceProcess } from './tracing.ts';
+import { queueTelemetry, traceProcess } from './tracing.ts';
 
 /** What a handler gets besides the event: the job, for logging and progress. */
 export interface EventContext {
@@ -112,6 +112,7 @@ export function createEventConsumer<Tx extends SqlExecutor>(options: EventConsum
     ...options.workerOptions,
     connection: options.queues.connection,
     prefix: options.queues.prefix,
+    ...queueTelemetry(),
     concurrency: options.concurrency ?? 1,
   });
   guarded.watch(worker);

@@ -27,4 +27,4 @@ export { eventRetentionFromEnv, pruneEventTables } from './housekeeping.ts';
 export type { EventRetention, EventTables, PrunedRows } from './housekeeping.ts';
 export { queueConnectionFromEnv } from './queue-config.ts';
 export { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
-export { producerTraceparent, tracePublish, traceProcess } from './tracing.ts';
+export { producerTraceparent, queueTelemetry, tracePublish, traceProcess } from './tracing.ts';

@@ -1,4 +1,5 @@
 import { type DefaultJobOptions, type JobsOptions, Queue } from 'bullmq';
+import { queueTelemetry } from './tracing.ts';
 
 /** How BullMQ reaches Redis. Workers need maxRetriesPerRequest: null (blocking commands must not time out). */
 export interface RedisConnection {
@@ -62,7 +63,7 @@ export function heavyJobOptions({ attempts, backoffMs }: { attempts: number; bac
  * (throttled); the handle's commands fail or wait on their own.
  */
 export function openQueue<Data = unknown>(name: string, queues: QueueConnection): Queue<Data> {
-  const queue = new Queue<Data>(name, { connection: queues.connection, prefix: queues.prefix });
+  const queue = new Queue<Data>(name, { connection: queues.connection, prefix: queues.prefix, ...queueTelemetry() });
   queue.on('error', () => {});
   return queue;
 }

@@ -2,6 +2,7 @@ import { type Processor, Worker, type WorkerOptions } from 'bullmq';
 import { DeadLetterQueue, withDeadLetters } from './dead-letters.ts';
 import { type QueueConnection } from './job-options.ts';
 import { type EventLogger, silentEventLogger } from './logger.ts';
+import { queueTelemetry } from './tracing.ts';
 
 export interface JobWorkerOptions<Data, Result> {
   /** The work queue (jobs.<name>). */
@@ -33,6 +34,7 @@ export function createJobWorker<Data, Result>(options: JobWorkerOptions<Data, Re
     ...options.workerOptions,
     connection: options.queues.connection,
     prefix: options.queues.prefix,
+    ...queueTelemetry(),
     concurrency: options.concurrency ?? 1,
   });
   guarded.watch(worker);

@@ -4,7 +4,8 @@
  */
 import { createMetricsRegistry, startInMemoryTracing, withSpan } from '@storefront/common';
 import { SpanKind } from '@opentelemetry/api';
-import { createEventConsumer, type DomainEvent, OutboxRelay, writeToOutbox } from './index.ts';
+import { createEventConsumer, createJobWorker, type DomainEvent, OutboxRelay, writeToOutbox } from './index.ts';
+import { openQueue } from './job-options.ts';
 import { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
 import { consumerQueueName } from './routing.ts';
 import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment } from './test-support.ts';
@@ -29,6 +30,17 @@ it('continues the producer trace through the relay into the job, and counts it a
   const outbox = registerOutboxMetrics(registry, { db: env.prisma, source: 'orders' });
   const queueMetrics = registerQueueMetrics(registry, { queues: env.queues, names: [consumerQueueName(consumer)] });
   const handled: string[] = [];
+  // The handler hands heavy work to a job queue, as orders does with invoices: the trace continues into it.
+  const jobs = openQueue<{ eventId: string }>('jobs.traced', env.queues);
+  const jobsDone: string[] = [];
+  const jobWorker = createJobWorker<{ eventId: string }, undefined>({
+    queue: 'jobs.traced',
+    queues: env.queues,
+    async processor(job) {
+      await env.prisma.$executeRaw`INSERT INTO effects (consumer, event_id) VALUES ('traced-job', ${job.data.eventId}::uuid)`;
+      jobsDone.push(job.data.eventId);
+    },
+  });
   const events = createEventConsumer({
     consumer,
     db: env.prisma,
@@ -36,6 +48,7 @@ it('continues the producer trace through the relay into the job, and counts it a
     handlers: {
       OrderPlaced: async (event, tx) => {
         await tx.$executeRaw`INSERT INTO effects (consumer, event_id) VALUES (${consumer}, ${event.id}::uuid)`;
+        await jobs.add('render', { eventId: event.id }, { jobId: event.id });
         handled.push(event.id);
       },
     },
@@ -56,16 +69,30 @@ it('continues the producer trace through the relay into the job, and counts it a
     await waitFor(() => handled.includes(event!.id), 'the job to be processed', 15_000);
     await waitFor(() => tracing.exporter.getFinishedSpans().some((s) => s.name === 'process OrderPlaced'), 'the consumer span', 5_000);
 
+    await waitFor(() => jobsDone.includes(event!.id), 'the heavy job', 15_000);
+    await waitFor(() => tracing.exporter.getFinishedSpans().some((s) => s.name === 'process jobs.traced'), 'the job span', 5_000);
+
     const spans = tracing.exporter.getFinishedSpans();
-    const producer = spans.find((s) => s.name === 'POST /graphql')!;
-    const publish = spans.find((s) => s.name === 'publish OrderPlaced')!;
-    const processed = spans.find((s) => s.name === 'process OrderPlaced')!;
+    const named = (name: string) => spans.find((s) => s.name === name)!;
+    const producer = named('POST /graphql');
+    const publish = named('publish OrderPlaced');
+    const processed = named('process OrderPlaced');
     expect(publish.kind).toBe(SpanKind.PRODUCER);
     expect(processed.kind).toBe(SpanKind.CONSUMER);
     expect(publish.parentSpanId).toBe(producer.spanContext().spanId);
-    expect(processed.parentSpanId).toBe(publish.spanContext().spanId);
+    // BullMQ's own spans carry it across Redis: add (PRODUCER, in the relay) → process (CONSUMER, in the worker).
+    const added = named('add events.traced.OrderPlaced');
+    const taken = named('process events.traced');
+    expect([added.kind, taken.kind]).toEqual([SpanKind.PRODUCER, SpanKind.CONSUMER]);
+    expect(added.parentSpanId).toBe(publish.spanContext().spanId);
+    expect(taken.parentSpanId).toBe(added.spanContext().spanId);
+    expect(processed.parentSpanId).toBe(taken.spanContext().spanId);
+    // …and on into the heavy job the handler added.
+    const jobAdded = named('add jobs.traced.render');
+    const jobTaken = named('process jobs.traced');
+    expect(jobTaken.parentSpanId).toBe(jobAdded.spanContext().spanId);
     const traceId = producer.spanContext().traceId;
-    expect([publish, processed].map((s) => s.spanContext().traceId)).toEqual([traceId, traceId]);
+    expect([publish, added, taken, processed, jobAdded, jobTaken].map((s) => s.spanContext().traceId)).toEqual(Array(6).fill(traceId));
     // The handler's transaction (processed_events, the effect) is Prisma's spans and SQL inside the consumer's span.
     const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
     const isWithin = (span: (typeof spans)[number], ancestor: (typeof spans)[number]): boolean => {
@@ -80,6 +107,10 @@ it('continues the producer trace through the relay into the job, and counts it a
     // The relay's own polling ran outside any trace and made no spans, neither SQL nor Prisma's.
     expect(spans.filter((s) => String(s.attributes['db.query.text'] ?? '').includes('FOR UPDATE SKIP LOCKED'))).toEqual([]);
     expect(spans.filter((s) => s.name.startsWith('prisma:') && !s.parentSpanId)).toEqual([]);
+    expect(jobAdded && isWithin(jobAdded, processed)).toBe(true);
+    expect(spans.some((s) => isWithin(s, jobTaken) && s.attributes['db.system'] === 'postgresql')).toBe(true);
+    // BullMQ traces nothing on its own: no root spans from workers waiting for jobs or checking stalled ones.
+    expect(spans.filter((s) => !s.parentSpanId).map((s) => s.name)).toEqual(['POST /graphql']);
 
     await waitFor(async () => /bullmq_job_duration_seconds_count\{[^}]*outcome="completed"[^}]*\} 1$/m.test(await registry.metrics()), 'job duration', 5_000);
     const text = await registry.metrics();
@@ -94,6 +125,8 @@ it('continues the producer trace through the relay into the job, and counts it a
     await queueMetrics.close();
   } finally {
     await events.close();
+    await jobWorker.close();
+    await jobs.close();
     await relay.stop();
   }
 });

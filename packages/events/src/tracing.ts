@@ -1,15 +1,40 @@
-import { context, SpanKind, trace, type Context } from '@opentelemetry/api';
-import { contextFromTraceparent, traceparentOf, withSpan } from '@storefront/common';
+import { context, SpanKind, trace, type Context, type SpanOptions } from '@opentelemetry/api';
+import { contextFromTraceparent, InTraceOnlyTracer, traceparentOf, tracingEnabled, withSpan } from '@storefront/common';
+import { type Telemetry } from 'bullmq';
+import { BullMQOtel, BullMQOTelSpan } from 'bullmq-otel';
 
 /*
  * Tracing across the outbox. One trace follows a change from the request that made it to the jobs it causes:
  *
  *   producer's span (e.g. the subgraph's POST /graphql) ─ event.traceparent, stored in outbox_events.trace_context
  *     └─ "publish <type>" (relay, PRODUCER) ─ the job's event.traceparent is replaced by this span's
- *          └─ "process <type>" (consumer, CONSUMER) ─ the handler's SQL runs inside it
+ *          └─ "add events.<consumer>.<type>" (BullMQ's own, PRODUCER) ─ its context travels in the job's options
+ *               └─ "process events.<consumer>" (BullMQ's own, CONSUMER)
+ *                    └─ "process <type>" (the consumer's) ─ the handler's Prisma and SQL spans, and the jobs it
+ *                         adds: "add jobs.<name>" → "process jobs.<name>" → that job's spans
  *
- * With tracing off every helper here is a pass-through and events carry no traceparent.
+ * With tracing off every helper here is a pass-through, queues and workers get no telemetry, and events carry no
+ * traceparent.
  */
+
+let bullmq: Telemetry | undefined;
+
+/**
+ * BullMQ's own tracing (bullmq-otel), for every Queue and Worker of the store: `{ telemetry }` while this
+ * process traces, else nothing. Its spans only continue a trace (InTraceOnlyTracer): workers waiting for jobs,
+ * stalled-job checks and scheduled sweeps outside any request start none.
+ */
+export function queueTelemetry(): { telemetry?: Telemetry } {
+  if (!tracingEnabled()) return {};
+  bullmq ??= {
+    contextManager: new BullMQOtel({ tracerName: 'bullmq' }).contextManager,
+    tracer: {
+      // The global tracer looked up per span, so a provider registered later (tests) is the one used.
+      startSpan: (name, options, parent) => new BullMQOTelSpan(new InTraceOnlyTracer(trace.getTracer('bullmq')).startSpan(name, options as SpanOptions, parent as Context | undefined)),
+    },
+  };
+  return { telemetry: bullmq };
+}
 
 /** The active span's traceparent, for a new event (defineEvent); null outside a trace. */
 export function producerTraceparent(): string | null {
@@ -48,8 +73,9 @@ export function tracePublish<E extends TracedEvent, T>(event: E, publish: (event
 }
 
 /**
- * Runs `work` inside a "process <type>" span, child of the context the job's event carries. The job data is
- * read raw (it may be an invalid event, which the span then records as the failure).
+ * Runs `work` inside a "process <type>" span: child of BullMQ's own "process" span when there is one, else of
+ * the context the job's event carries. The job data is read raw (it may be an invalid event, which the span
+ * then records as the failure).
  */
 export function traceProcess<T>(consumer: string, jobData: unknown, jobId: string | undefined, work: () => Promise<T>): Promise<T> {
   const data = (typeof jobData === 'object' && jobData !== null ? jobData : {}) as Partial<Record<'type' | 'traceparent' | 'id', unknown>>;
@@ -60,7 +86,7 @@ export function traceProcess<T>(consumer: string, jobData: unknown, jobId: strin
     {
       kind: SpanKind.CONSUMER,
       // A job without trace context (tracing was off at the producer) starts a trace of its own.
-      parent: traceparent ? contextFromTraceparent(traceparent) : trace.deleteSpan(context.active()),
+      parent: trace.getActiveSpan()?.isRecording() ? context.active() : traceparent ? contextFromTraceparent(traceparent) : trace.deleteSpan(context.active()),
       attributes: {
         'messaging.system': 'bullmq',
         'messaging.operation.type': 'process',

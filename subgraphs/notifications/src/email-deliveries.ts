@@ -15,7 +15,7 @@
  *    already SENT is never sent again.
  */
 import { DelayedError, type Job, type JobsOptions, Queue, UnrecoverableError } from 'bullmq';
-import { type EventLogger, heavyJobOptions, type QueueConnection } from '@storefront/events';
+import { type EventLogger, heavyJobOptions, type QueueConnection, queueTelemetry } from '@storefront/events';
 import type { PrismaClient } from './database.ts';
 import { recordDelivery } from './deliveries.ts';
 import { isPermanentMailError, type MailTransport, senderDomain } from './mail-transport.ts';
@@ -58,7 +58,7 @@ export class EmailDeliveryQueue {
   }
 
   async enqueue(notificationId: string): Promise<void> {
-    this.#queue ??= new Queue<EmailDeliveryJob>(EMAIL_DELIVERIES_QUEUE, { connection: this.#queues.connection, prefix: this.#queues.prefix });
+    this.#queue ??= new Queue<EmailDeliveryJob>(EMAIL_DELIVERIES_QUEUE, { connection: this.#queues.connection, prefix: this.#queues.prefix, ...queueTelemetry() });
     await this.#queue.add('send-email', { notificationId }, { ...this.#jobOptions, jobId: emailDeliveryId(notificationId) });
   }
 

@@ -1,4 +1,5 @@
-export { registerTracing, shutdownTelemetry, startInMemoryTracing, startTelemetry, tracesExportersFromEnv } from './setup.ts';
+export { registerTracing, shutdownTelemetry, startInMemoryTracing, startTelemetry, tracesExportersFromEnv, tracingEnabled } from './setup.ts';
+export { InTraceOnlyTracer } from './in-trace-only.ts';
 export type { Telemetry } from './setup.ts';
 export {
   activeTraceId,

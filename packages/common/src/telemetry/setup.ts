@@ -84,6 +84,11 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   return registerTracing(serviceName, processors, env);
 }
 
+/** Whether this process records spans (startTelemetry found an exporter, or a test registered one). */
+export function tracingEnabled(): boolean {
+  return active !== undefined;
+}
+
 /** Flushes and unregisters what startTelemetry / registerTracing set up (runMain calls it on shutdown). */
 export function shutdownTelemetry(): Promise<void> {
   if (!active) return shuttingDown ?? Promise.resolve();

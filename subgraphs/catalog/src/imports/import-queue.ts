@@ -1,5 +1,5 @@
-import type { QueueConnection } from '@storefront/events';
 import { Queue } from 'bullmq';
+import { queueTelemetry, type QueueConnection } from '@storefront/events';
 import { PRODUCT_IMPORT_QUEUE } from './product-imports.ts';
 
 /** The subgraph's producer side of jobs.product-imports: one Queue per process, opened on first use. */
@@ -9,7 +9,7 @@ export function lazyImportQueue(connection: () => QueueConnection): { get(): Que
     get() {
       if (!queue) {
         const { connection: redis, prefix } = connection();
-        queue = new Queue(PRODUCT_IMPORT_QUEUE, { connection: redis, ...(prefix ? { prefix } : {}) });
+        queue = new Queue(PRODUCT_IMPORT_QUEUE, { connection: redis, ...(prefix ? { prefix } : {}), ...queueTelemetry() });
       }
       return queue;
     },

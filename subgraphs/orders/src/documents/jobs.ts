@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { z } from 'zod';
-import { heavyJobOptions, type QueueConnection } from '@storefront/events';
+import { heavyJobOptions, type QueueConnection, queueTelemetry } from '@storefront/events';
 
 /*
  * The orders service's heavy jobs and how they are added. Producers are the orders-documents consumer
@@ -53,7 +53,7 @@ export class DocumentJobs {
   #queue(name: string): Queue {
     let queue = this.#queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.#connection.connection, prefix: this.#connection.prefix });
+      queue = new Queue(name, { connection: this.#connection.connection, prefix: this.#connection.prefix, ...queueTelemetry() });
       this.#queues.set(name, queue);
     }
     return queue;
