@@ -1,7 +1,6 @@
 import { type Job, type JobsOptions, type Queue, UnrecoverableError, type Worker } from 'bullmq';
 import { errorMessage, type EventLogger } from './logger.ts';
 import { DEAD_LETTER_JOB_OPTIONS, EVENT_JOB_OPTIONS, openQueue, type QueueConnection } from './job-options.ts';
-import { consumerQueueName } from './routing.ts';
 
 /**
  * A job that cannot succeed: its retries are exhausted, or it failed with an UnrecoverableError (a broken
@@ -42,11 +41,6 @@ export class DeadLetterQueue {
   readonly #connection: QueueConnection;
   readonly #deadLetters: Queue<DeadLetterData>;
   #workQueue: Queue | undefined;
-
-  /** The dead letters of an event consumer's queue. */
-  static ofConsumer(consumer: string, queues: QueueConnection): DeadLetterQueue {
-    return new DeadLetterQueue(consumerQueueName(consumer), queues);
-  }
 
   constructor(queue: string, queues: QueueConnection) {
     this.queue = queue;

@@ -1,12 +1,12 @@
-import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import { type Job, UnrecoverableError, type WorkerOptions } from 'bullmq';
 import { type DomainEvent, type EventType, parseEvent } from './contracts/registry.ts';
 import { type SqlExecutor, type TransactionalDatabase } from './database.ts';
-import { DeadLetterQueue, withDeadLetters } from './dead-letters.ts';
 import { type QueueConnection } from './job-options.ts';
+import { createJobWorker, type JobWorker } from './job-worker.ts';
 import { type EventLogger, silentEventLogger } from './logger.ts';
 import { alreadyProcessed, type ApplyOutcome, applyEventOnce } from './processed-events.ts';
 import { consumerQueueName } from './routing.ts';
-import { queueTelemetry, traceProcess } from './tracing.ts';
+import { traceProcess } from './tracing.ts';
 
 /** What a handler gets besides the event: the job, for logging and progress. */
 export interface EventContext {
@@ -61,12 +61,8 @@ export interface EventConsumerOptions<Tx extends SqlExecutor> {
   logger?: EventLogger;
 }
 
-export interface EventConsumer {
-  readonly worker: Worker;
-  readonly deadLetters: DeadLetterQueue;
-  /** Stops taking jobs, lets the jobs in progress finish (their transactions commit), then disconnects. */
-  close(): Promise<void>;
-}
+/** A running consumer: its worker, its dead letters, and close() (in-progress jobs finish and commit first). */
+export type EventConsumer = JobWorker;
 
 /**
  * A BullMQ worker on the consumer's queue that applies each event at most once:
@@ -79,7 +75,6 @@ export interface EventConsumer {
 export function createEventConsumer<Tx extends SqlExecutor>(options: EventConsumerOptions<Tx>): EventConsumer {
   const { consumer, db, handlers } = options;
   const logger = options.logger ?? silentEventLogger;
-  const deadLetters = DeadLetterQueue.ofConsumer(consumer, options.queues);
 
   // Each job runs in a "process <type>" span continuing the trace its event carries (tracing.ts).
   const process = (job: Job): Promise<ApplyOutcome> => traceProcess(consumer, job.data, job.id, () => processJob(job));
@@ -107,22 +102,6 @@ export function createEventConsumer<Tx extends SqlExecutor>(options: EventConsum
     return outcome;
   }
 
-  const guarded = withDeadLetters(process, deadLetters, logger);
-  const worker = new Worker(consumerQueueName(consumer), guarded.processor, {
-    ...options.workerOptions,
-    connection: options.queues.connection,
-    prefix: options.queues.prefix,
-    ...queueTelemetry(),
-    concurrency: options.concurrency ?? 1,
-  });
-  guarded.watch(worker);
-
-  return {
-    worker,
-    deadLetters,
-    async close() {
-      await worker.close();
-      await deadLetters.close();
-    },
-  };
+  // A consumer is a job worker on its queue: the same dead-letter guard, telemetry and graceful close.
+  return createJobWorker({ queue: consumerQueueName(consumer), processor: process, queues: options.queues, concurrency: options.concurrency, workerOptions: options.workerOptions, logger });
 }
