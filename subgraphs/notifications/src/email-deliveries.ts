@@ -14,8 +14,8 @@
  *    Message-ID (derived from the delivery id), so the receiving side can recognise the duplicate. A delivery
  *    already SENT is never sent again.
  */
-import { DelayedError, type Job, type JobsOptions, Queue, UnrecoverableError } from 'bullmq';
-import { type EventLogger, heavyJobOptions, type QueueConnection, queueTelemetry } from '@storefront/events';
+import { DelayedError, type Job, type JobsOptions, type Queue, UnrecoverableError } from 'bullmq';
+import { type EventLogger, heavyJobOptions, openQueue, type QueueConnection } from '@storefront/events';
 import type { PrismaClient } from './database.ts';
 import { recordDelivery } from './deliveries.ts';
 import { isPermanentMailError, type MailTransport, senderDomain } from './mail-transport.ts';
@@ -58,7 +58,7 @@ export class EmailDeliveryQueue {
   }
 
   async enqueue(notificationId: string): Promise<void> {
-    this.#queue ??= new Queue<EmailDeliveryJob>(EMAIL_DELIVERIES_QUEUE, { connection: this.#queues.connection, prefix: this.#queues.prefix, ...queueTelemetry() });
+    this.#queue ??= openQueue<EmailDeliveryJob>(EMAIL_DELIVERIES_QUEUE, this.#queues);
     await this.#queue.add('send-email', { notificationId }, { ...this.#jobOptions, jobId: emailDeliveryId(notificationId) });
   }
 

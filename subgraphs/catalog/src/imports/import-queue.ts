@@ -1,5 +1,5 @@
-import { Queue } from 'bullmq';
-import { queueTelemetry, type QueueConnection } from '@storefront/events';
+import { type Queue } from 'bullmq';
+import { openQueue, type QueueConnection } from '@storefront/events';
 import { PRODUCT_IMPORT_QUEUE } from './product-imports.ts';
 
 /** The subgraph's producer side of jobs.product-imports: one Queue per process, opened on first use. */
@@ -7,10 +7,7 @@ export function lazyImportQueue(connection: () => QueueConnection): { get(): Que
   let queue: Queue | undefined;
   return {
     get() {
-      if (!queue) {
-        const { connection: redis, prefix } = connection();
-        queue = new Queue(PRODUCT_IMPORT_QUEUE, { connection: redis, ...(prefix ? { prefix } : {}), ...queueTelemetry() });
-      }
+      queue ??= openQueue(PRODUCT_IMPORT_QUEUE, connection());
       return queue;
     },
     async close() {

@@ -1,6 +1,6 @@
-import { Queue } from 'bullmq';
+import { type Queue } from 'bullmq';
 import { z } from 'zod';
-import { heavyJobOptions, type QueueConnection, queueTelemetry } from '@storefront/events';
+import { heavyJobOptions, openQueue, type QueueConnection } from '@storefront/events';
 
 /*
  * The orders service's heavy jobs and how they are added. Producers are the orders-documents consumer
@@ -53,7 +53,7 @@ export class DocumentJobs {
   #queue(name: string): Queue {
     let queue = this.#queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.#connection.connection, prefix: this.#connection.prefix, ...queueTelemetry() });
+      queue = openQueue(name, this.#connection);
       this.#queues.set(name, queue);
     }
     return queue;
