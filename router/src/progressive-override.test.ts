@@ -9,6 +9,7 @@ import { createLogger } from '@storefront/common';
 import { compose } from '@storefront/schema';
 import { parse } from 'graphql';
 import type { RouterConfig } from './config.ts';
+import { testRouterConfig } from './test-config.ts';
 import { chooseOverrideConditions, labelsTouchedBy, overriddenFieldsOf, overrideLabelsOf, overrideVariants } from './progressive-override.ts';
 import { startRouter, type RunningRouter } from './router.ts';
 
@@ -72,19 +73,7 @@ async function routerFor(label: string, overrides: Partial<RouterConfig> = {}): 
   const file = path.join(workdir, `${label.replace(/\W/g, '_')}.graphql`);
   await writeFile(file, supergraph(label, legacy.url, modern.url));
   const router = await startRouter(
-    {
-      nodeEnv: 'test',
-      host: '127.0.0.1',
-      port: 0,
-      supergraphPath: file,
-      subgraphUrls: {},
-      subgraphTimeoutMs: 5_000,
-      overrideLabels: [],
-      maxBodyBytes: 100_000,
-      logLevel: 'silent',
-      logFormat: 'json',
-      ...overrides,
-    },
+    testRouterConfig(file, overrides),
     silent,
   );
   while (!router.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -8,7 +8,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createLogger } from '@storefront/common';
 import { compose } from '@storefront/schema';
 import { parse } from 'graphql';
-import type { RouterConfig } from './config.ts';
+import { testRouterConfig } from './test-config.ts';
 import { startRouter, type RunningRouter } from './router.ts';
 
 /*
@@ -85,21 +85,6 @@ function supergraphOf(...subgraphs: ForeignSubgraph[]): string {
   return result.supergraphSdl;
 }
 
-function configFor(supergraphPath: string, overrides: Partial<RouterConfig> = {}): RouterConfig {
-  return {
-    nodeEnv: 'test',
-    host: '127.0.0.1',
-    port: 0,
-    supergraphPath,
-    subgraphUrls: {},
-    subgraphTimeoutMs: 5_000,
-    overrideLabels: [],
-    maxBodyBytes: 100_000,
-    logLevel: 'silent',
-    logFormat: 'json',
-    ...overrides,
-  };
-}
 
 async function query(router: RunningRouter, document: string) {
   const response = await fetch(router.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: document }) });
@@ -120,7 +105,7 @@ const ready = (router: RunningRouter) => probe(router, '/ready');
 it('serves any supergraph file, planning entity fetches across its subgraphs', async () => {
   const file = path.join(workdir, 'supergraph.graphql');
   await writeFile(file, supergraphOf(astronomy, missions));
-  const router = await startRouter(configFor(file), silent);
+  const router = await startRouter(testRouterConfig(file), silent);
   try {
     await eventually(async () => router.isLoaded());
     const { status, body } = await query(router, '{ planets { name missions } }');
@@ -133,7 +118,7 @@ it('serves any supergraph file, planning entity fetches across its subgraphs', a
 
 it('answers 503 until a valid supergraph appears, then loads it without a restart', async () => {
   const file = path.join(workdir, 'later.graphql');
-  const router = await startRouter(configFor(file), silent);
+  const router = await startRouter(testRouterConfig(file), silent);
   try {
     expect(await ready(router)).toBe(503);
     // Alive all along: restarting a router that waits for its supergraph would not bring it sooner.
@@ -155,7 +140,7 @@ it('answers 503 until a valid supergraph appears, then loads it without a restar
 it('hot-reloads a changed supergraph and ignores an invalid one', async () => {
   const file = path.join(workdir, 'supergraph.graphql');
   await writeFile(file, supergraphOf(astronomy));
-  const router = await startRouter(configFor(file), silent);
+  const router = await startRouter(testRouterConfig(file), silent);
   try {
     await eventually(async () => router.isLoaded());
     expect((await query(router, '{ planets { missions } }')).status).toBe(400);
@@ -178,7 +163,7 @@ it('routes to SUBGRAPH_<NAME>_URL overrides instead of the URLs in the supergrap
   const file = path.join(workdir, 'supergraph.graphql');
   const moved = { ...astronomy, url: 'http://127.0.0.1:9/graphql' };
   await writeFile(file, supergraphOf(moved));
-  const router = await startRouter(configFor(file, { subgraphUrls: { astronomy: astronomy.url } }), silent);
+  const router = await startRouter(testRouterConfig(file, { subgraphUrls: { astronomy: astronomy.url } }), silent);
   try {
     await eventually(async () => router.isLoaded());
     expect((await query(router, '{ planets { id } }')).body.data).toEqual({ planets: [{ id: 'p1' }, { id: 'p2' }] });
@@ -190,7 +175,7 @@ it('routes to SUBGRAPH_<NAME>_URL overrides instead of the URLs in the supergrap
 it('finishes in-flight requests when shutting down, and refuses new connections', async () => {
   const file = path.join(workdir, 'supergraph.graphql');
   await writeFile(file, supergraphOf(astronomy));
-  const router = await startRouter(configFor(file), silent);
+  const router = await startRouter(testRouterConfig(file), silent);
   await eventually(async () => router.isLoaded());
   const inFlight = query(router, '{ slow(ms: 400) }');
   await new Promise((resolve) => setTimeout(resolve, 100));

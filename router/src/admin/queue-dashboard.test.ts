@@ -6,7 +6,7 @@ import { ACCESS_TOKEN_DEFAULTS, ACCESS_TOKEN_TYPE, createLogger } from '@storefr
 import { compose } from '@storefront/schema';
 import { SignJWT } from 'jose';
 import { startTestQueues, type TestQueues } from '../../../subgraphs/operations/src/test-support.ts';
-import type { RouterConfig } from '../config.ts';
+import { testRouterConfig } from '../test-config.ts';
 import { startRouter, type RunningRouter } from '../router.ts';
 import { DASHBOARD_PATH, SESSION_COOKIE, SESSION_PATH } from './queue-dashboard.ts';
 
@@ -45,22 +45,12 @@ beforeAll(async () => {
   workdir = await mkdtemp(path.join(tmpdir(), 'dashboard-test-'));
   const supergraphPath = path.join(workdir, 'supergraph.graphql');
   await writeFile(supergraphPath, result.supergraphSdl);
-  const base: RouterConfig = {
-    nodeEnv: 'test',
-    host: '127.0.0.1',
-    port: 0,
-    supergraphPath,
-    subgraphUrls: {},
-    subgraphTimeoutMs: 5_000,
-    overrideLabels: [],
-    maxBodyBytes: 100_000,
-    logLevel: 'silent',
-    logFormat: 'json',
+  const base = testRouterConfig(supergraphPath, {
     auth: {
       accessTokens: { keys: { kind: 'secret', secret: SECRET }, issuer: ACCESS_TOKEN_DEFAULTS.issuer, audience: ACCESS_TOKEN_DEFAULTS.audience, clockSkewSeconds: 5 },
       identityKey: (await import('@storefront/prisma-tools')).TEST_ROUTER_IDENTITY_KEYS.privateKey,
     },
-  };
+  });
   router = await startRouter({ ...base, queueDashboard: { queues: queues.queues } }, silent);
   routerWithout = await startRouter(base, silent);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@storefront/common';
 import { compose } from '@storefront/schema';
-import type { RouterConfig } from '../config.ts';
+import { testRouterConfig } from '../test-config.ts';
 import { startRouter, type RunningRouter } from '../router.ts';
 
 /*
@@ -87,20 +87,11 @@ beforeAll(async () => {
   workdir = await mkdtemp(path.join(tmpdir(), 'files-test-'));
   const supergraphPath = path.join(workdir, 'supergraph.graphql');
   await writeFile(supergraphPath, result.supergraphSdl);
-  const config: RouterConfig = {
-    nodeEnv: 'test',
-    host: '127.0.0.1',
-    port: 0,
-    supergraphPath,
+  const config = testRouterConfig(supergraphPath, {
     // SUBGRAPH_ARCHIVE_URL wins over the supergraph's URL, for files as for GraphQL.
     subgraphUrls: { archive: `${override.origin}/graphql` },
-    subgraphTimeoutMs: 5_000,
-    overrideLabels: [],
-    maxBodyBytes: 100_000,
-    logLevel: 'silent',
-    logFormat: 'json',
     filesMaxBodyBytes: LIMIT,
-  };
+  });
   router = await startRouter(config, silent);
   while (!router.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));
 });

@@ -10,6 +10,7 @@ import { compose } from '@storefront/schema';
 import { parse } from 'graphql';
 import { loadRouterAuthConfig } from '../auth/index.ts';
 import type { RouterConfig } from '../config.ts';
+import { testRouterConfig } from '../test-config.ts';
 import { startRouter, type RunningRouter } from '../router.ts';
 import { DEFAULT_PROTECTION } from './config.ts';
 
@@ -104,19 +105,7 @@ afterAll(async () => {
 
 async function routerWith(overrides: Partial<RouterConfig> = {}): Promise<RunningRouter> {
   const router = await startRouter(
-    {
-      nodeEnv: 'test',
-      host: '127.0.0.1',
-      port: 0,
-      supergraphPath: supergraphFile,
-      subgraphUrls: {},
-      subgraphTimeoutMs: 5_000,
-      overrideLabels: [],
-      maxBodyBytes: 100_000,
-      logLevel: 'silent',
-      logFormat: 'json',
-      ...overrides,
-    },
+    testRouterConfig(supergraphFile, overrides),
     silent,
   );
   const deadline = Date.now() + 10_000;
