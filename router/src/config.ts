@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, envPort, httpProcessEnv, loadConfig, REPO_ROOT } from '@storefront/common';
+import { ConfigError, envBoolean as envFlag, envPort, httpProcessEnv, loadConfig, REPO_ROOT } from '@storefront/common';
 import { z } from 'zod';
 import { queueDashboardConfigFrom, queueDashboardEnv, type QueueDashboardConfig } from './admin/config.ts';
 import { loadRouterAuthConfig, type RouterAuthConfig } from './auth/index.ts';
@@ -30,6 +30,12 @@ export interface RouterConfig {
   queueDashboard?: QueueDashboardConfig;
   /** Largest upload forwarded to a subgraph's /files (FILES_MAX_BODY_BYTES); absent: 100 MB. */
   filesMaxBodyBytes?: number;
+  /**
+   * Joining identical work in flight (router/src/execution): client queries with the same document, variables
+   * and caller (ROUTER_DEDUPLICATE_OPERATIONS), subgraph query fetches with the same document, variables and
+   * identity (ROUTER_DEDUPLICATE_FETCHES); never mutations. Absent: both off.
+   */
+  deduplication?: { operations: boolean; subgraphFetches: boolean };
 }
 
 export const DEFAULT_SUPERGRAPH_PATH = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');
@@ -65,6 +71,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     ...protectionEnv,
     ...queueDashboardEnv,
     FILES_MAX_BODY_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+    ROUTER_DEDUPLICATE_OPERATIONS: envFlag(true),
+    ROUTER_DEDUPLICATE_FETCHES: envFlag(true),
   });
   const parsed = loadConfig('router', schema, merged);
   const subgraphUrls: Record<string, string> = {};
@@ -93,5 +101,6 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     protection: protectionConfigFrom(parsed),
     queueDashboard: queueDashboardConfigFrom(parsed, merged),
     filesMaxBodyBytes: parsed.FILES_MAX_BODY_BYTES,
+    deduplication: { operations: parsed.ROUTER_DEDUPLICATE_OPERATIONS, subgraphFetches: parsed.ROUTER_DEDUPLICATE_FETCHES },
   };
 }

@@ -1,4 +1,3 @@
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { LATENCY_BUCKETS, recordSpanError, storefrontTracer, type GraphQLHttpHostOptions, type RequestContext } from '@storefront/common';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -6,8 +5,10 @@ import type { CacheCounters } from './cache/index.ts';
 
 /** The router's own metrics, beside the shared HTTP and GraphQL ones: subgraph calls, caches, rate limits. */
 export interface RouterMetrics {
-  /** `fetcher` with a client span, W3C trace context on the request, and latency/error metrics for `subgraph`. */
-  instrumentFetcher(subgraph: string, fetcher: Fetcher): Fetcher;
+  /** One HTTP call to `subgraph`, with a client span, W3C trace context added to `headers`, and latency/error metrics. */
+  instrumentCall<T extends { status: number }>(subgraph: string, url: string, headers: Record<string, string>, call: () => Promise<T>): Promise<T>;
+  /** Counts a request or subgraph fetch answered by joining an identical one already in flight. */
+  deduplicated(kind: 'operation' | 'fetch'): void;
   /** The HTTP host's `admit` hook, counting the requests it turns away. */
   countRefusals(admit: GraphQLHttpHostOptions<RequestContext>['admit']): GraphQLHttpHostOptions<RequestContext>['admit'];
 }
@@ -34,6 +35,13 @@ export function createRouterMetrics(registry: Registry, cacheStats: () => Record
     labelNames: ['subgraph', 'reason'] as const,
     registers: [registry],
   });
+  const deduplicated = new Counter({
+    name: 'router_deduplicated_total',
+    help: 'Client operations (kind=operation) and subgraph fetches (kind=fetch) that joined an identical one in flight instead of running again',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const tracer = storefrontTracer();
   const refusals = new Counter({
     name: 'router_requests_refused_total',
     help: 'Requests turned away before GraphQL ran, by error code (RATE_LIMITED: rate-limit rejections)',
@@ -55,38 +63,36 @@ export function createRouterMetrics(registry: Registry, cacheStats: () => Record
   }
 
   return {
-    instrumentFetcher(subgraph, fetcher) {
-      const tracer = storefrontTracer();
-      return (async (url: string, init?: Parameters<Fetcher>[1]) => {
-        const method = init?.method ?? 'POST';
-        const span = tracer.startSpan(`${method} ${subgraph}`, {
-          kind: SpanKind.CLIENT,
-          attributes: { 'http.request.method': method, 'url.full': url, 'storefront.subgraph': subgraph },
-        });
-        const headers: Record<string, string> = { ...init?.headers };
-        // Replaces the request-id-only traceparent the data source set, now that a real span exists.
-        propagation.inject(trace.setSpan(context.active(), span), headers);
-        const started = process.hrtime.bigint();
-        const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-        try {
-          const response = await fetcher(url, { ...init, headers });
-          span.setAttribute('http.response.status_code', response.status);
-          if (response.status >= 500) {
-            span.setStatus({ code: SpanStatusCode.ERROR });
-            fetchErrors.inc({ subgraph, reason: `http_${response.status}` });
-          }
-          fetchDuration.observe({ subgraph, outcome: response.status >= 500 ? 'http_error' : 'ok' }, seconds());
-          return response;
-        } catch (error) {
-          recordSpanError(span, error);
-          const timeout = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-          fetchErrors.inc({ subgraph, reason: timeout ? 'timeout' : 'network' });
-          fetchDuration.observe({ subgraph, outcome: 'network_error' }, seconds());
-          throw error;
-        } finally {
-          span.end();
+    async instrumentCall(subgraph, url, headers, call) {
+      const span = tracer.startSpan(`POST ${subgraph}`, {
+        kind: SpanKind.CLIENT,
+        attributes: { 'http.request.method': 'POST', 'url.full': url, 'storefront.subgraph': subgraph },
+      });
+      // Replaces the request-id-only traceparent, now that a real span exists (a no-op while tracing is off).
+      propagation.inject(trace.setSpan(context.active(), span), headers);
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      try {
+        const response = await call();
+        span.setAttribute('http.response.status_code', response.status);
+        if (response.status >= 500) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          fetchErrors.inc({ subgraph, reason: `http_${response.status}` });
         }
-      }) as Fetcher;
+        fetchDuration.observe({ subgraph, outcome: response.status >= 500 ? 'http_error' : 'ok' }, seconds());
+        return response;
+      } catch (error) {
+        recordSpanError(span, error);
+        const timeout = (error as { kind?: unknown }).kind === 'timeout';
+        fetchErrors.inc({ subgraph, reason: timeout ? 'timeout' : 'network' });
+        fetchDuration.observe({ subgraph, outcome: 'network_error' }, seconds());
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+    deduplicated(kind) {
+      deduplicated.inc({ kind });
     },
     countRefusals(admit) {
       if (!admit) return undefined;

@@ -18,10 +18,9 @@ import { withAuthorization } from './authorization/index.ts';
 import { CACHING_OFF, setUpCaching, type CacheCounters } from './cache/index.ts';
 import type { RouterConfig } from './config.ts';
 import { FILES_PREFIX, forwardFiles } from './files/index.ts';
+import { acceptsIncremental, DEFAULT_SUBGRAPH_HTTP, FederationEngine, SubgraphCaller, SubgraphHttp, type EngineRequestContext } from './execution/index.ts';
 import { createRouterMetrics } from './metrics.ts';
-import { withProgressiveOverride } from './progressive-override.ts';
 import { setUpProtection } from './protection/index.ts';
-import { fetchWithTimeout, SubgraphDataSource } from './subgraph-data-source.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 
 export interface RunningRouter extends RunningHttpServer {
@@ -38,7 +37,6 @@ export interface RunningRouter extends RunningHttpServer {
  */
 export async function startRouter(config: RouterConfig, logger?: Logger): Promise<RunningRouter> {
   const log = logger ?? createLogger({ service: 'router', level: config.logLevel, format: defaultLogFormat(config.nodeEnv, config.logFormat) });
-  const fetcher = fetchWithTimeout(config.subgraphTimeoutMs);
   let loaded = false;
   let closing: Promise<void> | undefined;
   // Without auth settings (tests of the generic gateway) the development keys apply; production refuses that.
@@ -55,33 +53,48 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
     config.queueDashboard &&
     createQueueDashboard({ queues: config.queueDashboard.queues, authenticate, secureCookies: config.nodeEnv === 'production', logger: log });
 
+  // @apollo/gateway loads, validates and watches the supergraph; its planner plans (with @defer on). It never
+  // calls a subgraph: the router's engine (router/src/execution) runs every plan.
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, { logger: log }),
     buildService: ({ name, url }) => {
       const target = config.subgraphUrls[name.toLowerCase()] ?? url;
-      if (!target) throw new Error(`Subgraph ${name} has no routing URL; set SUBGRAPH_${name.toUpperCase()}_URL`);
-      subgraphTargets.set(name.toLowerCase(), target);
-      return new SubgraphDataSource({
-        url: target,
-        // Instrumented inside the breaker: spans and latencies are of real HTTP calls, not of refusals.
-        fetcher: protection.breakers.guard(name, routerMetrics.instrumentFetcher(name, fetcher)),
-        identity: { audience: name, authorizationFor },
-        entities: caching.entityCache && { cache: caching.entityCache, subgraph: name },
-      });
+      if (target) subgraphTargets.set(name.toLowerCase(), target);
+      return { process: () => Promise.reject(new Error('the router executes plans itself')) };
     },
     logger: log,
-    ...(caching.queryPlanStore ? { queryPlannerConfig: { cache: caching.queryPlanStore } } : {}),
+    queryPlannerConfig: { incrementalDelivery: { enableDefer: true } },
   });
-  caching.attach(gateway, new Set(config.overrideLabels));
-  protection.attach(gateway);
-  gateway.onSchemaLoadOrUpdate(() => {
+  const subgraphHttp = new SubgraphHttp({ ...DEFAULT_SUBGRAPH_HTTP, timeoutMs: config.subgraphTimeoutMs });
+  const engine = new FederationEngine({
+    gateway,
+    caller: new SubgraphCaller({
+      http: subgraphHttp,
+      identity: authorizationFor,
+      breakers: protection.breakers,
+      metrics: routerMetrics,
+      entityCache: caching.entityCache,
+      deduplicateFetches: config.deduplication?.subgraphFetches ?? false,
+      timeoutMs: () => config.subgraphTimeoutMs,
+    }),
+    subgraphUrls: config.subgraphUrls,
+    planStore: caching.queryPlanStore,
+    preparedEntries: config.cache?.queryPlanLruEntries ?? 1_000,
+    enabledOverrideLabels: new Set(config.overrideLabels),
+    deduplicateOperations: config.deduplication?.operations ?? false,
+    metrics: routerMetrics,
+    logger: log,
+  });
+  caching.attach(engine, new Set(config.overrideLabels));
+  protection.attach(engine);
+  engine.onSchemaLoadOrUpdate(() => {
     loaded = true;
   });
 
   const apolloOptions = commonApolloOptions<RequestContext>({ nodeEnv: config.nodeEnv, landingPage: true });
   const apollo = new ApolloServer<RequestContext>({
-    // Authorization filters each operation first; progressive override then plans what is left.
-    gateway: withAuthorization(withProgressiveOverride(gateway, { enabledLabels: new Set(config.overrideLabels) }), { logger: log }),
+    // Authorization filters each operation first; the engine plans (with progressive override) and runs what is left.
+    gateway: withAuthorization(engine, { logger: log }),
     ...apolloOptions,
     plugins: [...(apolloOptions.plugins ?? []), graphqlMetricsPlugin<RequestContext>(metrics), protection.plugin, ...caching.plugins],
     persistedQueries: caching.persistedQueries,
@@ -97,11 +110,12 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       logger: log,
       maxBodyBytes: config.maxBodyBytes,
       metrics,
-      context: async ({ requestId, traceId, logger: requestLogger, viewer }) => {
-        // traceId rides along for the subgraph data sources (subgraph-data-source.ts).
-        const context: RequestContext & { traceId: string } = { requestId, traceId, logger: requestLogger, viewer };
+      context: async ({ requestId, traceId, logger: requestLogger, viewer, headers }) => {
+        // traceId rides along for the subgraph calls; the Accept header says whether @defer may stream.
+        const context: EngineRequestContext = { requestId, traceId, logger: requestLogger, viewer, acceptsIncremental: acceptsIncremental(headers.accept) };
         return context;
       },
+      incrementalDelivery: (context) => (context as EngineRequestContext).incremental,
       acceptingGraphQL: () => loaded,
       authenticate: (req) => authenticate(req.headers.authorization),
       admit: routerMetrics.countRefusals(protection.admit),
@@ -152,7 +166,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       closing ??= http
         .close()
         .then(() => (loaded ? apollo.stop() : gateway.stop()))
-        .finally(() => Promise.all([caching.close(), protection.close(), queueDashboard?.close()]));
+        .finally(() => Promise.all([caching.close(), protection.close(), queueDashboard?.close(), subgraphHttp.close()]));
       return closing;
     },
   };

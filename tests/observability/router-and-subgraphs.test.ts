@@ -52,13 +52,13 @@ it('links router, subgraph fetches, subgraph servers and SQL in one trace', asyn
 
   // Every span of the request, in every "process", descends from the router's server span.
   for (const span of trace) if (span !== root) expect(ancestorsOf(span)).toContain(root);
-  expect(trace.map((s) => s.name)).toEqual(expect.arrayContaining(['gateway.request', 'gateway.plan', 'gateway.execute', 'gateway.fetch']));
+  expect(trace.map((s) => s.name)).toEqual(expect.arrayContaining(['router.request', 'router.plan', 'router.execute', 'router.fetch']));
 
   for (const [name, subgraph] of [
     ['catalog', stack.catalog],
     ['inventory', stack.inventory],
   ] as const) {
-    const fetch = trace.find((s) => s.name === 'gateway.fetch' && s.attributes.service === name);
+    const fetch = trace.find((s) => s.name === 'router.fetch' && s.attributes.service === name);
     expect(fetch).toBeDefined();
     const client = trace.find((s) => s.kind === CLIENT && s.attributes['storefront.subgraph'] === name);
     expect(client && parentOf(client)).toBe(fetch);

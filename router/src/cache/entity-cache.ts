@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import type { Logger, RequestContext } from '@storefront/common';
 import type { GraphQLFormattedError } from 'graphql';
@@ -8,9 +7,24 @@ import { entityKeysOf, keyOf, objectsInResponse, stableJson } from './entity-key
 import type { RedisConnection } from './redis.ts';
 import type { CacheStats } from './stats.ts';
 
-type ProcessOptions = GraphQLDataSourceProcessOptions<RequestContext>;
-type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
-type CacheHint = { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' };
+export type CacheHint = { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' };
+
+/** A subgraph call as the entity cache sees it. */
+export interface EntityCall {
+  query: string;
+  variables: Record<string, unknown>;
+  /** The client's operation type: only queries are served from the cache (a mutation's reads must see its writes). */
+  clientOperation: string;
+  /** The response's cache policy, restricted by the hints of the entities served from the cache. */
+  cachePolicy: { restrict(hint: CacheHint): void } | undefined;
+}
+
+export interface EntityCallResult {
+  data?: Record<string, unknown> | null;
+  errors?: readonly GraphQLFormattedError[];
+  /** The subgraph's Cache-Control header. */
+  cacheControl?: string | undefined;
+}
 
 /** What the entity cache stores per representation: the subgraph's answer and the cache hint it came with. */
 interface StoredEntity {
@@ -37,7 +51,7 @@ const invalidationMessage = z.object({
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
 /** The subgraph's Cache-Control header as a hint, the way @apollo/gateway reads it (no header: maxAge 0). */
-function hintFromHeader(header: string | null | undefined): CacheHint {
+export function hintFromHeader(header: string | null | undefined): CacheHint {
   const hint: CacheHint = { maxAge: 0 };
   for (const directive of (header ?? '').split(',').map((part) => part.trim().toLowerCase())) {
     const maxAge = /^max-age=(\d+)$/.exec(directive)?.[1];
@@ -93,17 +107,18 @@ export class EntityCache {
     return { entryKey: this.redis.key('entity', subgraph, type, entity, sha(selection + stableJson(fields))), indexKey: this.indexKey(ref) };
   }
 
-  /** The data source's `process`, serving cached entities and fetching only the rest with `fetch`. */
-  async process(subgraph: string, options: ProcessOptions, fetch: (options: ProcessOptions) => Promise<SubgraphResponse>): Promise<SubgraphResponse> {
-    if (!('incomingRequestContext' in options) || options.incomingRequestContext.operation?.operation !== 'query') return fetch(options);
-    const { request } = options;
-    const representations: unknown = request.variables?.representations;
-    if (!Array.isArray(representations) || !request.query?.includes('_entities')) return fetch(options);
-    const { representations: _, ...otherVariables } = request.variables ?? {};
-    const selection = `${request.query}\n${stableJson(otherVariables)}`;
+  /**
+   * One subgraph call through the cache: cached entities are answered from Redis and only the others are
+   * fetched with `fetch` (given the representations to send), then merged back in order.
+   */
+  async process(subgraph: string, call: EntityCall, fetch: (representations: unknown[]) => Promise<EntityCallResult>): Promise<EntityCallResult> {
+    const representations: unknown = call.variables.representations;
+    if (call.clientOperation !== 'query' || !Array.isArray(representations) || !call.query.includes('_entities')) return fetch(representations as unknown[]);
+    const { representations: _, ...otherVariables } = call.variables;
+    const selection = `${call.query}\n${stableJson(otherVariables)}`;
     const slots = representations.map((representation) => this.slotFor(subgraph, representation, selection));
     const cacheable = slots.flatMap((slot, index) => (slot ? [{ slot, index }] : []));
-    if (cacheable.length === 0) return fetch(options);
+    if (cacheable.length === 0) return fetch(representations);
 
     const { stats } = this.options;
     const stored = await this.redis.run('entities', (client) => client.mGet(cacheable.map(({ slot }) => slot.entryKey)));
@@ -114,19 +129,18 @@ export class EntityCache {
     });
     stats.hit('entities', hits.size);
     stats.miss('entities', cacheable.length - hits.size);
-    const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: CacheHint) => void } | undefined;
-    for (const { hint } of hits.values()) policy?.restrict?.(hint);
+    for (const { hint } of hits.values()) call.cachePolicy?.restrict(hint);
 
     const missing = representations.flatMap((_representation, index) => (hits.has(index) ? [] : [index]));
     if (missing.length === representations.length) {
-      const response = await fetch(options);
+      const response = await fetch(representations);
       this.store(slots, missing, response);
       return response;
     }
     if (missing.length === 0) {
       return { data: { _entities: representations.map((_representation, index) => hits.get(index)?.entity ?? null) } };
     }
-    const response = await fetch({ ...options, request: { ...request, variables: { ...request.variables, representations: missing.map((index) => representations[index]) } } });
+    const response = await fetch(missing.map((index) => representations[index]));
     this.store(slots, missing, response);
     const fetched: unknown[] = Array.isArray(response.data?._entities) ? (response.data._entities as unknown[]) : [];
     const positionOf = new Map(missing.map((index, position) => [position, index]));
@@ -141,9 +155,9 @@ export class EntityCache {
   }
 
   /** Stores what a subgraph answered for the representations at `indexes`, unless it must not be cached. */
-  private store(slots: ReadonlyArray<{ entryKey: string; indexKey: string } | undefined>, indexes: number[], response: SubgraphResponse): void {
+  private store(slots: ReadonlyArray<{ entryKey: string; indexKey: string } | undefined>, indexes: number[], response: EntityCallResult): void {
     if (response.errors?.length || !Array.isArray(response.data?._entities)) return;
-    const hint = hintFromHeader(response.http?.headers.get('cache-control'));
+    const hint = hintFromHeader(response.cacheControl);
     if (hint.scope === 'PRIVATE') return;
     const entities = response.data._entities as unknown[];
     const writes = indexes.flatMap((index, position) => {

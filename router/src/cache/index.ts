@@ -1,4 +1,4 @@
-import type { ApolloGateway } from '@apollo/gateway';
+import type { FederationEngine } from '../execution/index.ts';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import type { Logger, RequestContext, Viewer } from '@storefront/common';
@@ -34,8 +34,8 @@ export interface RouterCaching {
   plugins: ApolloServerPlugin<RequestContext>[];
   /** The entity cache, for the subgraph data sources. */
   entityCache: EntityCache | undefined;
-  /** Call once with the gateway, before it loads; `overrideLabels` are the labels the router turns on. */
-  attach(gateway: ApolloGateway, overrideLabels: ReadonlySet<string>): void;
+  /** Call once with the engine, before it loads; `overrideLabels` are the labels the router turns on. */
+  attach(engine: FederationEngine, overrideLabels: ReadonlySet<string>): void;
   stats(): Record<string, CacheCounters>;
   /** Whether the caches' Redis connection is up; undefined when no cache uses Redis. */
   redisReady(): boolean | undefined;
@@ -119,16 +119,16 @@ export function setUpCaching(config: CacheConfig, logger: Logger): RouterCaching
     persistedQueries,
     plugins,
     entityCache,
-    attach(gateway, overrideLabels) {
-      gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    attach(engine, overrideLabels) {
+      engine.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
         queryPlanStore?.useSupergraph(coreSupergraphSdl);
         entityCache?.useSupergraph(coreSupergraphSdl);
         if (queryPlanStore && safelist) {
-          // After the gateway finished switching to this supergraph (its planner is set by then).
+          // After the engine finished switching to this supergraph (its planner is set by then).
           const variants = overrideVariants(overrideLabelsOf(coreSupergraphSdl), overrideLabels);
           setImmediate(() =>
             void queryPlanStore
-              .warm(gateway, safelist, logger, variants)
+              .warm(engine, safelist, logger, variants)
               .catch((error: unknown) => logger.warn({ err: error }, 'query plan warming failed'))
               .finally(() => {
                 warmedOnce = true;

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ApolloGateway, GatewayConfig } from '@apollo/gateway';
-import { operationFromDocument } from '@apollo/federation-internals';
+import type { GatewayConfig } from '@apollo/gateway';
 import type { Logger } from '@storefront/common';
-import { Kind, parse, print } from 'graphql';
+import { Kind, parse, print, type DocumentNode } from 'graphql';
 import type { OverrideVariant } from '../progressive-override.ts';
 import { Lru } from './lru.ts';
 import type { RedisConnection } from './redis.ts';
@@ -18,6 +17,11 @@ const sha256 = (...parts: string[]) => {
   for (const part of parts) hash.update(part);
   return hash.digest('hex');
 };
+
+/** Plans operations as requests will be planned (the router's engine). */
+export interface WarmingPlanner {
+  plan(document: DocumentNode, operationName: string | undefined, overrideConditions: Map<string, boolean>): QueryPlan | undefined;
+}
 
 /**
  * The gateway's key for a plan: Apollo's query hash (sha256 of the document text, which the router's
@@ -78,6 +82,11 @@ export class SharedQueryPlanCache implements QueryPlanStore {
     return undefined;
   }
 
+  /** A plan found without asking this store (the router keeps prepared operations in front of it): still a hit. */
+  countHit(): void {
+    this.options.stats.hit('queryPlans');
+  }
+
   async set(key: string, plan: QueryPlan): Promise<void> {
     this.local.set(key, plan);
     const { ttlSeconds, stats } = this.options;
@@ -109,15 +118,7 @@ export class SharedQueryPlanCache implements QueryPlanStore {
    * by: taken from Redis when another replica made it, planned here otherwise. The router reports itself ready
    * once the first warm-up is done.
    */
-  async warm(gateway: ApolloGateway, safelist: Safelist, logger: Logger, variants: readonly OverrideVariant[]): Promise<void> {
-    // The gateway's own planner and API schema (internals, like progressive-override.ts uses): plans made
-    // here are exactly the ones it would make.
-    const internals = gateway as unknown as {
-      queryPlanner?: { buildQueryPlan(operation: unknown, options?: { overrideConditions?: Map<string, boolean> }): QueryPlan };
-      apiSchema?: Parameters<typeof operationFromDocument>[0];
-    };
-    const { queryPlanner: planner, apiSchema } = internals;
-    if (!planner || !apiSchema) return;
+  async warm(planner: WarmingPlanner, safelist: Safelist, logger: Logger, variants: readonly OverrideVariant[]): Promise<void> {
     let planned = 0;
     let failed = 0;
     for (const operation of safelist.operations) {
@@ -135,7 +136,8 @@ export class SharedQueryPlanCache implements QueryPlanStore {
           const keys = hashes.map((hash) => variant.planKey(hash));
           let plan: QueryPlan | undefined;
           for (const key of keys) plan ??= await this.get(key);
-          plan ??= planner.buildQueryPlan(operationFromDocument(apiSchema, document, { operationName }), { overrideConditions: variant.conditions });
+          plan ??= planner.plan(document, operationName, variant.conditions);
+          if (!plan) return;
           for (const key of keys) await this.set(key, plan);
         }
         planned += 1;

@@ -109,6 +109,11 @@ export class CircuitBreakers {
     private readonly logger?: Logger,
   ) {}
 
+  /** False when breakers are configured off (a failure threshold of 0): calls are neither counted nor refused. */
+  get enabled(): boolean {
+    return this.options.failureThreshold > 0;
+  }
+
   for(subgraph: string): CircuitBreaker {
     let breaker = this.byName.get(subgraph);
     if (!breaker) {

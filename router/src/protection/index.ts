@@ -1,4 +1,3 @@
-import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLHttpHostOptions, Logger, RequestContext } from '@storefront/common';
 import { RedisConnection } from '../cache/redis.ts';
@@ -12,6 +11,11 @@ import { RateLimiter } from './rate-limit.ts';
 export { DEFAULT_PROTECTION, protectionConfigFrom, protectionEnv, type ProtectionConfig, type RateLimitConfig } from './config.ts';
 export { CircuitBreaker, CircuitBreakers, type CircuitState } from './circuit-breaker.ts';
 
+/** Whatever announces each supergraph the router loads. */
+export interface SupergraphSource {
+  onSchemaLoadOrUpdate(listener: (update: { coreSupergraphSdl: string }) => void): unknown;
+}
+
 /** The hooks `startRouter` plugs in. */
 export interface RouterProtection {
   /** Refuses too deep or too expensive operations before planning. */
@@ -20,8 +24,8 @@ export interface RouterProtection {
   admit: GraphQLHttpHostOptions<RequestContext>['admit'];
   /** Per-subgraph circuit breakers, for the data sources' fetchers. */
   breakers: CircuitBreakers;
-  /** Call once with the gateway, before it loads: the cost estimate reads `@cost` / `@listSize` from each supergraph. */
-  attach(gateway: ApolloGateway): void;
+  /** Call once with the engine, before it loads: the cost estimate reads `@cost` / `@listSize` from each supergraph. */
+  attach(engine: SupergraphSource): void;
   /** Whether the rate limits' Redis connection is up; undefined when rate limiting is off. */
   redisReady(): boolean | undefined;
   close(): Promise<void>;
@@ -39,8 +43,8 @@ export function setUpProtection(config: ProtectionConfig = DEFAULT_PROTECTION, l
     plugin: queryLimitsPlugin<RequestContext>(config.queryLimits, () => metadata),
     admit: limiter?.admit,
     breakers: new CircuitBreakers(config.circuitBreaker, logger),
-    attach(gateway) {
-      gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    attach(engine) {
+      engine.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
         try {
           metadata = costMetadataOf(coreSupergraphSdl);
         } catch (error) {

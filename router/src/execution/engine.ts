@@ -1,0 +1,283 @@
+import { createHash } from 'node:crypto';
+import type { ApolloGateway } from '@apollo/gateway';
+import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
+import { operationFromDocument, type Schema as FederationSchema } from '@apollo/federation-internals';
+import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import { withSpan, type Logger, type RequestContext, type Viewer } from '@storefront/common';
+import {
+  execute as executeGraphQL,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+import { Lru } from '../cache/lru.ts';
+import type { CacheHint } from '../cache/entity-cache.ts';
+import type { QueryPlanStore } from '../cache/query-plan-cache.ts';
+import type { RouterMetrics } from '../metrics.ts';
+import { chooseOverrideConditions, labelsTouchedBy, overriddenFieldsOf, overridePlanKey } from '../progressive-override.ts';
+import { isObject, mergeInto, type JsonObject } from './data.ts';
+import { InFlight } from './deduplication.ts';
+import { ExecutionErrorCode, requestError } from './errors.ts';
+import { subsequentPayloads, type SubsequentPayload } from './incremental.ts';
+import { PlanExecution } from './plan-executor.ts';
+import { PreparedOperation } from './prepared-operation.ts';
+import { subgraphsOf } from './supergraph-subgraphs.ts';
+import { shapeResponse, ShapingRun } from './response-shape.ts';
+import type { SubgraphCaller } from './subgraph-caller.ts';
+
+/*
+ * The router's execution engine, behind Apollo Server's gateway interface: @apollo/gateway loads and
+ * validates each supergraph and its QueryPlanner plans; this engine prepares each operation once (plan and
+ * response shape, cached together) and runs it with its own plan executor and subgraph client.
+ */
+
+type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
+type GatewayLoadResult = Awaited<ReturnType<GatewayInterface['load']>>;
+type GatewayExecutor = NonNullable<GatewayLoadResult['executor']>;
+type GatewayRequestContext = Parameters<GatewayExecutor>[0];
+type GatewayResult = Awaited<ReturnType<GatewayExecutor>>;
+type SchemaListener = Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0];
+
+/** What a request's context may carry for the engine, beside the shared RequestContext. */
+export interface EngineRequestContext extends RequestContext {
+  traceId?: string;
+  /** The client accepts `multipart/mixed` incremental delivery (deferSpec=20220824). */
+  acceptsIncremental?: boolean;
+  /** Set by the engine when the response goes on after its initial payload (@defer). */
+  incremental?: AsyncIterable<SubsequentPayload>;
+}
+
+export interface EngineOptions {
+  /** Loads, validates and watches the supergraph; its planner (made with @defer on) plans. */
+  gateway: ApolloGateway;
+  caller: SubgraphCaller;
+  /** Routing URLs that replace the supergraph's, by lower-cased subgraph name. */
+  subgraphUrls: Readonly<Record<string, string>>;
+  /** Plans shared with other replicas (Redis), when on; told of plans found among the prepared operations. */
+  planStore: (QueryPlanStore & { countHit?(): void }) | undefined;
+  /** Prepared operations kept in process. */
+  preparedEntries: number;
+  /** Progressive-override labels that are always on; `percent(N)` labels roll per request. */
+  enabledOverrideLabels: ReadonlySet<string>;
+  /** Join identical concurrent client queries (same document, variables and caller). */
+  deduplicateOperations: boolean;
+  metrics: RouterMetrics;
+  logger: Logger;
+  random?: () => number;
+}
+
+/** One loaded supergraph and everything derived from it. */
+interface Supergraph {
+  schema: GraphQLSchema;
+  apiSchema: FederationSchema;
+  planner: QueryPlanner;
+  overridden: Map<string, Set<string>>;
+  touchedLabels: WeakMap<DocumentNode, string[]>;
+  prepared: Lru<PreparedOperation>;
+}
+
+interface GatewayInternals {
+  queryPlanner?: QueryPlanner;
+  apiSchema?: FederationSchema;
+}
+
+function viewerKey(viewer: Viewer | null | undefined): string {
+  return viewer ? `${viewer.userId}\0${viewer.roles.join(',')}\0${viewer.scopes.join(' ')}` : '-';
+}
+
+/** The plan key @apollo/gateway's executor uses (query hash, with the operation name when there is one). */
+export function planKeyOf(queryHash: string, operationName: string | null | undefined, hash: (...parts: string[]) => string): string {
+  return operationName ? hash(queryHash, operationName) : queryHash;
+}
+
+export class FederationEngine implements GatewayInterface {
+  private supergraph: Supergraph | undefined;
+  private readonly listeners = new Set<SchemaListener>();
+  private readonly operations = new InFlight<GatewayResult>();
+
+  constructor(private readonly options: EngineOptions) {
+    options.gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => this.useSupergraph(coreSupergraphSdl));
+  }
+
+  private useSupergraph(coreSupergraphSdl: string): void {
+    const internals = this.options.gateway as unknown as GatewayInternals;
+    const { queryPlanner: planner, apiSchema } = internals;
+    // @apollo/gateway is pinned: its planner and API schema are what it would plan with itself.
+    if (!planner || !apiSchema) throw new Error('@apollo/gateway loaded a supergraph without a query planner; is its version the one the router pins?');
+    const schema = apiSchema.toGraphQLJSSchema({ includeDefer: true });
+    this.supergraph = {
+      schema,
+      apiSchema,
+      planner,
+      overridden: overriddenFieldsOf(coreSupergraphSdl),
+      touchedLabels: new WeakMap(),
+      prepared: new Lru(this.options.preparedEntries),
+    };
+    const urls = new Map<string, URL>();
+    for (const [name, url] of subgraphsOf(coreSupergraphSdl)) {
+      const target = this.options.subgraphUrls[name.toLowerCase()] ?? url;
+      if (target) urls.set(name, new URL(target));
+      else this.options.logger.warn({ subgraph: name }, `subgraph ${name} has no routing URL; set SUBGRAPH_${name.toUpperCase()}_URL`);
+    }
+    this.options.caller.useUrls(urls);
+    for (const listener of this.listeners) listener({ apiSchema: schema, coreSupergraphSdl });
+  }
+
+  onSchemaLoadOrUpdate(listener: SchemaListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
+    await this.options.gateway.load(options);
+    return {
+      executor: (requestContext) =>
+        withSpan('router.request', { attributes: requestContext.operationName ? { 'graphql.operation.name': requestContext.operationName } : {} }, () => this.execute(requestContext)),
+    };
+  }
+
+  stop(): Promise<void> {
+    return this.options.gateway.stop();
+  }
+
+  /** Plans an operation as requests will (for warming the plan cache from a safelist). */
+  plan(document: DocumentNode, operationName: string | undefined, overrideConditions: Map<string, boolean>): QueryPlan | undefined {
+    const supergraph = this.supergraph;
+    if (!supergraph) return undefined;
+    return supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, document, { operationName }), { overrideConditions });
+  }
+
+  private async execute(requestContext: GatewayRequestContext): Promise<GatewayResult> {
+    const supergraph = this.supergraph;
+    if (!supergraph) return { errors: [new GraphQLError('No supergraph is loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } })] };
+    const operation = requestContext.operation;
+    const rootType = supergraph.schema.getRootType(operation.operation);
+    if (!rootType) {
+      return { errors: [requestError(`This schema has no ${operation.operation} type, so it cannot run a ${operation.operation}.`, 'GRAPHQL_VALIDATION_FAILED')] };
+    }
+    if (operation.operation === 'subscription') {
+      return { errors: [requestError('Subscriptions are not served over this transport.', ExecutionErrorCode.OPERATION_NOT_SUPPORTED)] };
+    }
+    const coerced = getVariableValues(supergraph.schema, operation.variableDefinitions ?? [], requestContext.request.variables ?? {}, { maxErrors: 25 });
+    if (coerced.errors) {
+      return { errors: coerced.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } })) };
+    }
+    const variables = coerced.coerced as JsonObject;
+    const context = requestContext.context as EngineRequestContext;
+
+    // Progressive override: only the labels of fields this operation selects can change its plan.
+    let conditions = new Map<string, boolean>();
+    let planKeyBase = requestContext.queryHash;
+    if (supergraph.overridden.size) {
+      let labels = supergraph.touchedLabels.get(requestContext.document);
+      if (!labels) supergraph.touchedLabels.set(requestContext.document, (labels = labelsTouchedBy(requestContext.document, supergraph.overridden)));
+      if (labels.length) {
+        conditions = chooseOverrideConditions(labels, this.options.enabledOverrideLabels, this.options.random);
+        planKeyBase = overridePlanKey(planKeyBase, conditions);
+      }
+    }
+
+    const run = () => this.run(supergraph, requestContext, operation, rootType, variables, conditions, planKeyBase, context);
+    // Streamed responses are never joined: their rest belongs to one connection.
+    if (!this.options.deduplicateOperations || operation.operation !== 'query' || context.acceptsIncremental) return run();
+    // Same document, plan, variables, caller and delivery: an answer that can be shared without crossing users.
+    const key = `${planKeyBase}\0${requestContext.operationName ?? ''}\0${viewerKey(context.viewer)}\0${JSON.stringify(requestContext.request.variables ?? {})}`;
+    return this.operations.run(key, run, () => this.options.metrics.deduplicated('operation'));
+  }
+
+  private async prepare(
+    supergraph: Supergraph,
+    requestContext: GatewayRequestContext,
+    operation: OperationDefinitionNode,
+    rootType: NonNullable<ReturnType<GraphQLSchema['getRootType']>>,
+    conditions: Map<string, boolean>,
+    planKey: string,
+  ): Promise<PreparedOperation> {
+    const known = supergraph.prepared.get(planKey);
+    if (known) {
+      this.options.planStore?.countHit?.();
+      return known;
+    }
+    const { planStore } = this.options;
+    let plan = planStore ? await planStore.get(planKey) : undefined;
+    if (!plan) {
+      plan = await withSpan('router.plan', {}, async () =>
+        supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, requestContext.document, { operationName: requestContext.operationName ?? undefined }), {
+          overrideConditions: conditions,
+        }),
+      );
+      void planStore?.set(planKey, plan).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not store a query plan'));
+    }
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of requestContext.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    const prepared = new PreparedOperation(plan, operation, fragments, supergraph.schema, rootType);
+    // A supergraph change while we planned: this one belongs to the old supergraph's cache, which is gone.
+    supergraph.prepared.set(planKey, prepared);
+    return prepared;
+  }
+
+  private async run(
+    supergraph: Supergraph,
+    requestContext: GatewayRequestContext,
+    operation: OperationDefinitionNode,
+    rootType: NonNullable<ReturnType<GraphQLSchema['getRootType']>>,
+    variables: JsonObject,
+    conditions: Map<string, boolean>,
+    planKeyBase: string,
+    context: EngineRequestContext,
+  ): Promise<GatewayResult> {
+    let prepared: PreparedOperation;
+    try {
+      prepared = await this.prepare(supergraph, requestContext, operation, rootType, conditions, planKeyWith(planKeyBase, requestContext.operationName));
+    } catch (error) {
+      if (error instanceof GraphQLError) throw error;
+      context.logger.warn({ err: error }, 'the operation could not be planned');
+      return { data: null, errors: [new GraphQLError(`The operation could not be planned: ${error instanceof Error ? error.message : String(error)}`, { extensions: { code: ExecutionErrorCode.QUERY_PLANNING_FAILED } })] };
+    }
+    const cachePolicy = requestContext.overallCachePolicy as { restrict(hint: CacheHint): void } | undefined;
+    const streaming = prepared.hasDefer && context.acceptsIncremental === true;
+    const execution = new PlanExecution(
+      supergraph.schema,
+      variables,
+      this.options.caller.forRequest({ context, operationKind: operation.operation, cachePolicy }),
+      streaming,
+    );
+    if (prepared.introspection) {
+      const introspected = await executeGraphQL({ schema: supergraph.schema, document: prepared.introspection, variableValues: variables });
+      if (isObject(introspected.data)) mergeInto(execution.data, introspected.data);
+      for (const error of introspected.errors ?? []) execution.errors.push(error.toJSON());
+    }
+    const node = prepared.plan.node;
+    if (node && node.kind !== 'Subscription') await withSpan('router.execute', {}, () => execution.execute(node));
+
+    const errors: GraphQLFormattedError[] = execution.errors;
+    const data = shapeResponse(new ShapingRun(errors), prepared.shapeFor(variables, streaming), execution.data);
+    const result: GatewayResult = errors.length ? { data, errors: errors.map(toGraphQLError) } : { data };
+    if (streaming && execution.deferred.length) {
+      // Never cache a response whose rest is still coming.
+      cachePolicy?.restrict({ maxAge: 0 });
+      context.incremental = subsequentPayloads(supergraph.schema, prepared, variables, execution.data, execution.deferred);
+    }
+    return result;
+  }
+}
+
+function planKeyWith(queryHash: string, operationName: string | null | undefined): string {
+  return planKeyOf(queryHash, operationName, sha256);
+}
+
+function sha256(...parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
+/** Apollo Server formats what the executor returns; errors keep the path, code and serviceName they were given. */
+function toGraphQLError(error: GraphQLFormattedError): GraphQLError {
+  return new GraphQLError(error.message, { path: error.path, extensions: error.extensions });
+}

@@ -1,0 +1,308 @@
+import type { DeferNode, DeferredNode, FetchNode, PlanNode } from '@apollo/query-planner';
+import { parse, type GraphQLFormattedError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
+import { applyRewrites, isObject, mergeInto, representationOf, type JsonObject } from './data.ts';
+import { SubgraphCallError } from './errors.ts';
+import { extendPath, pathToArray, type Path } from './response-path.ts';
+
+/*
+ * Runs a query plan: each Fetch node calls its subgraph (with the representations of the entities it extends,
+ * when it has `requires`), and merges the answer into one response tree in place; Sequence, Parallel,
+ * Flatten and Condition decide what runs when and where; Defer runs its primary part now and each deferred
+ * part as soon as what it depends on is there, on its own error list.
+ */
+
+export interface SubgraphFetchRequest {
+  serviceName: string;
+  query: string;
+  operationName: string | undefined;
+  operationKind: OperationTypeNode;
+  variables: JsonObject;
+}
+
+export interface SubgraphFetchResult {
+  data?: JsonObject | null;
+  errors?: readonly GraphQLFormattedError[];
+}
+
+/** Calls one subgraph for the request being executed; throws SubgraphCallError when there is no answer. */
+export type SubgraphFetch = (request: SubgraphFetchRequest) => Promise<SubgraphFetchResult>;
+
+/** The objects a plan node applies to, with their paths in the client's response. */
+interface Scope {
+  objects: JsonObject[];
+  paths: Path[];
+}
+
+/** A deferred part of the response, running; `done` settles with the part's own errors once it has merged. */
+export interface RunningDeferred {
+  node: DeferredNode;
+  done: Promise<GraphQLFormattedError[]>;
+}
+
+function flatten(scope: Scope, path: ReadonlyArray<string | number>): Scope {
+  let values: unknown[] = scope.objects;
+  let paths: Path[] = scope.paths;
+  for (const element of path) {
+    const nextValues: unknown[] = [];
+    const nextPaths: Path[] = [];
+    if (element === '@') {
+      for (let index = 0; index < values.length; index += 1) {
+        const list = values[index];
+        if (!Array.isArray(list)) continue;
+        for (let item = 0; item < list.length; item += 1) {
+          const value: unknown = list[item];
+          if (value === null || value === undefined) continue;
+          nextValues.push(value);
+          nextPaths.push(extendPath(paths[index], item));
+        }
+      }
+    } else {
+      // Newer planners may add type conditions (`field|[A,B]`); the field is what the path walks.
+      const key = typeof element === 'string' ? (element.split('|', 1)[0] as string) : element;
+      for (let index = 0; index < values.length; index += 1) {
+        const value = (values[index] as JsonObject)[key];
+        if (value === null || value === undefined) continue;
+        nextValues.push(value);
+        nextPaths.push(extendPath(paths[index], key));
+      }
+    }
+    values = nextValues;
+    paths = nextPaths;
+  }
+  const objects: JsonObject[] = [];
+  const objectPaths: Path[] = [];
+  const collect = (value: unknown, at: Path) => {
+    if (Array.isArray(value)) value.forEach((item, index) => collect(item, extendPath(at, index)));
+    else if (isObject(value)) {
+      objects.push(value);
+      objectPaths.push(at);
+    }
+  };
+  values.forEach((value, index) => collect(value, paths[index]));
+  return { objects, paths: objectPaths };
+}
+
+function commonPrefix(paths: readonly Path[]): Array<string | number> {
+  let prefix: Array<string | number> | undefined;
+  for (const path of paths) {
+    const keys = pathToArray(path);
+    if (!prefix) {
+      prefix = keys;
+      continue;
+    }
+    let length = 0;
+    while (length < prefix.length && length < keys.length && prefix[length] === keys[length]) length += 1;
+    prefix.length = length;
+  }
+  return prefix ?? [];
+}
+
+const rootKeysOfFetch = new WeakMap<FetchNode, string[]>();
+
+/** The top-level response keys a root fetch fills: where its failure shows in the client's response. */
+function rootKeysOf(node: FetchNode): string[] {
+  let keys = rootKeysOfFetch.get(node);
+  if (!keys) {
+    keys = [];
+    try {
+      const document = parse(node.operation, { noLocation: true });
+      for (const definition of document.definitions) {
+        if (definition.kind !== 'OperationDefinition') continue;
+        for (const selection of definition.selectionSet.selections) {
+          if (selection.kind === 'Field') keys.push(selection.alias?.value ?? selection.name.value);
+        }
+      }
+    } catch {
+      // The planner printed it; a fetch that cannot be parsed reports its failure without a path.
+    }
+    rootKeysOfFetch.set(node, keys);
+  }
+  return keys;
+}
+
+/** A subgraph's error, as the client sees it: at the client's path, naming the subgraph, without its locations. */
+function clientError(error: GraphQLFormattedError, serviceName: string, path: ReadonlyArray<string | number> | undefined): GraphQLFormattedError {
+  return {
+    message: typeof error.message === 'string' ? error.message : 'Subgraph error',
+    ...(path ? { path } : {}),
+    extensions: { ...(isObject(error.extensions) ? error.extensions : {}), serviceName },
+  };
+}
+
+export class PlanExecution {
+  /** The merged answers of every fetch: the response tree, before shaping. */
+  readonly data: JsonObject = {};
+  /** Errors of the primary response. */
+  readonly errors: GraphQLFormattedError[] = [];
+  /** Deferred parts started so far (only when deferring; otherwise they run inline). */
+  readonly deferred: RunningDeferred[] = [];
+  private readonly fetches = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly variables: Readonly<JsonObject>,
+    private readonly fetch: SubgraphFetch,
+    /** Whether deferred parts are delivered later; false runs them with the rest, for one ordinary response. */
+    private readonly streamDeferred: boolean,
+  ) {}
+
+  async execute(node: PlanNode): Promise<void> {
+    await this.run(node, { objects: [this.data], paths: [undefined] }, this.errors);
+  }
+
+  private async run(node: PlanNode, scope: Scope, errors: GraphQLFormattedError[]): Promise<void> {
+    switch (node.kind) {
+      case 'Sequence':
+        for (const child of node.nodes) await this.run(child, scope, errors);
+        return;
+      case 'Parallel':
+        await Promise.all(node.nodes.map((child) => this.run(child, scope, errors)));
+        return;
+      case 'Flatten': {
+        const inner = flatten(scope, node.path);
+        if (inner.objects.length) await this.run(node.node, inner, errors);
+        return;
+      }
+      case 'Condition': {
+        const branch = this.variables[node.condition] === true ? node.ifClause : node.elseClause;
+        if (branch) await this.run(branch, scope, errors);
+        return;
+      }
+      case 'Fetch': {
+        const running = this.runFetch(node, scope, errors);
+        if (node.id) this.fetches.set(node.id, running);
+        await running;
+        return;
+      }
+      case 'Defer':
+        await this.runDefer(node, scope, errors);
+        return;
+    }
+  }
+
+  private async runDefer(node: DeferNode, scope: Scope, errors: GraphQLFormattedError[]): Promise<void> {
+    const primary = node.primary.node ? this.run(node.primary.node, scope, errors) : Promise.resolve();
+    const inline: Array<Promise<unknown>> = [];
+    for (const deferred of node.deferred) {
+      const done = (async () => {
+        // A deferred part needs the fetches it depends on; those run in the primary part or in an enclosing one.
+        await primary.catch(() => undefined);
+        await Promise.all(deferred.depends.map((dependency) => this.fetches.get(dependency.id)?.catch(() => undefined)));
+        const partErrors: GraphQLFormattedError[] = this.streamDeferred ? [] : errors;
+        if (deferred.node) await this.run(deferred.node, scope, partErrors);
+        return partErrors;
+      })();
+      if (this.streamDeferred) this.deferred.push({ node: deferred, done });
+      else inline.push(done);
+    }
+    await primary;
+    await Promise.all(inline);
+  }
+
+  private variablesFor(node: FetchNode): JsonObject {
+    const variables: JsonObject = {};
+    for (const name of node.variableUsages ?? []) {
+      const value = this.variables[name];
+      if (value !== undefined) variables[name] = value;
+    }
+    return variables;
+  }
+
+  private async runFetch(node: FetchNode, scope: Scope, errors: GraphQLFormattedError[]): Promise<void> {
+    if (!node.requires) {
+      await this.runRootFetch(node, scope, errors);
+      return;
+    }
+    const representations: JsonObject[] = [];
+    // For each representation sent, the scope's objects it stands for (identical ones are sent once).
+    const targets: number[][] = [];
+    const byText = new Map<string, number>();
+    for (let index = 0; index < scope.objects.length; index += 1) {
+      const representation = representationOf(this.schema, node.requires, scope.objects[index] as JsonObject);
+      if (!representation) continue;
+      applyRewrites(this.schema, node.inputRewrites, representation);
+      const text = JSON.stringify(representation);
+      const known = byText.get(text);
+      if (known !== undefined) {
+        targets[known]?.push(index);
+        continue;
+      }
+      byText.set(text, representations.length);
+      representations.push(representation);
+      targets.push([index]);
+    }
+    if (representations.length === 0) return;
+
+    let result: SubgraphFetchResult;
+    try {
+      result = await this.fetch({
+        serviceName: node.serviceName,
+        query: node.operation,
+        operationName: node.operationName,
+        operationKind: node.operationKind,
+        variables: { ...this.variablesFor(node), representations },
+      });
+    } catch (error) {
+      errors.push(this.failure(error, node.serviceName, commonPrefix(targets.flatMap((indexes) => indexes.map((index) => scope.paths[index])))));
+      return;
+    }
+
+    const entities = result.data?._entities;
+    if (Array.isArray(entities)) {
+      for (let position = 0; position < targets.length; position += 1) {
+        const entity: unknown = entities[position];
+        if (!isObject(entity)) continue;
+        applyRewrites(this.schema, node.outputRewrites, entity);
+        for (const index of targets[position] as number[]) mergeInto(scope.objects[index] as JsonObject, entity);
+      }
+    }
+    for (const error of result.errors ?? []) {
+      const [root, position, ...rest] = error.path ?? [];
+      const indexes = root === '_entities' && typeof position === 'number' ? targets[position] : undefined;
+      if (indexes) {
+        for (const index of indexes) errors.push(clientError(error, node.serviceName, [...pathToArray(scope.paths[index]), ...rest]));
+      } else {
+        errors.push(clientError(error, node.serviceName, commonPrefix(targets.flatMap((list) => list.map((index) => scope.paths[index])))));
+      }
+    }
+  }
+
+  private async runRootFetch(node: FetchNode, scope: Scope, errors: GraphQLFormattedError[]): Promise<void> {
+    const at = scope.paths[0];
+    let result: SubgraphFetchResult;
+    try {
+      result = await this.fetch({
+        serviceName: node.serviceName,
+        query: node.operation,
+        operationName: node.operationName,
+        operationKind: node.operationKind,
+        variables: this.variablesFor(node),
+      });
+    } catch (error) {
+      const base = pathToArray(at);
+      const keys = rootKeysOf(node);
+      if (keys.length === 0) errors.push(this.failure(error, node.serviceName, base.length ? base : undefined));
+      for (const key of keys) errors.push(this.failure(error, node.serviceName, [...base, key]));
+      return;
+    }
+    const data = result.data;
+    if (isObject(data)) {
+      applyRewrites(this.schema, node.outputRewrites, data);
+      for (const object of scope.objects) mergeInto(object, data);
+    }
+    for (const error of result.errors ?? []) {
+      const path = error.path ? [...pathToArray(at), ...error.path] : undefined;
+      errors.push(clientError(error, node.serviceName, path));
+    }
+  }
+
+  private failure(error: unknown, serviceName: string, path: ReadonlyArray<string | number> | undefined): GraphQLFormattedError {
+    if (error instanceof SubgraphCallError) return error.formatted(path);
+    const formatted = error as { message?: unknown; extensions?: unknown };
+    // The circuit breaker refuses with a GraphQLError that already names its code and subgraph.
+    if (isObject(formatted.extensions) && typeof formatted.extensions.code === 'string' && typeof formatted.message === 'string') {
+      return { message: formatted.message, ...(path ? { path } : {}), extensions: { ...formatted.extensions, serviceName } };
+    }
+    throw error;
+  }
+}
