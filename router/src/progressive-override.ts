@@ -1,14 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import type { ApolloGateway } from '@apollo/gateway';
-import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { parse, visit, type DocumentNode } from 'graphql';
 
 /**
  * Progressive @override: `@override(from: "catalog", label: "percent(50)")` moves a field to its new subgraph
  * for that share of requests. @apollo/gateway's planner understands override labels but never turns one on, so
  * every labelled field would stay with its old subgraph forever. This module decides, per request, which labels
- * are on (percent labels by a roll of the dice, other labels from configuration) and plans with that choice.
+ * are on (percent labels by a roll of the dice, other labels from configuration); the router's engine plans
+ * with that choice (router/src/execution/engine.ts).
  */
 
 const PERCENT_LABEL = /^percent\((\d+(?:\.\d+)?)\)$/;
@@ -66,11 +64,6 @@ export function chooseOverrideConditions(
   );
 }
 
-/** The gateway contract as @apollo/server states it (the gateway package pins an older copy of the same types). */
-type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
-type GatewayLoadResult = Awaited<ReturnType<GatewayInterface['load']>>;
-type GatewayExecutor = NonNullable<GatewayLoadResult['executor']>;
-
 /** One combination of label states a request can plan with, and how it folds into the plan cache key. */
 export interface OverrideVariant {
   conditions: Map<string, boolean>;
@@ -97,75 +90,4 @@ export function overrideVariants(labels: readonly string[], enabledLabels: Reado
     combinations = combinations.flatMap((partial) => states.map((state) => new Map([...partial, [label, state]])));
   }
   return combinations.map((conditions) => ({ conditions, planKey: (queryHash) => overridePlanKey(queryHash, conditions) }));
-}
-
-type PlanOptions = { overrideConditions?: Map<string, boolean> } & Record<string, unknown>;
-interface QueryPlannerLike {
-  buildQueryPlan(operation: unknown, options?: PlanOptions): unknown;
-}
-
-/**
- * Wraps an ApolloGateway so that every request is planned with its own override conditions. Plans are cached
- * by the gateway under the query's hash; we fold the chosen labels into that hash so a plan made with a label
- * on is never served to a request with it off.
- */
-export function withProgressiveOverride(
-  gateway: ApolloGateway,
-  options: { enabledLabels?: ReadonlySet<string>; random?: () => number } = {},
-): GatewayInterface {
-  const conditions = new AsyncLocalStorage<Map<string, boolean>>();
-  let overridden = new Map<string, Set<string>>();
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    overridden = overriddenFieldsOf(coreSupergraphSdl);
-  });
-
-  // The gateway builds a new planner for every supergraph it loads; each one plans with this request's choice.
-  let planner: QueryPlannerLike | undefined;
-  Object.defineProperty(gateway, 'queryPlanner', {
-    configurable: true,
-    get: () => planner,
-    set(next: QueryPlannerLike | undefined) {
-      if (!next) {
-        planner = next;
-        return;
-      }
-      const build = next.buildQueryPlan.bind(next);
-      next.buildQueryPlan = (operation, planOptions) => {
-        const chosen = conditions.getStore();
-        return build(operation, chosen ? { ...planOptions, overrideConditions: chosen } : planOptions);
-      };
-      planner = next;
-    },
-  });
-
-  // Apollo hands the same parsed document to every request with the same text, so each is walked once per supergraph.
-  let touched = new WeakMap<DocumentNode, string[]>();
-  gateway.onSchemaLoadOrUpdate(() => {
-    touched = new WeakMap();
-  });
-  const touchedLabels = (document: DocumentNode): string[] => {
-    let labels = touched.get(document);
-    if (!labels) touched.set(document, (labels = labelsTouchedBy(document, overridden)));
-    return labels;
-  };
-
-  const wrap =
-    (executor: GatewayExecutor): GatewayExecutor =>
-    (requestContext) => {
-      if (overridden.size === 0) return executor(requestContext);
-      const labels = touchedLabels(requestContext.document);
-      if (labels.length === 0) return executor(requestContext);
-      const chosen = chooseOverrideConditions(labels, options.enabledLabels ?? new Set(), options.random);
-      const queryHash = overridePlanKey(requestContext.queryHash, chosen);
-      return conditions.run(chosen, () => executor({ ...requestContext, queryHash }));
-    };
-
-  return {
-    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
-    stop: () => gateway.stop(),
-    async load(loadOptions): Promise<GatewayLoadResult> {
-      const { executor } = await gateway.load(loadOptions);
-      return { executor: executor && wrap(executor) };
-    },
-  };
 }

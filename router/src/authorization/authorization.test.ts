@@ -3,10 +3,13 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { createLogger, viewerWithRoles, type RequestContext, type Viewer } from '@storefront/common';
+import { createLogger, createMetricsRegistry, viewerWithRoles, type RequestContext, type Viewer } from '@storefront/common';
 import { compose } from '@storefront/schema';
 import { parse } from 'graphql';
-import { withProgressiveOverride } from '../progressive-override.ts';
+import { createSubgraphIdentity, loadRouterAuthConfig } from '../auth/index.ts';
+import { FederationEngine, SubgraphCaller, SubgraphHttp } from '../execution/index.ts';
+import { createRouterMetrics } from '../metrics.ts';
+import { CircuitBreakers } from '../protection/index.ts';
 import { withRouterEnforcedSecurity } from './enforced-features.ts';
 import { accessRulesOf } from './rules.ts';
 import { withAuthorization } from './with-authorization.ts';
@@ -55,6 +58,7 @@ const calls = { shop: 0, vault: 0, privateMutation: 0 };
 const things = [{ id: '1' }, { id: '2' }];
 const servers: Array<{ stop(): Promise<void> }> = [];
 let apollo: ApolloServer<RequestContext>;
+let http: SubgraphHttp | undefined;
 
 async function subgraph(sdl: string, resolvers: Record<string, unknown>, counter: 'shop' | 'vault') {
   const server = new ApolloServer({
@@ -109,9 +113,34 @@ beforeAll(async () => {
     { name: 'vault', url: vaultUrl, sdl: VAULT },
   ]);
   if (!result.ok) throw new Error(result.errors.join('\n'));
-  const gateway = new ApolloGateway({ supergraphSdl: withRouterEnforcedSecurity(result.supergraphSdl), logger: silent });
+  const gateway = new ApolloGateway({
+    supergraphSdl: withRouterEnforcedSecurity(result.supergraphSdl),
+    logger: silent,
+    queryPlannerConfig: { incrementalDelivery: { enableDefer: true } },
+  });
+  const metrics = createRouterMetrics(createMetricsRegistry('authorization-test'), () => ({}));
+  http = new SubgraphHttp();
+  const engine = new FederationEngine({
+    gateway,
+    caller: new SubgraphCaller({
+      http,
+      identity: createSubgraphIdentity(loadRouterAuthConfig({ NODE_ENV: 'test' }).identityKey),
+      breakers: new CircuitBreakers({ failureThreshold: 0, cooldownMs: 1_000 }),
+      metrics,
+      entityCache: undefined,
+      deduplicateFetches: false,
+      timeoutMs: () => 5_000,
+    }),
+    subgraphUrls: {},
+    planStore: undefined,
+    preparedEntries: 100,
+    enabledOverrideLabels: new Set(),
+    deduplicateOperations: false,
+    metrics,
+    logger: silent,
+  });
   apollo = new ApolloServer<RequestContext>({
-    gateway: withAuthorization(withProgressiveOverride(gateway), {
+    gateway: withAuthorization(engine, {
       policies: { vault_reader: (viewer) => viewer?.roles.includes('ADMIN') ?? false },
     }),
   });
@@ -120,6 +149,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await apollo?.stop();
+  await http?.close();
   await Promise.all(servers.map((server) => server.stop()));
 });
 

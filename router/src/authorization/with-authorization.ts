@@ -41,7 +41,7 @@ function operationOf(document: DocumentNode, operationName: string | null | unde
 }
 
 /**
- * Wraps a gateway (ApolloGateway, or a wrapper of one such as withProgressiveOverride) so each operation is
+ * Wraps a gateway (the router's FederationEngine, or anything with the gateway interface) so each operation is
  * authorized before it is planned. Rules come from the supergraph the gateway loads, whichever it is.
  */
 export function withAuthorization(gateway: GatewayInterface, options: AuthorizationOptions = {}): GatewayInterface {
