@@ -112,10 +112,10 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       metrics,
       context: async ({ requestId, traceId, logger: requestLogger, viewer, headers }) => {
         // traceId rides along for the subgraph calls; the Accept header says whether @defer may stream.
-        const context: EngineRequestContext = { requestId, traceId, logger: requestLogger, viewer, acceptsIncremental: acceptsIncremental(headers.accept) };
+        const context: EngineRequestContext = { requestId, traceId, logger: requestLogger, viewer, acceptsIncremental: acceptsIncremental(headers.accept), delivery: {} };
         return context;
       },
-      incrementalDelivery: (context) => (context as EngineRequestContext).incremental,
+      incrementalDelivery: (context) => (context as EngineRequestContext).delivery?.incremental,
       acceptingGraphQL: () => loaded,
       authenticate: (req) => authenticate(req.headers.authorization),
       admit: routerMetrics.countRefusals(protection.admit),

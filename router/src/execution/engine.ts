@@ -48,8 +48,11 @@ export interface EngineRequestContext extends RequestContext {
   traceId?: string;
   /** The client accepts `multipart/mixed` incremental delivery (deferSpec=20220824). */
   acceptsIncremental?: boolean;
-  /** Set by the engine when the response goes on after its initial payload (@defer). */
-  incremental?: AsyncIterable<SubsequentPayload>;
+  /**
+   * Where the engine leaves the rest of a response that goes on after its initial payload (@defer). A holder
+   * object, because Apollo Server runs each operation on a shallow copy of the context the host made.
+   */
+  delivery?: { incremental?: AsyncIterable<SubsequentPayload> };
 }
 
 export interface EngineOptions {
@@ -240,7 +243,8 @@ export class FederationEngine implements GatewayInterface {
       return { data: null, errors: [new GraphQLError(`The operation could not be planned: ${error instanceof Error ? error.message : String(error)}`, { extensions: { code: ExecutionErrorCode.QUERY_PLANNING_FAILED } })] };
     }
     const cachePolicy = requestContext.overallCachePolicy as { restrict(hint: CacheHint): void } | undefined;
-    const streaming = prepared.hasDefer && context.acceptsIncremental === true;
+    const streaming = prepared.hasDefer && context.acceptsIncremental === true && context.delivery !== undefined;
+
     const execution = new PlanExecution(
       supergraph.schema,
       variables,
@@ -258,10 +262,10 @@ export class FederationEngine implements GatewayInterface {
     const errors: GraphQLFormattedError[] = execution.errors;
     const data = shapeResponse(new ShapingRun(errors), prepared.shapeFor(variables, streaming), execution.data);
     const result: GatewayResult = errors.length ? { data, errors: errors.map(toGraphQLError) } : { data };
-    if (streaming && execution.deferred.length) {
+    if (streaming && execution.deferred.length && context.delivery) {
       // Never cache a response whose rest is still coming.
       cachePolicy?.restrict({ maxAge: 0 });
-      context.incremental = subsequentPayloads(supergraph.schema, prepared, variables, execution.data, execution.deferred);
+      context.delivery.incremental = subsequentPayloads(supergraph.schema, prepared, variables, execution.data, execution.deferred);
     }
     return result;
   }
