@@ -3,7 +3,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type ASTVisitor, type ValidationContext, type ValidationRule } from 'graphql';
 import { ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { Viewer } from './viewer.ts';
@@ -20,11 +20,25 @@ export interface RequestContext extends BaseContext {
 export const MAX_QUERY_TOKENS = 5_000;
 
 /**
+ * The code of a client mistake Apollo Server reports without one (an APQ hash that does not match its query,
+ * an unsupported APQ version): such errors carry an HTTP status of 4xx and no code, and would otherwise be
+ * coded, masked and logged as INTERNAL_SERVER_ERROR. The HTTP host catches the known ones first; this is the
+ * safety net for the rest.
+ */
+function uncodedClientErrorCode(error: GraphQLError): ErrorCode | undefined {
+  if (error.extensions?.code !== undefined) return undefined;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  return error.message === 'provided sha does not match query' ? ErrorCode.PERSISTED_QUERY_HASH_MISMATCH : ErrorCode.BAD_REQUEST;
+}
+
+/**
  * True for failures nobody anticipated (a bug or an outage) in this process, as opposed to deliberate GraphQL
  * errors (which carry a code) and errors a subgraph already reported (which carry its serviceName).
  */
 function isUnexpected(error: GraphQLError): boolean {
   if (error.extensions?.serviceName) return false;
+  if (uncodedClientErrorCode(error)) return false;
   const code = error.extensions?.code;
   if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) return false;
   return !(unwrapResolverError(error.originalError) instanceof GraphQLError) || code === ErrorCode.INTERNAL_SERVER_ERROR;
@@ -60,6 +74,45 @@ export function maskUnexpectedErrors<Context extends RequestContext>(): ApolloSe
   };
 }
 
+/**
+ * Operation Type Existence (GraphQL spec, and graphql-js 17's KnownOperationTypesRule): a subscription where the
+ * schema has no Subscription root, or a mutation without a Mutation root, fails validation (400
+ * GRAPHQL_VALIDATION_FAILED) instead of reaching an executor that cannot run it.
+ */
+export const KnownOperationTypes: ValidationRule = (context: ValidationContext): ASTVisitor => ({
+  OperationDefinition(node) {
+    if (!context.getSchema().getRootType(node.operation)) {
+      context.reportError(new GraphQLError(`The ${node.operation} operation is not supported by the schema.`, { nodes: node }));
+    }
+  },
+});
+
+/**
+ * A request whose document has no operation to run (operationName unknown or empty, or missing while there
+ * are several) is refused with 400 OPERATION_RESOLUTION_FAILURE before execution. Apollo Server leaves this to
+ * the executor, and a gateway's executor reports it as an internal error.
+ */
+export function refuseUnresolvedOperations<Context extends BaseContext>(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request }) {
+          if (operation) return;
+          const name = request.operationName;
+          const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;
+          const message =
+            typeof name === 'string'
+              ? `Unknown operation named "${name}".`
+              : operations > 1
+                ? 'Must provide operation name if query contains multiple operations.'
+                : 'Must provide an operation.';
+          throw new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE, http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}
+
 export interface CommonApolloOptions {
   nodeEnv: 'development' | 'test' | 'production';
   /** Sandbox on the landing page in development; subgraphs are not meant to be browsed. */
@@ -72,20 +125,25 @@ export function commonApolloOptions<Context extends RequestContext>({
   landingPage,
 }: CommonApolloOptions): Pick<
   ApolloServerOptions<Context>,
-  'plugins' | 'introspection' | 'includeStacktraceInErrorResponses' | 'parseOptions' | 'formatError'
+  'plugins' | 'introspection' | 'includeStacktraceInErrorResponses' | 'parseOptions' | 'validationRules' | 'formatError'
 > {
   const development = nodeEnv !== 'production';
   return {
     introspection: development,
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: MAX_QUERY_TOKENS },
+    validationRules: [KnownOperationTypes],
     // Not every error reaches here as a GraphQLError: the gateway reports a failed subgraph fetch (connection
     // refused, timeout) as the raw error, whose message would name hosts and ports.
-    formatError: (formatted, error) =>
-      !(error instanceof GraphQLError) || isUnexpected(error)
-        ? { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }
-        : formatted,
+    formatError: (formatted, error) => {
+      if (!(error instanceof GraphQLError)) return { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+      const clientCode = uncodedClientErrorCode(error);
+      if (clientCode) return { ...formatted, extensions: { ...formatted.extensions, code: clientCode } };
+      return isUnexpected(error) ? { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } } : formatted;
+    },
     plugins: [
+      // First, so its refusal wins over any other plugin's view of a request without an operation.
+      refuseUnresolvedOperations<Context>(),
       maskUnexpectedErrors<Context>(),
       // Federated traces (ftv1) are only computed when a router asks for them; masked like any other error.
       ApolloServerPluginInlineTrace({ includeErrors: { transform: (error) => error } }),

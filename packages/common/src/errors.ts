@@ -15,6 +15,11 @@ export const ErrorCode = {
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   /** An argument or variable has the wrong type or an invalid value. (Apollo Server and services) */
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /**
+   * The request names no operation of its document: operationName is unknown (or empty), or the document has
+   * several operations and operationName is missing. HTTP 400. (Apollo Server)
+   */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
   /** The operation needs a signed-in user and the request has none. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The signed-in user may not do this. */
@@ -28,6 +33,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** An automatic persisted query's hash is unknown: send it again with the full `query`. (Apollo Server) */
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** extensions.persistedQuery.sha256Hash is not the SHA-256 of the `query` sent with it; nothing was stored or run. HTTP 400. */
+  PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
   /** The router runs only the operations of its safelist (SAFELIST_PATH), and this is not one of them. HTTP 400. */
   PERSISTED_QUERY_NOT_IN_SAFELIST: 'PERSISTED_QUERY_NOT_IN_SAFELIST',
   /** The operation's estimated cost (extensions.cost) exceeds MAX_QUERY_COST; ask for fewer items. HTTP 400. */

@@ -7,6 +7,8 @@ import { ErrorCode, httpErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { AuthenticationError } from './internal-identity.ts';
 import { createHttpMetrics, metricsHandler, type HttpMetrics, type Registry } from './metrics/index.ts';
+import { OVERSIZED_BODY_DRAIN, readBoundedBody, type DrainBounds } from './request-body.ts';
+import { MAX_JSON_DEPTH, postedRequestProblem, searchRequestProblem } from './request-checks.ts';
 import { activeTraceId, newTraceId, storefrontTracer, traceIdFromTraceparent } from './telemetry/index.ts';
 import type { Viewer } from './viewer.ts';
 
@@ -30,6 +32,16 @@ export interface GraphQLHttpHostOptions<Context extends BaseContext> {
   logger: Logger;
   context: (request: IncomingRequest) => Promise<Context>;
   maxBodyBytes: number;
+  /**
+   * How deeply a GraphQL request's JSON may nest (the request object is level 1); deeper ones get 400
+   * BAD_REQUEST before anything recursive looks at them. Default MAX_JSON_DEPTH (64).
+   */
+  maxJsonDepth?: number;
+  /**
+   * How much of a body over maxBodyBytes is read and discarded before the 413 is sent, so that a client still
+   * sending receives it rather than a connection reset. Default OVERSIZED_BODY_DRAIN (16 MB, 5 s).
+   */
+  oversizedBodyDrain?: DrainBounds;
   /** Extra exact-path routes such as /health; the GraphQL endpoint is always /graphql. */
   routes?: Record<string, RouteHandler>;
   /**
@@ -88,21 +100,6 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return value && REQUEST_ID.test(value) ? value : randomUUID();
 }
 
-class PayloadTooLargeError extends Error {}
-
-async function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new PayloadTooLargeError();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function isJson(contentType: string | undefined): boolean {
   return /^application\/(.+\+)?json\b/i.test(contentType ?? '');
 }
@@ -134,6 +131,7 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
   listen: { port: number; host: string },
 ): Promise<RunningHttpServer> {
   const { apollo, logger, maxBodyBytes, routes = {}, shutdownGraceMs = 10_000, acceptingGraphQL = () => true } = options;
+  const { maxJsonDepth = MAX_JSON_DEPTH, oversizedBodyDrain = OVERSIZED_BODY_DRAIN } = options;
   const authenticate = options.authenticate ?? (async () => null);
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, request: IncomingRequest) {
@@ -160,11 +158,12 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
     const url = new URL(req.url ?? '/', 'http://localhost');
     let body: unknown;
     if (req.method === 'POST') {
-      let raw: string;
-      try {
-        raw = await readBody(req, maxBodyBytes);
-      } catch (error) {
-        if (!(error instanceof PayloadTooLargeError)) throw error;
+      const read = await readBoundedBody(req, maxBodyBytes, oversizedBodyDrain);
+      if (read.kind === 'aborted') {
+        res.destroy();
+        return;
+      }
+      if (read.kind === 'too-large') {
         res.setHeader('connection', 'close');
         sendJson(
           res,
@@ -175,14 +174,20 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
       }
       if (isJson(req.headers['content-type'])) {
         try {
-          body = JSON.parse(raw);
+          body = JSON.parse(read.text);
         } catch {
           sendJson(res, 400, httpErrorBody(ErrorCode.BAD_REQUEST, 'Request body is not valid JSON', request.requestId));
           return;
         }
       } else {
-        body = raw;
+        body = read.text;
       }
+    }
+    // Mistakes Apollo Server would answer without a code (or not survive), refused here with one.
+    const problem = req.method === 'POST' ? postedRequestProblem(body, maxJsonDepth) : searchRequestProblem(url.search, maxJsonDepth);
+    if (problem) {
+      sendJson(res, problem.status, httpErrorBody(problem.code, problem.message, request.requestId));
+      return;
     }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
