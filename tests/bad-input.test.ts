@@ -293,6 +293,12 @@ describe('variables and extensions', () => {
     expectRefusal(await postRaw(`[{"query":"{ hello }","variables":{"deep":${deepArrayJson(10_000)}}}]`, JSON_HEADERS), 400, 'BAD_REQUEST');
   });
 
+  it('takes requests nested 64 levels deep and refuses 65 (the request object is level 1)', async () => {
+    // engine: coercing the 62-level tree (levels 3 to 64) and forwarding it to the subgraph.
+    expectData(await post({ query: DEPTH, variables: { tree: nestedObject(62) } }), { depth: 62 });
+    expectRefusal(await post({ query: DEPTH, variables: { tree: nestedObject(63) } }), 400, 'BAD_REQUEST');
+  });
+
   it('coerces a recursive input as deep as the host allows', async () => {
     // engine: variable coercion and the subgraph fetch carry the whole tree.
     expectData(await post({ query: DEPTH, variables: { tree: nestedObject(40) } }), { depth: 40 });
@@ -408,6 +414,34 @@ describe('oversized bodies', () => {
       expect(statusLine).toBe('HTTP/1.1 413 Payload Too Large');
       expect(JSON.parse(rest)).toMatchObject({ errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
     }
+  });
+
+  /** Sends the head and `sent` of the body, then waits (reading as it comes) for the answer and the close. */
+  function stalledUpload(declaredLength: number, sent: string): Promise<{ raw: string; ms: number }> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(router.port, '127.0.0.1');
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.on('close', () => resolve({ raw: Buffer.concat(received).toString('utf8'), ms: Date.now() - started }));
+      socket.on('error', (error) => (received.length ? undefined : reject(error)));
+      socket.write(`POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${declaredLength}\r\n\r\n${sent}`);
+    });
+  }
+
+  it('answers 413 at once, without reading, when the declared length is beyond what it would drain', async () => {
+    const { raw, ms } = await stalledUpload(1_000_000_000, '{"query":"');
+    expect(raw.split('\r\n', 1)[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(raw).toContain('PAYLOAD_TOO_LARGE');
+    expect(ms).toBeLessThan(2_000);
+  });
+
+  it('answers 413 and closes after a bounded wait when an oversized upload stalls', async () => {
+    // Declared over the limit but within the drain bound: the host waits for the rest, 5 s at most.
+    const { raw, ms } = await stalledUpload(MAX_BODY_BYTES + 1, '{"query":"');
+    expect(raw.split('\r\n', 1)[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(raw).toContain('PAYLOAD_TOO_LARGE');
+    expect(ms).toBeLessThan(10_000);
   });
 
   it('answers 413 to fetch too', async () => {
