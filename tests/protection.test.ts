@@ -20,7 +20,7 @@ const silent = createLogger({ service: 'test', level: 'silent' });
 const customer = (i: number): TestViewer => ({ userId: nameBasedUuid(SeedNamespace.user, i), roles: ['CUSTOMER'] });
 
 const protection = (overrides: { redisUrl?: string; perIp?: number; perUser?: number } = {}): RouterConfig['protection'] => ({
-  queryLimits: { maxCost: 5_000, maxDepth: 15, defaultListSize: 10 },
+  queryLimits: { maxCost: 5_000, maxDepth: 15, defaultListSize: 10, costWithoutHints: false },
   rateLimit: { perIp: 5, perUser: 3, windowMs: WINDOW_MS, trustedProxyHops: 1, redisUrl: REDIS_URL, keyPrefix: KEY_PREFIX, redisCommandTimeoutMs: 2_000, ...overrides },
   circuitBreaker: { failureThreshold: 2, cooldownMs: 60_000 },
 });

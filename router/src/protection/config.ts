@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envBoolean } from '@storefront/common';
 import { DEFAULT_CIRCUIT_BREAKER, type CircuitBreakerOptions } from './circuit-breaker.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.ts';
 import type { RateLimits } from './rate-limit.ts';
@@ -29,6 +30,7 @@ export const protectionEnv = {
   MAX_QUERY_COST: count(DEFAULT_QUERY_LIMITS.maxCost),
   MAX_QUERY_DEPTH: count(DEFAULT_QUERY_LIMITS.maxDepth),
   QUERY_COST_DEFAULT_LIST_SIZE: count(DEFAULT_QUERY_LIMITS.defaultListSize),
+  QUERY_COST_WITHOUT_HINTS: envBoolean(DEFAULT_QUERY_LIMITS.costWithoutHints),
   RATE_LIMIT_PER_IP: count(300),
   RATE_LIMIT_PER_USER: count(600),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
@@ -49,7 +51,12 @@ interface SharedRedisEnv {
 export function protectionConfigFrom(env: ParsedProtectionEnv & SharedRedisEnv): ProtectionConfig {
   const limited = env.RATE_LIMIT_PER_IP > 0 || env.RATE_LIMIT_PER_USER > 0;
   return {
-    queryLimits: { maxCost: env.MAX_QUERY_COST, maxDepth: env.MAX_QUERY_DEPTH, defaultListSize: env.QUERY_COST_DEFAULT_LIST_SIZE },
+    queryLimits: {
+      maxCost: env.MAX_QUERY_COST,
+      maxDepth: env.MAX_QUERY_DEPTH,
+      defaultListSize: env.QUERY_COST_DEFAULT_LIST_SIZE,
+      costWithoutHints: env.QUERY_COST_WITHOUT_HINTS,
+    },
     rateLimit: limited
       ? {
           perIp: env.RATE_LIMIT_PER_IP,

@@ -135,7 +135,7 @@ describe('query depth and cost limits on any supergraph', () => {
   let router: RunningRouter;
   beforeAll(async () => {
     router = await routerWith({
-      protection: { ...DEFAULT_PROTECTION, queryLimits: { maxDepth: 4, maxCost: 150, defaultListSize: 10 } },
+      protection: { ...DEFAULT_PROTECTION, queryLimits: { maxDepth: 4, maxCost: 150, defaultListSize: 10, costWithoutHints: true } },
     });
   });
   afterAll(() => router?.close());
@@ -168,6 +168,18 @@ describe('query depth and cost limits on any supergraph', () => {
     const { body } = await post(router, 'query { a: planets { ...N } b: planets { ...N } } fragment N on Planet { neighbours { name } }');
     // 2 × 10 × (1 + 10 × 1) = 220
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'COST_ESTIMATED_TOO_EXPENSIVE', cost: { estimated: 220 } });
+  });
+
+  it('by default estimates only supergraphs that state their costs: a foreign one without @cost/@listSize is not refused on guesses', async () => {
+    const defaults = await routerWith({ protection: { ...DEFAULT_PROTECTION, queryLimits: { ...DEFAULT_PROTECTION.queryLimits, maxCost: 150 } } });
+    try {
+      // 1110 with every list guessed at 10 items: above the limit of 150, which applies only where costs are stated.
+      const { status, body } = await post(defaults, '{ planets { neighbours { moons { name } } } }');
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+    } finally {
+      await defaults.close();
+    }
   });
 });
 

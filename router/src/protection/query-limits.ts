@@ -11,9 +11,19 @@ export interface QueryLimits {
   maxDepth: number;
   /** Items assumed for a list field without `@listSize`. */
   defaultListSize: number;
+  /**
+   * Whether the cost limit also applies to a supergraph with no `@cost` or `@listSize` at all. Off by default:
+   * such a supergraph says nothing about its list sizes, so every list would be guessed at `defaultListSize`
+   * and a foreign supergraph's ordinary nested query refused; the depth limit still holds.
+   */
+  costWithoutHints: boolean;
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxCost: 5_000, maxDepth: 15, defaultListSize: 10 };
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxCost: 5_000, maxDepth: 15, defaultListSize: 10, costWithoutHints: false };
+
+function hasCostHints(metadata: CostMetadata): boolean {
+  return metadata.listSizes.size > 0 || metadata.fieldWeights.size > 0 || metadata.typeWeights.size > 0 || metadata.argumentWeights.size > 0;
+}
 
 /** How many distinct (operation, variables) estimates each supergraph's memo keeps. */
 const MEMO_ENTRIES = 2_000;
@@ -66,8 +76,8 @@ export function queryLimitsPlugin<Context extends BaseContext>(limits: QueryLimi
               });
             }
           }
-          if (limits.maxCost) {
-            const costMetadata = metadata();
+          const costMetadata = metadata();
+          if (limits.maxCost && (limits.costWithoutHints || hasCostHints(costMetadata))) {
             const key = `${source}\0${request.operationName ?? ''}\0${JSON.stringify(request.variables ?? {})}`;
             const estimated = memoized(memos, costMetadata, key, () => estimateOperationCost(schema, operation, fragments, request.variables, costMetadata, limits));
             if (estimated > limits.maxCost) {
