@@ -68,6 +68,11 @@ export interface GraphQLHttpHostOptions<Context extends BaseContext> {
    */
   admit?: (request: IncomingRequest, req: http.IncomingMessage) => Promise<HttpRefusal | undefined>;
   /**
+   * The rest of an incremental response (`@defer`), when the request's execution left one in its context:
+   * the host writes multipart/mixed, the initial payload first, then each of these as it comes.
+   */
+  incrementalDelivery?: (context: Context) => AsyncIterable<unknown> | undefined;
+  /**
    * The process's Prometheus registry: the host serves it at /metrics and counts every request it answers
    * in it (http_server_requests_total, http_server_request_duration_seconds by route and status).
    */
@@ -119,6 +124,25 @@ async function writeGraphQLResponse(res: http.ServerResponse, response: HTTPGrap
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+const PART_HEADER = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
+
+/**
+ * An incremental response (`@defer`) as multipart/mixed (deferSpec=20220824): the initial payload Apollo made,
+ * with `hasNext: true`, then each subsequent payload as it comes, each part after a `---` boundary.
+ */
+async function writeIncrementalResponse(res: http.ServerResponse, initial: string, rest: AsyncIterable<unknown>): Promise<void> {
+  const body = initial.trimEnd();
+  res.statusCode = 200;
+  res.setHeader('content-type', 'multipart/mixed; boundary="-"; deferSpec=20220824');
+  res.setHeader('cache-control', 'no-store');
+  res.write(`\r\n---${PART_HEADER}${body.endsWith('}') ? `${body.slice(0, -1)},"hasNext":true}` : body}\r\n---`);
+  for await (const payload of rest) {
+    if (res.destroyed) break;
+    res.write(`${PART_HEADER}${JSON.stringify(payload)}\r\n---`);
+  }
+  res.end('--\r\n');
 }
 
 /**
@@ -193,11 +217,14 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
+    let created: Context | undefined;
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
-      context: () => options.context({ ...request, viewer }),
+      context: async () => (created = await options.context({ ...request, viewer })),
     });
-    await writeGraphQLResponse(res, response);
+    const rest = created && options.incrementalDelivery?.(created);
+    if (rest && response.body.kind === 'complete' && (response.status ?? 200) === 200) await writeIncrementalResponse(res, response.body.string, rest);
+    else await writeGraphQLResponse(res, response);
   }
 
   const allRoutes: Record<string, RouteHandler> = { ...routes };
