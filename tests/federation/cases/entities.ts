@@ -83,6 +83,24 @@ export const entities: CaseGroup = {
           },
         },
         {
+          name: 'a client alias named like the key field',
+          query: '{ topProducts(first: 2) { upc: name reviews { id } } }',
+          expected: { data: { topProducts: [{ upc: 'Table', reviews: [{ id: 'r1' }] }, { upc: 'Couch', reviews: [{ id: 'r2' }, { id: 'r3' }] }] } },
+          gatewayDiffers: 'Apollo\'s query planner drops the client\'s `upc: name` for the key field `upc` it needs under the same response name, so the client gets the key instead of the name',
+        },
+        {
+          name: 'one remote field selected directly and through a fragment, merged',
+          query: '{ topProducts(first: 2) { reviews { id } ... on Product { reviews { body } } } }',
+          expected: {
+            data: {
+              topProducts: [
+                { reviews: [{ id: 'r1', body: 'Sturdy' }] },
+                { reviews: [{ id: 'r2', body: 'Soft' }, { id: 'r3', body: 'Too big' }] },
+              ],
+            },
+          },
+        },
+        {
           name: 'the same entity field under two aliases with different sub-selections',
           query: '{ topProducts(first: 2) { a: reviews { id } b: reviews { body } } }',
           expected: {
@@ -448,11 +466,12 @@ export const entities: CaseGroup = {
         {
           name: 'products',
           typeDefs: `${link('key')}
-            type Query { topProducts: [Product!]! product(upc: String!): Product }
+            type Query { topProducts: [Product!]! product(upc: String!): Product shelf: [Product] }
             type Product @key(fields: "upc") { upc: String! name: String! }`,
           resolvers: {
             Query: {
               topProducts: () => PRODUCTS,
+              shelf: () => PRODUCTS,
               product: (_: unknown, { upc }: { upc: string }) => {
                 if (upc === 'boom') throw new GraphQLError('products are down', { extensions: { code: 'PRODUCTS_DOWN' } });
                 return productByUpc({ upc });
@@ -465,14 +484,24 @@ export const entities: CaseGroup = {
           name: 'reviews',
           typeDefs: `${link('key')}
             type Query { reviewCount: Int! }
-            type Product @key(fields: "upc") { upc: String! reviews: [Review!] }
-            type Review { body: String! }`,
+            type Product @key(fields: "upc") { upc: String! reviews: [Review!] reviewCount: Int! }
+            type Review { id: ID! body: String! rating: Int }`,
           resolvers: {
             Query: { reviewCount: () => 3 },
             Product: {
               reviews: ({ upc }: { upc: string }) => {
                 if (upc === 'p2') throw new GraphQLError('reviews of p2 are unavailable', { extensions: { code: 'REVIEWS_UNAVAILABLE' } });
                 return REVIEWS[upc] ?? [];
+              },
+              reviewCount: ({ upc }: { upc: string }) => {
+                if (upc === 'p2') throw new GraphQLError('cannot count the reviews of p2', { extensions: { code: 'COUNT_FAILED' } });
+                return REVIEWS[upc]?.length ?? 0;
+              },
+            },
+            Review: {
+              rating: ({ id }: { id: string }) => {
+                if (id === 'r1') throw new GraphQLError('rating r1 is hidden', { extensions: { code: 'HIDDEN' } });
+                return 4;
               },
             },
           },
@@ -490,13 +519,38 @@ export const entities: CaseGroup = {
                 { name: 'Chair', reviews: [] },
               ],
             },
-            errors: [{ path: ['topProducts', 1, 'reviews'], code: 'REVIEWS_UNAVAILABLE' }],
+            errors: [{ path: ['topProducts', 1, 'reviews'], code: 'REVIEWS_UNAVAILABLE', serviceName: 'reviews' }],
+          },
+        },
+        {
+          name: 'an error deep inside an entity fetch\'s lists keeps its place in the client\'s path',
+          query: '{ topProducts { upc reviews { id rating } } }',
+          expected: {
+            data: {
+              topProducts: [
+                { upc: 'p1', reviews: [{ id: 'r1', rating: null }] },
+                { upc: 'p2', reviews: null },
+                { upc: 'p3', reviews: [] },
+              ],
+            },
+            errors: [
+              { path: ['topProducts', 0, 'reviews', 0, 'rating'], code: 'HIDDEN', serviceName: 'reviews' },
+              { path: ['topProducts', 1, 'reviews'], code: 'REVIEWS_UNAVAILABLE', serviceName: 'reviews' },
+            ],
+          },
+        },
+        {
+          name: 'a failed non-null entity field nulls the entity in a list of nullable items',
+          query: '{ shelf { name reviewCount } }',
+          expected: {
+            data: { shelf: [{ name: 'Table', reviewCount: 1 }, null, { name: 'Chair', reviewCount: 0 }] },
+            errors: [{ path: ['shelf', 1, 'reviewCount'], code: 'COUNT_FAILED', serviceName: 'reviews' }],
           },
         },
         {
           name: 'a root field fails, the other subgraph\'s root field stays',
           query: '{ product(upc: "boom") { name reviews { body } } reviewCount }',
-          expected: { data: { product: null, reviewCount: 3 }, errors: [{ path: ['product'], code: 'PRODUCTS_DOWN' }] },
+          expected: { data: { product: null, reviewCount: 3 }, errors: [{ path: ['product'], code: 'PRODUCTS_DOWN', serviceName: 'products' }] },
         },
       ],
     },

@@ -116,7 +116,7 @@ export const mutations: CaseGroup = {
               broken: null,
               second: { id: 'r2', body: 'Soft', product: { upc: 'p2', name: 'Couch' } },
             },
-            errors: [{ path: ['broken'], code: 'REFUSED' }],
+            errors: [{ path: ['broken'], code: 'REFUSED', serviceName: 'reviews' }],
           },
           effects: ['addReview Sturdy', 'fail', 'addReview Soft'],
         },

@@ -98,6 +98,12 @@ export const requires: CaseGroup = {
           calls: { products: 1, shipping: 1 },
         },
         {
+          name: 'a client alias named like a required field',
+          query: '{ topProducts { price: name shippingEstimate } }',
+          expected: { data: { topProducts: [{ price: 'Table', shippingEstimate: 22 }, { price: 'Couch', shippingEstimate: 0 }, { price: 'Lamp', shippingEstimate: 3 }] } },
+          gatewayDiffers: 'Apollo\'s query planner takes the client\'s `price: name` for the required `price` and fetches no price, so the requiring subgraph gets the name as the price',
+        },
+        {
           name: 'the client also selects part of what is required',
           query: '{ topProducts { shippingEstimate dimensions { width } } }',
           expected: {
