@@ -22,6 +22,8 @@ export interface SubgraphDefinition {
   name: string;
   typeDefs: string;
   resolvers?: Resolvers;
+  /** The subgraph is down: every request gets an HTTP 503 with a body that is not GraphQL. */
+  unavailable?: true;
 }
 
 /** An error as far as conformance goes: where it is and what kind it is, never its wording. */

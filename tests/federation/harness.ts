@@ -109,6 +109,10 @@ export class SubgraphFleet {
           const log = side.requests.get(subgraph.name) ?? [];
           log.push(request);
           side.requests.set(subgraph.name, log);
+          if (subgraph.unavailable) {
+            res.writeHead(503, { 'content-type': 'text/plain' });
+            return res.end('down for maintenance');
+          }
           reply(200, await executeSubgraph(schema, request, side.world));
         })
         .catch((error: Error) => reply(400, { errors: [{ message: error.message }] }));

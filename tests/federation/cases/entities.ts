@@ -466,12 +466,15 @@ export const entities: CaseGroup = {
         {
           name: 'products',
           typeDefs: `${link('key')}
-            type Query { topProducts: [Product!]! product(upc: String!): Product shelf: [Product] }
+            type Query { topProducts: [Product!]! product(upc: String!): Product shelf: [Product] strict: String! }
             type Product @key(fields: "upc") { upc: String! name: String! }`,
           resolvers: {
             Query: {
               topProducts: () => PRODUCTS,
               shelf: () => PRODUCTS,
+              strict: () => {
+                throw new GraphQLError('strict failed', { extensions: { code: 'STRICT' } });
+              },
               product: (_: unknown, { upc }: { upc: string }) => {
                 if (upc === 'boom') throw new GraphQLError('products are down', { extensions: { code: 'PRODUCTS_DOWN' } });
                 return productByUpc({ upc });
@@ -548,9 +551,119 @@ export const entities: CaseGroup = {
           },
         },
         {
+          name: 'a non-null root field fails: no data at all, whatever the other subgraph answered',
+          query: '{ reviewCount strict }',
+          expected: { data: null, errors: [{ path: ['strict'], code: 'STRICT', serviceName: 'products' }] },
+        },
+        {
           name: 'a root field fails, the other subgraph\'s root field stays',
           query: '{ product(upc: "boom") { name reviews { body } } reviewCount }',
           expected: { data: { product: null, reviewCount: 3 }, errors: [{ path: ['product'], code: 'PRODUCTS_DOWN', serviceName: 'products' }] },
+        },
+      ],
+    },
+    {
+      name: 'entity-custom-scalar-key',
+      description: 'A key of a custom scalar whose values are JSON objects, lists and strings: representations carry them intact, and scalar values keep their own key order.',
+      subgraphs: [
+        {
+          name: 'catalog',
+          typeDefs: `${link('key')}
+            scalar Ref
+            type Query { items: [Item!]! }
+            type Item @key(fields: "ref") { ref: Ref! name: String! meta: Ref }`,
+          resolvers: {
+            Query: {
+              items: () => [
+                { ref: { code: 'A', parts: [1, 2] }, name: 'Anvil', meta: { z: 1, a: { y: 2, b: null } } },
+                { ref: 'B-7', name: 'Bolt', meta: [1, 'two', { three: 3 }] },
+              ],
+            },
+          },
+        },
+        {
+          name: 'prices',
+          typeDefs: `${link('key')}
+            scalar Ref
+            type Item @key(fields: "ref") { ref: Ref! price: Int! echo: Ref }`,
+          resolvers: {
+            Item: {
+              price: ({ ref }: { ref: unknown }) => JSON.stringify(ref).length,
+              echo: ({ ref }: { ref: unknown }) => ({ received: ref }),
+            },
+          },
+        },
+      ],
+      operations: [
+        {
+          name: 'scalar keys and values across the join',
+          query: '{ items { name ref meta price echo } }',
+          expected: {
+            data: {
+              items: [
+                { name: 'Anvil', ref: { code: 'A', parts: [1, 2] }, meta: { z: 1, a: { y: 2, b: null } }, price: 26, echo: { received: { code: 'A', parts: [1, 2] } } },
+                { name: 'Bolt', ref: 'B-7', meta: [1, 'two', { three: 3 }], price: 5, echo: { received: 'B-7' } },
+              ],
+            },
+          },
+        },
+      ],
+    },
+    {
+      name: 'subgraph-unavailable',
+      description: 'A subgraph that answers HTTP 503: its fields are null with an error, everything the other subgraph answered stays.',
+      subgraphs: [
+        {
+          name: 'catalog',
+          typeDefs: `${link('key')}
+            type Query { products: [Product!]! }
+            type Product @key(fields: "upc") { upc: String! name: String! }`,
+          resolvers: { Query: { products: () => PRODUCTS.slice(0, 2) } },
+        },
+        {
+          name: 'inventory',
+          typeDefs: `${link('key')}
+            type Query { warehouses: [String!] }
+            type Product @key(fields: "upc") { upc: String! stock: Int }`,
+          unavailable: true,
+        },
+      ],
+      operations: [
+        {
+          name: 'an entity field of the unavailable subgraph',
+          query: '{ products { name stock } }',
+          expected: { data: { products: [{ name: 'Table', stock: null }, { name: 'Couch', stock: null }] }, errors: [{ anyPath: true }] },
+        },
+        {
+          name: 'a root field of the unavailable subgraph next to one of the other',
+          query: '{ warehouses products { upc } }',
+          expected: { data: { warehouses: null, products: [{ upc: 'p1' }, { upc: 'p2' }] }, errors: [{ anyPath: true }] },
+        },
+      ],
+    },
+    {
+      name: 'entity-nested-lists',
+      description: 'Entities inside a list of lists, with nulls at both levels: every entity is fetched once per occurrence and lands in its own place.',
+      subgraphs: [
+        {
+          name: 'board',
+          typeDefs: `${link('key')}
+            type Query { grid: [[Cell]]! }
+            type Cell @key(fields: "id") { id: ID! }`,
+          resolvers: { Query: { grid: () => [[{ id: 'a' }, null, { id: 'b' }], null, [], [{ id: 'a' }]] } },
+        },
+        {
+          name: 'paint',
+          typeDefs: `${link('key')}
+            type Cell @key(fields: "id") { id: ID! color: String! }`,
+          resolvers: { Cell: { color: ({ id }: { id: string }) => (id === 'a' ? 'red' : 'blue') } },
+        },
+      ],
+      operations: [
+        {
+          name: 'a remote field of every cell',
+          query: '{ grid { color id } }',
+          expected: { data: { grid: [[{ color: 'red', id: 'a' }, null, { color: 'blue', id: 'b' }], null, [], [{ color: 'red', id: 'a' }]] } },
         },
       ],
     },
