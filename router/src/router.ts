@@ -12,7 +12,6 @@ import {
   type RequestContext,
   type RunningHttpServer,
 } from '@storefront/common';
-import { createQueueDashboard } from './admin/index.ts';
 import { createAccessTokenVerifier, createSubgraphIdentity, loadRouterAuthConfig } from './auth/index.ts';
 import { withAuthorization } from './authorization/index.ts';
 import { CACHING_OFF, setUpCaching, type CacheCounters } from './cache/index.ts';
@@ -49,9 +48,16 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   const routerMetrics = createRouterMetrics(metrics, () => caching.stats());
   // Where each subgraph is served, as the gateway routes to it: /files/<subgraph>/… goes to the same origin.
   const subgraphTargets = new Map<string, string>();
-  const queueDashboard =
-    config.queueDashboard &&
-    createQueueDashboard({ queues: config.queueDashboard.queues, authenticate, secureCookies: config.nodeEnv === 'production', logger: log });
+  // Loaded only when on: bull-board, express, BullMQ and the operations subgraph's queue admin are tens of
+  // megabytes a router without the dashboard has no use for.
+  const queueDashboard = config.queueDashboard
+    ? (await import('./admin/queue-dashboard.ts')).createQueueDashboard({
+        queues: config.queueDashboard.queues,
+        authenticate,
+        secureCookies: config.nodeEnv === 'production',
+        logger: log,
+      })
+    : undefined;
 
   // @apollo/gateway loads, validates and watches the supergraph; its planner plans (with @defer on). It never
   // calls a subgraph: the router's engine (router/src/execution) runs every plan.

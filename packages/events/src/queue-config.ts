@@ -1,6 +1,6 @@
 import { loadConfig } from '@storefront/common';
 import { z } from 'zod';
-import { type QueueConnection } from './job-options.ts';
+import type { QueueConnection } from './job-options.ts';
 
 const queueEnv = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),

@@ -1,5 +1,7 @@
 import { ConfigError, envBoolean } from '@storefront/common';
-import { queueConnectionFromEnv, type QueueConnection } from '@storefront/events';
+// The queue settings alone: the whole events package (BullMQ and all) loads only with the dashboard itself.
+import { queueConnectionFromEnv } from '@storefront/events/queue-config';
+import type { QueueConnection } from '@storefront/events';
 
 /** The queue dashboard's settings; absent from RouterConfig: no dashboard. */
 export interface QueueDashboardConfig {

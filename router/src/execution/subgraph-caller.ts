@@ -91,13 +91,13 @@ export class SubgraphCaller {
     const authorization = this.options.identity(request.serviceName, client.context);
     const body = JSON.stringify({ query: request.query, ...(request.operationName ? { operationName: request.operationName } : {}), variables: request.variables });
     if (!this.options.deduplicateFetches || request.operationKind !== 'query' || client.operationKind !== 'query') {
-      return this.send(request.serviceName, body, authorization, client.context, traceparent);
+      return this.send(request.serviceName, body, authorization, client.context, traceparent, request.operationKind === 'query');
     }
     // The identity is part of the key: two viewers never share an answer, even to the same document.
     const key = `${request.serviceName}\0${authorization}\0${body}`;
     return this.inFlight.run(
       key,
-      () => this.send(request.serviceName, body, authorization, client.context, traceparent),
+      () => this.send(request.serviceName, body, authorization, client.context, traceparent, true),
       () => this.options.metrics.deduplicated('fetch'),
     );
   }
@@ -108,6 +108,7 @@ export class SubgraphCaller {
     authorization: string,
     context: ClientRequest['context'],
     traceparent: string | undefined,
+    retrySafe: boolean,
   ): Promise<SubgraphFetchResult & { cacheControl?: string }> {
     const url = this.urls.get(serviceName);
     if (!url) throw new SubgraphCallError(serviceName, ExecutionErrorCode.SUBGRAPH_UNAVAILABLE, `${serviceName} has no routing URL`);
@@ -125,7 +126,7 @@ export class SubgraphCaller {
     let cacheControl: string | undefined;
     try {
       const response = await this.options.metrics.instrumentCall(serviceName, url.href, headers, () =>
-        this.options.http.post(url, headers, body, this.options.timeoutMs(serviceName)),
+        this.options.http.post(url, headers, body, this.options.timeoutMs(serviceName), retrySafe),
       );
       ({ status, text } = response);
       cacheControl = response.header('cache-control');

@@ -32,10 +32,14 @@ export class SubgraphTransportError extends Error {
     readonly kind: 'timeout' | 'unavailable',
     message: string,
     options?: { cause?: unknown },
+    /** The connection was closed under the request (a kept-alive socket the subgraph had just closed). */
+    readonly socketClosed = false,
   ) {
     super(message, options);
   }
 }
+
+const SOCKET_CLOSED_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -46,7 +50,7 @@ function transportError(error: unknown, url: URL, timeoutMs: number): SubgraphTr
     return new SubgraphTransportError('timeout', `no answer from ${url.host} within ${timeoutMs} ms`, { cause: error });
   }
   const reason = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
-  return new SubgraphTransportError('unavailable', `could not reach ${url.host}: ${reason}`, { cause: error });
+  return new SubgraphTransportError('unavailable', `could not reach ${url.host}: ${reason}`, { cause: error }, typeof code === 'string' && SOCKET_CLOSED_CODES.has(code));
 }
 
 /** The connection pools of one router: one per subgraph origin, created on first use, closed together. */
@@ -73,8 +77,21 @@ export class SubgraphHttp {
     return pool;
   }
 
-  /** POSTs `body` to `url`. Resolves with any HTTP answer; rejects only with a SubgraphTransportError. */
-  async post(url: URL, headers: Record<string, string>, body: string, timeoutMs = this.options.timeoutMs): Promise<SubgraphHttpResponse> {
+  /**
+   * POSTs `body` to `url`. Resolves with any HTTP answer; rejects only with a SubgraphTransportError. With
+   * `retrySafe` (a query, which changes nothing), a call whose kept-alive connection the subgraph closed just
+   * as it was sent goes once more on a fresh one: the subgraph never saw it.
+   */
+  async post(url: URL, headers: Record<string, string>, body: string, timeoutMs = this.options.timeoutMs, retrySafe = false): Promise<SubgraphHttpResponse> {
+    try {
+      return await this.postOnce(url, headers, body, timeoutMs);
+    } catch (error) {
+      if (!retrySafe || !(error instanceof SubgraphTransportError) || !error.socketClosed) throw error;
+      return this.postOnce(url, headers, body, timeoutMs);
+    }
+  }
+
+  private async postOnce(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SubgraphHttpResponse> {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const response = await this.poolFor(url).request({ method: 'POST', path: url.pathname + url.search, headers, body, signal });
