@@ -35,7 +35,7 @@ const productsSubgraph = {
 };
 
 export const entities: CaseGroup = {
-  feature: 'Entity calls',
+  feature: 'Entity calls and their errors',
   cases: [
     {
       name: 'entity-simple',

@@ -166,7 +166,7 @@ export const interfaceObject: CaseGroup = {
           name: 'the field no subgraph can resolve',
           query: '{ topRated { stars summary } }',
           expected: { data: null, errors: [{ anyPath: true }] },
-          gatewayDiffers: '@apollo/gateway sends the requiring fetch into the subgraph whose key is not resolvable and answers a silent null',
+          gatewayDiffers: 'Apollo\'s query planner sends an _entities fetch into the subgraph whose key is `resolvable: false`; that subgraph cannot load the account, and @apollo/gateway answers a silent null',
         },
       ],
     },

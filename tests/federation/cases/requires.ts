@@ -557,7 +557,7 @@ export const requires: CaseGroup = {
           name: 'the field that cannot be resolved',
           query: '{ topRated { rating } }',
           expected: { data: null, errors: [{ anyPath: true }] },
-          gatewayDiffers: '@apollo/gateway plans an entity fetch into the subgraph it may not enter, or silently answers null',
+          gatewayDiffers: 'Apollo\'s query planner sends an _entities fetch into the subgraph whose key is `resolvable: false`; that subgraph cannot load the user, and @apollo/gateway answers a silent null',
         },
       ],
     },

@@ -43,7 +43,7 @@ export const shareable: CaseGroup = {
           name: 'a field only one of them resolves',
           query: '{ categories { name productCount } }',
           expected: { data: { categories: [{ name: 'Furniture', productCount: 12 }, { name: 'Lighting', productCount: 3 }] } },
-          calls: { catalog: 0, search: 1 },
+          calls: { search: 1 },
         },
         {
           name: 'with an argument, twice under aliases',
