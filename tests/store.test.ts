@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { nameBasedUuid, SeedNamespace, seedOrder, seedProduct, seedUser, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
+import { mergeIncremental, readMultipart } from './support/multipart.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 
 /*
@@ -59,6 +60,39 @@ describe('the product page', () => {
     expect(first.node.author.name).toBe(
       seedUser(Array.from({ length: PLAN.users }, (_, i) => i).find((i) => nameBasedUuid(SeedNamespace.user, i) === first.node.author.id)!, PLAN).name,
     );
+  });
+
+  it('defers reviews and the shipping estimate when the client streams (@defer), adding up to the same page', async () => {
+    const id = seedProduct(reviewedProductIndex(), PLAN).id;
+    const DEFERRED_PAGE = `query ProductPage($id: ID!) {
+      product(id: $id) {
+        name sku price { amount currency } category { name }
+        inStock
+        stock { available }
+        ... @defer(label: "shipping") { shippingEstimate(country: "FR") { cost { amount currency } carrier minDays maxDays } }
+        ... @defer(label: "reviews") {
+          averageRating reviewCount
+          reviews(first: 3) { edges { node { rating title author { id name } } } }
+        }
+      }
+    }`;
+    const response = await fetch(stack.routerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;deferSpec=20220824, application/json' },
+      body: JSON.stringify({ query: DEFERRED_PAGE, variables: { id } }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+    const payloads = (await readMultipart(response)).map(({ payload }) => payload);
+    const [initial] = payloads;
+    expect(initial?.hasNext).toBe(true);
+    expect(Object.keys(initial?.data?.product as object)).toEqual(['name', 'sku', 'price', 'category', 'inStock', 'stock']);
+    const labels = payloads.slice(1).flatMap((payload) => (payload.incremental ?? []).map((item) => item.label));
+    expect(labels.sort()).toEqual(['reviews', 'shipping']);
+    expect(payloads.at(-1)?.hasNext).toBe(false);
+    const merged = mergeIncremental(payloads);
+    expect(merged.errors).toEqual([]);
+    const whole = await stack.query(PRODUCT_PAGE, { id });
+    expect(merged.data).toEqual(whole.body.data);
   });
 
   it('takes the author name from reviews (@provides), never asking accounts', async () => {

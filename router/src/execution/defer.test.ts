@@ -9,6 +9,7 @@ import { createLogger } from '@storefront/common';
 import { compose } from '@storefront/schema';
 import { GraphQLError, parse } from 'graphql';
 import { startRouter, type RunningRouter } from '../router.ts';
+import { readMultipart } from '../../../tests/support/multipart.ts';
 import { testRouterConfig } from '../test-config.ts';
 
 /*
@@ -90,35 +91,7 @@ afterAll(async () => {
 
 const MULTIPART = 'multipart/mixed;deferSpec=20220824, application/json';
 
-interface Payload {
-  data?: Record<string, unknown> | null;
-  errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>;
-  hasNext?: boolean;
-  incremental?: Array<{ data: Record<string, unknown> | null; path: unknown[]; label?: string; errors?: Array<{ path?: unknown[]; extensions?: Record<string, unknown> }> }>;
-}
-
-/** Reads a multipart/mixed response part by part, as they arrive, with the time each arrived. */
-async function readParts(response: Response): Promise<Array<{ payload: Payload; atMs: number }>> {
-  const started = Date.now();
-  const parts: Array<{ payload: Payload; atMs: number }> = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) buffer += decoder.decode(value, { stream: true });
-    let boundary: number;
-    // A part ends where the next boundary begins; its body follows the blank line after its headers.
-    while ((boundary = buffer.indexOf('\r\n---', 1)) !== -1) {
-      const chunk = buffer.slice(0, boundary);
-      buffer = buffer.slice(boundary + 2);
-      const bodyAt = chunk.indexOf('\r\n\r\n');
-      if (bodyAt !== -1) parts.push({ payload: JSON.parse(chunk.slice(bodyAt + 4)) as Payload, atMs: Date.now() - started });
-    }
-    if (done) break;
-  }
-  return parts;
-}
+const readParts = readMultipart;
 
 async function post(query: string, variables: Record<string, unknown> = {}, accept = MULTIPART): Promise<Response> {
   return fetch(router.url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query, variables }) });
