@@ -25,6 +25,8 @@ import { InFlight } from './deduplication.ts';
 import { ExecutionErrorCode, requestError } from './errors.ts';
 import { subsequentPayloads, type SubsequentPayload } from './incremental.ts';
 import { PlanExecution } from './plan-executor.ts';
+import { clientPath, protectClientKeys } from './client-keys.ts';
+import { entityResolvabilityOf, unresolvableFetchIn, type EntityResolvability } from './entity-resolvability.ts';
 import { PreparedOperation } from './prepared-operation.ts';
 import { subgraphsOf } from './supergraph-subgraphs.ts';
 import { shapeResponse, ShapingRun } from './response-shape.ts';
@@ -82,6 +84,7 @@ interface Supergraph {
   overridden: Map<string, Set<string>>;
   touchedLabels: WeakMap<DocumentNode, string[]>;
   prepared: Lru<PreparedOperation>;
+  entities: EntityResolvability;
 }
 
 interface GatewayInternals {
@@ -120,6 +123,7 @@ export class FederationEngine implements GatewayInterface {
       overridden: overriddenFieldsOf(coreSupergraphSdl),
       touchedLabels: new WeakMap(),
       prepared: new Lru(this.options.preparedEntries),
+      entities: entityResolvabilityOf(coreSupergraphSdl),
     };
     const urls = new Map<string, URL>();
     for (const [name, url] of subgraphsOf(coreSupergraphSdl)) {
@@ -152,7 +156,8 @@ export class FederationEngine implements GatewayInterface {
   plan(document: DocumentNode, operationName: string | undefined, overrideConditions: Map<string, boolean>): QueryPlan | undefined {
     const supergraph = this.supergraph;
     if (!supergraph) return undefined;
-    return supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, document, { operationName }), { overrideConditions });
+    const { document: planned } = protectClientKeys(supergraph.schema, document);
+    return supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, planned, { operationName }), { overrideConditions });
   }
 
   private async execute(requestContext: GatewayRequestContext): Promise<GatewayResult> {
@@ -207,18 +212,22 @@ export class FederationEngine implements GatewayInterface {
       return known;
     }
     const { planStore } = this.options;
+    // The plan and the shapes are made from the document with colliding response keys replaced.
+    const keys = protectClientKeys(supergraph.schema, requestContext.document);
+    const planned = keys.document.definitions[requestContext.document.definitions.indexOf(operation)];
+    const plannedOperation = planned?.kind === Kind.OPERATION_DEFINITION ? planned : operation;
     let plan = planStore ? await planStore.get(planKey) : undefined;
     if (!plan) {
       plan = await withSpan('router.plan', {}, async () =>
-        supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, requestContext.document, { operationName: requestContext.operationName ?? undefined }), {
+        supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, keys.document, { operationName: requestContext.operationName ?? undefined }), {
           overrideConditions: conditions,
         }),
       );
       void planStore?.set(planKey, plan).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not store a query plan'));
     }
     const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const definition of requestContext.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    const prepared = new PreparedOperation(plan, operation, fragments, supergraph.schema, rootType);
+    for (const definition of keys.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    const prepared = new PreparedOperation(plan, plannedOperation, fragments, supergraph.schema, rootType, keys.clientKeyOf, unresolvableFetchIn(plan.node?.kind === 'Subscription' ? plan.node.rest : plan.node, supergraph.entities));
     // A supergraph change while we planned: this one belongs to the old supergraph's cache, which is gone.
     supergraph.prepared.set(planKey, prepared);
     return prepared;
@@ -242,6 +251,9 @@ export class FederationEngine implements GatewayInterface {
       context.logger.warn({ err: error }, 'the operation could not be planned');
       return { data: null, errors: [new GraphQLError(`The operation could not be planned: ${error instanceof Error ? error.message : String(error)}`, { extensions: { code: ExecutionErrorCode.QUERY_PLANNING_FAILED } })] };
     }
+    if (prepared.unresolvable) {
+      return { data: null, errors: [new GraphQLError(`The operation selects something no subgraph can resolve: ${prepared.unresolvable}.`, { extensions: { code: ExecutionErrorCode.QUERY_PLANNING_FAILED } })] };
+    }
     const cachePolicy = requestContext.overallCachePolicy as { restrict(hint: CacheHint): void } | undefined;
     const streaming = prepared.hasDefer && context.acceptsIncremental === true && context.delivery !== undefined;
 
@@ -259,7 +271,7 @@ export class FederationEngine implements GatewayInterface {
     const node = prepared.plan.node;
     if (node && node.kind !== 'Subscription') await withSpan('router.execute', {}, () => execution.execute(node));
 
-    const errors: GraphQLFormattedError[] = execution.errors;
+    const errors: GraphQLFormattedError[] = prepared.clientKeyOf.size ? execution.errors.map((error) => withClientPath(error, prepared.clientKeyOf)) : execution.errors;
     const data = shapeResponse(new ShapingRun(errors), prepared.shapeFor(variables, streaming), execution.data);
     const result: GatewayResult = errors.length ? { data, errors: errors.map(toGraphQLError) } : { data };
     if (streaming && execution.deferred.length && context.delivery) {
@@ -279,6 +291,11 @@ function sha256(...parts: string[]): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
   return hash.digest('hex');
+}
+
+/** An executor error with the internal response keys of its path turned back into the client's. */
+export function withClientPath(error: GraphQLFormattedError, clientKeyOf: ReadonlyMap<string, string>): GraphQLFormattedError {
+  return error.path ? { ...error, path: clientPath(error.path, clientKeyOf) } : error;
 }
 
 /** Apollo Server formats what the executor returns; errors keep the path, code and serviceName they were given. */

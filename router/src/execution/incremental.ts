@@ -1,4 +1,5 @@
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { clientPath } from './client-keys.ts';
 import { typeConditionHolds, isObject, type JsonObject } from './data.ts';
 import type { RunningDeferred } from './plan-executor.ts';
 import type { PreparedOperation } from './prepared-operation.ts';
@@ -49,14 +50,16 @@ function itemsOf(schema: GraphQLSchema, prepared: PreparedOperation, variables: 
   const label = node.label && !PLANNER_LABEL.test(node.label) ? node.label : undefined;
   const shape = prepared.deferredShape(node, variables);
   const targets = shape ? objectsAt(schema, data, node.queryPath) : [];
+  const keys = prepared.clientKeyOf;
+  const partErrors = keys.size ? errors.map((error) => (error.path ? { ...error, path: clientPath(error.path, keys) } : error)) : errors;
   const items: IncrementalItem[] = targets.map(({ object, path }, index) => {
     // The part's fetch errors go with its first item; shaping errors with the item they are in.
-    const itemErrors: GraphQLFormattedError[] = index === 0 ? [...errors] : [];
+    const itemErrors: GraphQLFormattedError[] = index === 0 ? [...partErrors] : [];
     const run = new ShapingRun(itemErrors);
     const shaped = shapeResponse(run, shape as NonNullable<typeof shape>, object, path);
-    return { data: shaped, path: pathToArray(path), ...(label ? { label } : {}), ...(itemErrors.length ? { errors: itemErrors } : {}) };
+    return { data: shaped, path: clientPath(pathToArray(path), keys), ...(label ? { label } : {}), ...(itemErrors.length ? { errors: itemErrors } : {}) };
   });
-  if (items.length === 0 && errors.length) items.push({ data: null, path: [...node.queryPath], ...(label ? { label } : {}), errors });
+  if (items.length === 0 && partErrors.length) items.push({ data: null, path: clientPath(node.queryPath, keys), ...(label ? { label } : {}), errors: partErrors });
   return items;
 }
 

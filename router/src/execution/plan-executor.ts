@@ -125,7 +125,8 @@ function clientError(error: GraphQLFormattedError, serviceName: string, path: Re
   return {
     message: typeof error.message === 'string' ? error.message : 'Subgraph error',
     ...(path ? { path } : {}),
-    extensions: { ...(isObject(error.extensions) ? error.extensions : {}), serviceName },
+    // A subgraph error without a code is still the subgraph's, not the router's own failure.
+    extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', ...(isObject(error.extensions) ? error.extensions : {}), serviceName },
   };
 }
 

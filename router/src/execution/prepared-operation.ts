@@ -61,6 +61,10 @@ export class PreparedOperation {
     readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
     private readonly schema: GraphQLSchema,
     readonly rootType: GraphQLCompositeType,
+    /** Internal response keys the plan uses → the client's (client-keys.ts). */
+    readonly clientKeyOf: ReadonlyMap<string, string> = new Map(),
+    /** Why the plan cannot be run (it sends entities to a subgraph that cannot resolve them), if so. */
+    readonly unresolvable?: string,
   ) {
     this.hasDefer = plan.node?.kind !== 'Subscription' && hasDefer(plan.node);
     this.introspection = introspectionDocument(operation, fragments);
@@ -78,7 +82,7 @@ export class PreparedOperation {
     if (!shape) {
       const chosen: Record<string, unknown> = {};
       for (const name of this.conditionVariables) chosen[name] = variables[name];
-      shape = new ShapeCompiler(this.schema, this.fragments, chosen, excludeDeferred).shape(this.rootType, [this.operation.selectionSet]);
+      shape = new ShapeCompiler(this.schema, this.fragments, chosen, excludeDeferred, this.clientKeyOf).shape(this.rootType, [this.operation.selectionSet]);
       this.shapes.set(key, shape);
     }
     return shape;
@@ -97,7 +101,7 @@ export class PreparedOperation {
       if (selection?.kind === Kind.OPERATION_DEFINITION) {
         const chosen: Record<string, unknown> = {};
         for (const name of this.conditionVariables) chosen[name] = variables[name];
-        shape = new ShapeCompiler(this.schema, this.fragments, chosen, true).shape(parentType, [selection.selectionSet]);
+        shape = new ShapeCompiler(this.schema, this.fragments, chosen, true, this.clientKeyOf).shape(parentType, [selection.selectionSet]);
       }
     }
     this.deferredShapes.set(node, shape);

@@ -44,7 +44,10 @@ interface TypeLevel {
 }
 
 interface FieldShape {
+  /** The client's response key. */
   readonly key: string;
+  /** Where the merged data holds it (an internal key when the client's collided with the planner's). */
+  readonly sourceKey: string;
   readonly kind: typeof TYPENAME | typeof LEAF | typeof ENUM | typeof COMPOSITE | typeof VERBATIM;
   readonly type: TypeLevel;
   /** For messages: `Parent.field`. */
@@ -71,6 +74,8 @@ export class ShapeCompiler {
     readonly variables: Readonly<Record<string, unknown>>,
     /** Leave out fragments the client deferred: the shape of the initial part of an incremental response. */
     readonly excludeDeferred = false,
+    /** Internal response keys → the client's (client-keys.ts). */
+    readonly clientKeyOf: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   /** Whether a fragment is deferred in this response (`@defer` whose `if` is not false). */
@@ -191,15 +196,16 @@ export class SelectionShape {
     const fields: FieldShape[] = [];
     const rootTypes = [this.compiler.schema.getQueryType(), this.compiler.schema.getMutationType(), this.compiler.schema.getSubscriptionType()];
     const atRoot = rootTypes.some((root) => root?.name === this.parentType.name);
-    for (const [key, nodes] of grouped) {
+    for (const [sourceKey, nodes] of grouped) {
+      const key = this.compiler.clientKeyOf.get(sourceKey) ?? sourceKey;
       const first = nodes[0] as FieldNode;
       const name = first.name.value;
       if (name === '__typename') {
-        fields.push({ key, kind: TYPENAME, type: { nonNull: true, item: undefined }, coordinate: `${typename}.__typename`, sub: undefined, enumValues: undefined });
+        fields.push({ key, sourceKey, kind: TYPENAME, type: { nonNull: true, item: undefined }, coordinate: `${typename}.__typename`, sub: undefined, enumValues: undefined });
         continue;
       }
       if (atRoot && INTROSPECTION_ROOT_FIELDS.has(name)) {
-        fields.push({ key, kind: VERBATIM, type: { nonNull: false, item: undefined }, coordinate: name, sub: undefined, enumValues: undefined });
+        fields.push({ key, sourceKey, kind: VERBATIM, type: { nonNull: false, item: undefined }, coordinate: name, sub: undefined, enumValues: undefined });
         continue;
       }
       const definition = this.fieldDefinition(typename, name);
@@ -209,16 +215,19 @@ export class SelectionShape {
       const coordinate = `${typename}.${name}`;
       if (isCompositeType(named)) {
         const subSelections = nodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
-        fields.push({ key, kind: COMPOSITE, type: typeLevels(definition.type), coordinate, sub: this.compiler.shape(named, subSelections), enumValues: undefined });
+        fields.push({ key, sourceKey, kind: COMPOSITE, type: typeLevels(definition.type), coordinate, sub: this.compiler.shape(named, subSelections), enumValues: undefined });
       } else if (isEnumType(named)) {
-        fields.push({ key, kind: ENUM, type: typeLevels(definition.type), coordinate, sub: undefined, enumValues: new Set(named.getValues().map((value) => value.name)) });
+        fields.push({ key, sourceKey, kind: ENUM, type: typeLevels(definition.type), coordinate, sub: undefined, enumValues: new Set(named.getValues().map((value) => value.name)) });
       } else {
-        fields.push({ key, kind: LEAF, type: typeLevels(definition.type), coordinate, sub: undefined, enumValues: undefined });
+        fields.push({ key, sourceKey, kind: LEAF, type: typeLevels(definition.type), coordinate, sub: undefined, enumValues: undefined });
       }
     }
     return fields;
   }
 }
+
+/** What a subgraph answered does not fit the schema there (a null in a non-null field, an unknown enum value). */
+const RESPONSE_VALIDATION_FAILED = 'RESPONSE_VALIDATION_FAILED';
 
 /** A null where the schema says non-null, passed up to the nearest nullable position. */
 const INVALID: unique symbol = Symbol('invalid');
@@ -246,11 +255,11 @@ export class ShapingRun {
   nullAtNonNull(path: Path, coordinate: string): void {
     const keys = pathToArray(path);
     if (this.explained(keys)) return;
-    this.errors.push({ message: `Cannot return null for non-nullable field ${coordinate}.`, path: keys });
+    this.errors.push({ message: `Cannot return null for non-nullable field ${coordinate}.`, path: keys, extensions: { code: RESPONSE_VALIDATION_FAILED } });
   }
 
   invalid(path: Path, message: string): void {
-    this.errors.push({ message, path: pathToArray(path) });
+    this.errors.push({ message, path: pathToArray(path), extensions: { code: RESPONSE_VALIDATION_FAILED } });
   }
 }
 
@@ -310,7 +319,7 @@ export function shapeObject(run: ShapingRun, shape: SelectionShape, source: Reco
       out[field.key] = typename;
       continue;
     }
-    const value = source[field.key];
+    const value = source[field.sourceKey];
     if (field.kind === VERBATIM) {
       out[field.key] = value ?? null;
       continue;
