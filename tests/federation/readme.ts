@@ -26,6 +26,14 @@ function differences(groups: CaseGroup[]): string[] {
   return rows;
 }
 
+function routerDifferences(groups: CaseGroup[]): string[] {
+  return groups.flatMap((group) =>
+    group.cases.flatMap((testCase) =>
+      testCase.operations.flatMap((operation) => (operation.routerDiffers ? [`| ${testCase.name} | ${cell(operation.name)} | ${cell(operation.routerDiffers)} |`] : [])),
+    ),
+  );
+}
+
 export function renderReadme(groups: CaseGroup[] = ALL_GROUPS): string {
   const cases = groups.flatMap((group) => group.cases);
   const operationCount = cases.reduce((sum, testCase) => sum + testCase.operations.length, 0);
@@ -82,6 +90,15 @@ export function renderReadme(groups: CaseGroup[] = ALL_GROUPS): string {
     '| Case | Operation | Why |',
     '| --- | --- | --- |',
     ...differing,
+    '',
+    '## Where this router still differs',
+    '',
+    'Work left: operations whose correct result the router does not give yet (its test asserts that it still differs,',
+    'so this list shrinks as they are fixed).',
+    '',
+    '| Case | Operation | Why |',
+    '| --- | --- | --- |',
+    ...routerDifferences(groups),
     '',
   );
   return lines.join('\n');

@@ -27,6 +27,7 @@ import { subsequentPayloads, type SubsequentPayload } from './incremental.ts';
 import { PlanExecution } from './plan-executor.ts';
 import { clientPath, protectClientKeys } from './client-keys.ts';
 import { entityResolvabilityOf, unresolvableFetchIn, type EntityResolvability } from './entity-resolvability.ts';
+import { requirementsOf, splitConflictingRequirements, type Requirements } from './requirement-conflicts.ts';
 import { PreparedOperation } from './prepared-operation.ts';
 import { subgraphsOf } from './supergraph-subgraphs.ts';
 import { shapeResponse, ShapingRun } from './response-shape.ts';
@@ -85,6 +86,7 @@ interface Supergraph {
   touchedLabels: WeakMap<DocumentNode, string[]>;
   prepared: Lru<PreparedOperation>;
   entities: EntityResolvability;
+  requirements: Requirements;
 }
 
 interface GatewayInternals {
@@ -124,6 +126,7 @@ export class FederationEngine implements GatewayInterface {
       touchedLabels: new WeakMap(),
       prepared: new Lru(this.options.preparedEntries),
       entities: entityResolvabilityOf(coreSupergraphSdl),
+      requirements: requirementsOf(coreSupergraphSdl),
     };
     const urls = new Map<string, URL>();
     for (const [name, url] of subgraphsOf(coreSupergraphSdl)) {
@@ -216,18 +219,28 @@ export class FederationEngine implements GatewayInterface {
     const keys = protectClientKeys(supergraph.schema, requestContext.document);
     const planned = keys.document.definitions[requestContext.document.definitions.indexOf(operation)];
     const plannedOperation = planned?.kind === Kind.OPERATION_DEFINITION ? planned : operation;
-    let plan = planStore ? await planStore.get(planKey) : undefined;
-    if (!plan) {
-      plan = await withSpan('router.plan', {}, async () =>
-        supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, keys.document, { operationName: requestContext.operationName ?? undefined }), {
+    const planOf = (document: DocumentNode) =>
+      withSpan('router.plan', {}, async () =>
+        supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, document, { operationName: requestContext.operationName ?? undefined }), {
           overrideConditions: conditions,
         }),
       );
+    // Queries only: a mutation split in two would run twice.
+    const split = operation.operation === 'query' ? splitConflictingRequirements(supergraph.schema, keys.document, supergraph.requirements) : undefined;
+    const extraPlans: QueryPlan[] = [];
+    let plan = split ? undefined : planStore ? await planStore.get(planKey) : undefined;
+    if (split) {
+      const [first, ...rest] = split;
+      plan = await planOf(first as DocumentNode);
+      for (const part of rest) extraPlans.push(await planOf(part));
+    } else if (!plan) {
+      plan = await planOf(keys.document);
       void planStore?.set(planKey, plan).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not store a query plan'));
     }
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const definition of keys.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    const prepared = new PreparedOperation(plan, plannedOperation, fragments, supergraph.schema, rootType, keys.clientKeyOf, unresolvableFetchIn(plan.node?.kind === 'Subscription' ? plan.node.rest : plan.node, supergraph.entities));
+    const unresolvable = [plan, ...extraPlans].map((candidate) => unresolvableFetchIn(candidate.node?.kind === 'Subscription' ? candidate.node.rest : candidate.node, supergraph.entities)).find(Boolean);
+    const prepared = new PreparedOperation(plan, plannedOperation, fragments, supergraph.schema, rootType, keys.clientKeyOf, unresolvable, extraPlans);
     // A supergraph change while we planned: this one belongs to the old supergraph's cache, which is gone.
     supergraph.prepared.set(planKey, prepared);
     return prepared;
@@ -255,21 +268,27 @@ export class FederationEngine implements GatewayInterface {
       return { data: null, errors: [new GraphQLError(`The operation selects something no subgraph can resolve: ${prepared.unresolvable}.`, { extensions: { code: ExecutionErrorCode.QUERY_PLANNING_FAILED } })] };
     }
     const cachePolicy = requestContext.overallCachePolicy as { restrict(hint: CacheHint): void } | undefined;
-    const streaming = prepared.hasDefer && context.acceptsIncremental === true && context.delivery !== undefined;
-
-    const execution = new PlanExecution(
-      supergraph.schema,
-      variables,
-      this.options.caller.forRequest({ context, operationKind: operation.operation, cachePolicy }),
-      streaming,
-    );
+    const streaming = prepared.hasDefer && prepared.extraPlans.length === 0 && context.acceptsIncremental === true && context.delivery !== undefined;
+    const fetch = this.options.caller.forRequest({ context, operationKind: operation.operation, cachePolicy });
+    const execution = new PlanExecution(supergraph.schema, variables, fetch, streaming);
     if (prepared.introspection) {
       const introspected = await executeGraphQL({ schema: supergraph.schema, document: prepared.introspection, variableValues: variables });
       if (isObject(introspected.data)) mergeInto(execution.data, introspected.data);
       for (const error of introspected.errors ?? []) execution.errors.push(error.toJSON());
     }
     const node = prepared.plan.node;
-    if (node && node.kind !== 'Subscription') await withSpan('router.execute', {}, () => execution.execute(node));
+    await withSpan('router.execute', {}, async () => {
+      // The parts of a split operation (requirement-conflicts.ts) run side by side, each on its own tree.
+      const parts = prepared.extraPlans.map((extra) => ({ extra, execution: new PlanExecution(supergraph.schema, variables, fetch, false) }));
+      await Promise.all([
+        node && node.kind !== 'Subscription' ? execution.execute(node) : undefined,
+        ...parts.map(({ extra, execution: part }) => (extra.node && extra.node.kind !== 'Subscription' ? part.execute(extra.node) : undefined)),
+      ]);
+      for (const { execution: part } of parts) {
+        mergeInto(execution.data, part.data);
+        execution.errors.push(...part.errors);
+      }
+    });
 
     const errors: GraphQLFormattedError[] = prepared.clientKeyOf.size ? execution.errors.map((error) => withClientPath(error, prepared.clientKeyOf)) : execution.errors;
     const data = shapeResponse(new ShapingRun(errors), prepared.shapeFor(variables, streaming), execution.data);

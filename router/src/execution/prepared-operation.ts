@@ -65,6 +65,8 @@ export class PreparedOperation {
     readonly clientKeyOf: ReadonlyMap<string, string> = new Map(),
     /** Why the plan cannot be run (it sends entities to a subgraph that cannot resolve them), if so. */
     readonly unresolvable?: string,
+    /** Plans of the other parts of an operation split for conflicting requirements (requirement-conflicts.ts). */
+    readonly extraPlans: readonly QueryPlan[] = [],
   ) {
     this.hasDefer = plan.node?.kind !== 'Subscription' && hasDefer(plan.node);
     this.introspection = introspectionDocument(operation, fragments);
