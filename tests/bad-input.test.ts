@@ -249,6 +249,12 @@ describe('operationName', () => {
   );
 });
 
+it('answers a field aliased `__proto__` under that key, like any other alias', async () => {
+  const response = await post({ query: '{ __proto__: hello toString: hello }' });
+  expect(response.status).toBe(200);
+  expect(JSON.parse(response.text)).toEqual({ data: JSON.parse('{"__proto__":"world","toString":"world"}') });
+});
+
 describe('operation types the schema lacks', () => {
   // Refused by the KnownOperationTypes validation rule (the gateway's executor answered 500 INVALID_GRAPHQL).
   it('refuses a subscription with 400 GRAPHQL_VALIDATION_FAILED', async () => {

@@ -55,6 +55,8 @@ function usedNames(document: DocumentNode): Set<string> {
 /** Whether a client field's response key can collide with a field the planner adds beside it. */
 function collides(node: FieldNode, fieldNames: ReadonlySet<string>): boolean {
   const key = node.alias?.value ?? node.name.value;
+  // `__proto__` is a legal alias but no JavaScript object can hold it by assignment: keep it out of the data.
+  if (key === '__proto__') return true;
   if (!fieldNames.has(key) || node.name.value === '__typename') return false;
   // The field under its own name without arguments is exactly what the planner would add: they merge.
   return key !== node.name.value || (node.arguments?.length ?? 0) > 0;

@@ -326,7 +326,8 @@ export function shapeObject(run: ShapingRun, shape: SelectionShape, source: Reco
     }
     const completed = completeValue(run, field, field.type, value, extendPath(path, field.key));
     if (completed === INVALID) return NULLED;
-    out[field.key] = completed === NULLED ? null : completed;
+    if (field.key === '__proto__') Object.defineProperty(out, field.key, { value: completed === NULLED ? null : completed, enumerable: true, writable: true, configurable: true });
+    else out[field.key] = completed === NULLED ? null : completed;
   }
   return out;
 }
