@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, envBoolean as envFlag, envPort, httpProcessEnv, loadConfig, REPO_ROOT } from '@storefront/common';
+import { ConfigError, envBoolean as envFlag, envPort, httpProcessEnv, loadConfig, REPO_ROOT, type CorsOptions } from '@storefront/common';
 import { z } from 'zod';
 import { queueDashboardConfigFrom, queueDashboardEnv, type QueueDashboardConfig } from './admin/config.ts';
 import { loadRouterAuthConfig, type RouterAuthConfig } from './auth/index.ts';
 import { cacheConfigFrom, cacheEnv, type CacheConfig } from './cache/config.ts';
+import { corsConfigFrom, corsEnv } from './cors-config.ts';
 import { protectionConfigFrom, protectionEnv, type ProtectionConfig } from './protection/config.ts';
 
 export interface RouterConfig {
@@ -36,6 +37,8 @@ export interface RouterConfig {
    * identity (ROUTER_DEDUPLICATE_FETCHES); never mutations. Absent: both off.
    */
   deduplication?: { operations: boolean; subgraphFetches: boolean };
+  /** Browser origins that may call /graphql cross-origin (CORS_ORIGINS); absent: the default for nodeEnv (cors-config.ts). */
+  cors?: CorsOptions;
 }
 
 export const DEFAULT_SUPERGRAPH_PATH = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');
@@ -73,6 +76,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     FILES_MAX_BODY_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
     ROUTER_DEDUPLICATE_OPERATIONS: envFlag(true),
     ROUTER_DEDUPLICATE_FETCHES: envFlag(true),
+    ...corsEnv,
   });
   const parsed = loadConfig('router', schema, merged);
   const subgraphUrls: Record<string, string> = {};
@@ -102,5 +106,6 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     queueDashboard: queueDashboardConfigFrom(parsed, merged),
     filesMaxBodyBytes: parsed.FILES_MAX_BODY_BYTES,
     deduplication: { operations: parsed.ROUTER_DEDUPLICATE_OPERATIONS, subgraphFetches: parsed.ROUTER_DEDUPLICATE_FETCHES },
+    cors: corsConfigFrom(parsed),
   };
 }

@@ -16,6 +16,7 @@ import { createAccessTokenVerifier, createSubgraphIdentity, loadRouterAuthConfig
 import { withAuthorization } from './authorization/index.ts';
 import { CACHING_OFF, setUpCaching, type CacheCounters } from './cache/index.ts';
 import type { RouterConfig } from './config.ts';
+import { defaultCorsOrigins } from './cors-config.ts';
 import { FILES_PREFIX, forwardFiles } from './files/index.ts';
 import { acceptsIncremental, DEFAULT_SUBGRAPH_HTTP, FederationEngine, SubgraphCaller, SubgraphHttp, type EngineRequestContext } from './execution/index.ts';
 import { createRouterMetrics } from './metrics.ts';
@@ -116,6 +117,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       logger: log,
       maxBodyBytes: config.maxBodyBytes,
       metrics,
+      cors: config.cors ?? { allowedOrigins: defaultCorsOrigins(config.nodeEnv) },
       context: async ({ requestId, traceId, logger: requestLogger, viewer, headers }) => {
         // traceId rides along for the subgraph calls; the Accept header says whether @defer may stream.
         const context: EngineRequestContext = { requestId, traceId, logger: requestLogger, viewer, acceptsIncremental: acceptsIncremental(headers.accept), delivery: {} };

@@ -45,6 +45,11 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** A subgraph is failing and the router stopped calling it for a moment (circuit open); its fields are null. */
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  /**
+   * A browser's CORS preflight came from an origin the router does not allow (CORS_ORIGINS), so the browser will
+   * not send the request. HTTP 403.
+   */
+  CORS_ORIGIN_NOT_ALLOWED: 'CORS_ORIGIN_NOT_ALLOWED',
   /** The router has no supergraph loaded yet. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Something failed inside a service; details are in its logs under the request id. */

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { context as otelContext, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { appendVary, createCorsHandler, type CorsOptions } from './cors.ts';
 import { ErrorCode, httpErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { AuthenticationError } from './internal-identity.ts';
@@ -77,6 +78,12 @@ export interface GraphQLHttpHostOptions<Context extends BaseContext> {
    * in it (http_server_requests_total, http_server_request_duration_seconds by route and status).
    */
   metrics?: Registry;
+  /**
+   * Cross-origin access to /graphql for browsers: preflights are answered before anything else (no token, rate
+   * limit or supergraph needed), and responses to allowed origins carry the CORS headers. Absent: no CORS
+   * handling at all (subgraphs, which only the router calls).
+   */
+  cors?: CorsOptions;
 }
 
 /** A request turned away before GraphQL runs, e.g. 429 RATE_LIMITED with a Retry-After header. */
@@ -117,7 +124,10 @@ export function sendJson(res: http.ServerResponse, status: number, body: string)
 
 async function writeGraphQLResponse(res: http.ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
   res.statusCode = response.status ?? 200;
-  for (const [name, value] of response.headers) res.setHeader(name, value);
+  for (const [name, value] of response.headers) {
+    if (name === 'vary') appendVary(res, value);
+    else res.setHeader(name, value);
+  }
   if (response.body.kind === 'complete') {
     res.end(response.body.string);
     return;
@@ -157,8 +167,10 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
   const { apollo, logger, maxBodyBytes, routes = {}, shutdownGraceMs = 10_000, acceptingGraphQL = () => true } = options;
   const { maxJsonDepth = MAX_JSON_DEPTH, oversizedBodyDrain = OVERSIZED_BODY_DRAIN } = options;
   const authenticate = options.authenticate ?? (async () => null);
+  const cors = options.cors && createCorsHandler(options.cors);
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, request: IncomingRequest) {
+    if (cors?.(req, res, request.requestId) === 'answered') return;
     if (!acceptingGraphQL()) {
       res.setHeader('retry-after', '1');
       sendJson(res, 503, httpErrorBody(ErrorCode.SERVICE_UNAVAILABLE, 'No supergraph is loaded yet', request.requestId));

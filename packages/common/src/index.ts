@@ -1,6 +1,8 @@
 export { commonApolloOptions, maskUnexpectedErrors, MAX_QUERY_TOKENS } from './apollo.ts';
 export type { RequestContext } from './apollo.ts';
 export { ConfigError, envBoolean, envLogLevel, envNodeEnv, envPort, httpProcessEnv, loadConfig } from './config.ts';
+export { ANY_ORIGIN, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, isSerializedOrigin } from './cors.ts';
+export type { CorsOptions } from './cors.ts';
 export { badUserInput, ErrorCode, httpErrorBody } from './errors.ts';
 export { GRAPHQL_PATH, METRICS_PATH, jsonProbe, requestIdFrom, sendJson, startGraphQLHttpServer } from './http-host.ts';
 export type { GraphQLHttpHostOptions, HttpRefusal, IncomingRequest, RouteHandler, RunningHttpServer } from './http-host.ts';
