@@ -2,7 +2,8 @@
  * npm run bench:gateway — the public GraphQL gateways benchmark (graphql-hive/graphql-gateways-benchmark, MIT,
  * fixtures in bench/gateway-fixtures/) on this machine, three contenders in one run:
  *   (a) plain @apollo/gateway inside @apollo/server's standalone server (bench/gateway-apollo.ts);
- *   (b) this router with every cache and deduplication off;
+ *   (b) this router with every cache and deduplication off, started with Node's flags as it is in production
+ *       (ROUTER_NODE_FLAGS: the heap cap);
  *   (c) this router with everything on: query plans, responses, entities (the benchmark's types) and APQ
  *       cached in Redis at REDIS_URL (default redis://127.0.0.1:6379) under a fresh key prefix per round,
  *       operations and fetches deduplicated.
@@ -70,6 +71,8 @@ const EXPECTED_FILE = path.join(FIXTURES, 'expected.json');
 const EXPECTED: unknown = JSON.parse(readFileSync(EXPECTED_FILE, 'utf8'));
 const SUBGRAPHS = ['accounts', 'inventory', 'products', 'reviews'];
 const ROUTER_MAIN = path.join(BENCH_DIR, '..', 'router', 'src', 'main.ts');
+/** Node's flags for the router, as the Dockerfile, compose, the Kubernetes Deployment and npm run router start it. */
+const ROUTER_NODE_FLAGS = ['--max-old-space-size=512'];
 
 /** The gateway alone on core 1, everything else on core 0; no pinning where that is not possible. */
 const PINNING = availableParallelism() >= 2 && spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
@@ -119,11 +122,11 @@ interface Running {
 const running = new Set<Running>();
 
 /**
- * Starts `node --import tsx <entry>`, pinned to a core where possible, in a process group of its own so that
- * stopping it also stops what it started (tsx's esbuild service).
+ * Starts `node [flags] --import tsx <entry>`, pinned to a core where possible, in a process group of its own so
+ * that stopping it also stops what it started (tsx's esbuild service).
  */
-function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, core: Core): Running {
-  const node = [process.execPath, '--import', 'tsx', entry];
+function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, core: Core, nodeFlags: readonly string[] = []): Running {
+  const node = [process.execPath, ...nodeFlags, '--import', 'tsx', entry];
   const command = PINNING ? ['taskset', '-c', core === 'gateway' ? '1' : '0', ...node] : node;
   const child = spawn(command[0] ?? '', command.slice(1), { cwd: path.join(BENCH_DIR, '..'), env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid === undefined) throw new Error(`${name} did not start`);
@@ -276,6 +279,8 @@ interface Contender {
   key: Key;
   name: string;
   entry: string;
+  /** Node's own flags for the gateway process. */
+  nodeFlags?: readonly string[];
   /** The gateway's environment for one round (a fresh cache prefix each round, for (c)). */
   env(port: number, subgraphUrls: Record<string, string>, cachePrefix: string): NodeJS.ProcessEnv;
   /** Answers once it can take the benchmark's query. */
@@ -333,6 +338,7 @@ const CONTENDERS: Contender[] = [
     key: 'b',
     name: 'router, all off',
     entry: ROUTER_MAIN,
+    nodeFlags: ROUTER_NODE_FLAGS,
     env: (port, subgraphUrls) => withExtraEnv({ ...routerEnv(port, subgraphUrls), ...ROUTER_FEATURES_OFF }),
     ready: routerReady,
   },
@@ -340,6 +346,7 @@ const CONTENDERS: Contender[] = [
     key: 'c',
     name: 'router, all on',
     entry: ROUTER_MAIN,
+    nodeFlags: ROUTER_NODE_FLAGS,
     env: (port, subgraphUrls, cachePrefix) =>
       withExtraEnv({
         ...routerEnv(port, subgraphUrls),
@@ -421,7 +428,7 @@ interface Gateway {
 async function startGateway(contender: Contender, port: number, subgraphs: Subgraphs): Promise<Gateway> {
   const cachePrefix = `bench-gateway:${randomUUID()}:`;
   if (contender.needsRedis) await withRedis(async (client) => client.ping());
-  const target = startProcess(`(${contender.key}) ${contender.name}`, contender.entry, contender.env(port, subgraphs.urls, cachePrefix), 'gateway');
+  const target = startProcess(`(${contender.key}) ${contender.name}`, contender.entry, contender.env(port, subgraphs.urls, cachePrefix), 'gateway', contender.nodeFlags);
   const memory = sampleMemory(target.pid);
   const stop = async () => {
     memory.stop();
