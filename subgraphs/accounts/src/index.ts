@@ -1,17 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { sendJson, type Logger } from '@storefront/common';
+import { createLogger, defaultLogFormat, sendJson, type Logger } from '@storefront/common';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
 import { hostedWorkers } from '@storefront/events';
 import { parse } from 'graphql';
 import { createAccessTokenIssuer, loadAccessTokenSettings, type AccessTokenSettings } from './access-tokens.ts';
+import { clientAddressFrom } from './client-address.ts';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { createWorkers } from './workers.ts';
 import { createLoaders } from './loaders.ts';
+import { loadLoginThrottleSettings, openLoginThrottle, type LoginThrottleSettings } from './login-throttle-settings.ts';
 import { resolvers, type AccountsContext } from './resolvers.ts';
 
 export { createAccessTokenIssuer, es256Signing, loadAccessTokenSettings } from './access-tokens.ts';
 export type { AccessTokenIssuer, AccessTokenSettings, AccessTokenSigning } from './access-tokens.ts';
 export { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+export { CLIENT_ADDRESS_HEADER } from './client-address.ts';
+export { TOO_MANY_ATTEMPTS } from './login-throttle.ts';
+export type { LoginThrottleSettings } from './login-throttle-settings.ts';
 // Its background work (the outbox relay of UserRegistered), hosted by workers/ or the subgraph process.
 export { createWorkers } from './workers.ts';
 
@@ -25,12 +30,16 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 export interface AccountsOptions {
   /** How access tokens are signed; read from the environment (loadAccessTokenSettings) when absent. */
   accessTokens?: AccessTokenSettings;
+  /** Where and how sign-in attempts are counted; read from the environment (loadLoginThrottleSettings) when absent. */
+  loginThrottle?: LoginThrottleSettings;
 }
 
 export async function start(config: SubgraphConfig, logger?: Logger, options: AccountsOptions = {}): Promise<RunningSubgraph> {
+  const log = logger ?? createLogger({ service: SUBGRAPH_NAME, level: config.logLevel, format: defaultLogFormat(config.http.nodeEnv, config.logFormat) });
   const tokens = createAccessTokenIssuer(options.accessTokens ?? (await loadAccessTokenSettings()));
   const jwks = JSON.stringify(tokens.jwks());
-  return startPrismaSubgraph<PrismaClient, AccountsContext>(
+  const loginThrottle = await openLoginThrottle(options.loginThrottle ?? loadLoginThrottleSettings(), log);
+  const running = await startPrismaSubgraph<PrismaClient, AccountsContext>(
     {
       name: SUBGRAPH_NAME,
       typeDefs,
@@ -38,7 +47,14 @@ export async function start(config: SubgraphConfig, logger?: Logger, options: Ac
       migrationsDir: MIGRATIONS_DIR,
       createClient: (adapter) => new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS }),
       background: hostedWorkers(SUBGRAPH_NAME, createWorkers),
-      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma), tokens }),
+      context: (request, prisma) => ({
+        ...request,
+        prisma,
+        loaders: createLoaders(prisma),
+        tokens,
+        loginThrottle,
+        clientAddress: clientAddressFrom(request.headers),
+      }),
       routes: {
         [JWKS_PATH]: (_req, res) => {
           // Verifiers cache the key set; a rotation publishes the new key before signing with it.
@@ -48,6 +64,15 @@ export async function start(config: SubgraphConfig, logger?: Logger, options: Ac
       },
     },
     config,
-    logger,
-  );
+    log,
+  ).catch(async (error: unknown) => {
+    await loginThrottle.close();
+    throw error;
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    ...running,
+    // After the server has drained, so no sign-in in flight loses its counters.
+    close: () => (closing ??= running.close().finally(() => loginThrottle.close())),
+  };
 }

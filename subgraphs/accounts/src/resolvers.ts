@@ -15,6 +15,7 @@ import type { AccessTokenIssuer } from './access-tokens.ts';
 import { addAddress, addressPosition, addressPositionOf, removeAddress, type AddressPayload } from './addresses.ts';
 import type { PrismaClient, User, WishlistItem } from './database.ts';
 import type { AccountsLoaders } from './loaders.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import { updateProfile } from './profiles.ts';
 import { logIn, logOut, refreshSession, signUp } from './sessions.ts';
 import { listUsers, userPosition, userPositionOf } from './users.ts';
@@ -25,6 +26,9 @@ export interface AccountsContext extends RequestContext {
   loaders: AccountsLoaders;
   /** Issues access tokens for signUp, logIn and refreshSession. */
   tokens: AccessTokenIssuer;
+  loginThrottle: LoginThrottle;
+  /** The client's address as the router saw it (client-address.ts); undefined until the router sends it. */
+  clientAddress: string | undefined;
   /**
    * The user a session mutation of this request has just authenticated (sign-up, log-in, refresh): the
    * request itself is still anonymous, yet the payload may show that user their own data.
@@ -74,7 +78,7 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = {
     logIn: async (_: unknown, { input }: { input: unknown }, context: AccountsContext) => rememberSessionUser(context, await logIn(context, input)),
     refreshSession: async (_: unknown, { refreshToken }: { refreshToken: unknown }, context: AccountsContext) =>
       rememberSessionUser(context, await refreshSession(context, refreshToken)),
-    logOut: (_: unknown, { refreshToken }: { refreshToken: unknown }, { prisma, tokens }: AccountsContext) => logOut({ prisma, tokens }, refreshToken),
+    logOut: (_: unknown, { refreshToken }: { refreshToken: unknown }, { prisma }: AccountsContext) => logOut({ prisma }, refreshToken),
     updateProfile(_: unknown, { input }: { input: unknown }, { prisma, viewer }: AccountsContext) {
       return updateProfile(prisma, requireViewer(viewer).userId, input);
     },

@@ -3,6 +3,7 @@ import { writeToOutbox } from '@storefront/events';
 import { z } from 'zod';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import type { PrismaClient, User } from './database.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, passwordSchema, verifyPasswordOrDecoy } from './passwords.ts';
 import { REFRESH_TOKEN_PATTERN, revokeRefreshTokenFamily, rotateRefreshToken, startSession, type RotationResult } from './refresh-tokens.ts';
 import { userRegisteredEvent } from './user-events.ts';
@@ -22,6 +23,10 @@ export interface SessionServices {
   tokens: AccessTokenIssuer;
   /** The GraphQL request's id: the correlation id of the events it causes. */
   requestId?: string;
+  /** Slows down password guessing; logIn asks it before checking a password. */
+  loginThrottle: LoginThrottle;
+  /** The client's address as the router saw it, when it sends one (client-address.ts). */
+  clientAddress?: string;
 }
 
 const refused = (errors: InputError[]): SessionPayload => ({ accessToken: null, refreshToken: null, expiresAt: null, user: null, errors });
@@ -78,14 +83,18 @@ export async function signUp(services: SessionServices, input: unknown): Promise
 /**
  * Signs in with email and password. Every failure — unknown email, account without a password, wrong
  * password — costs one argon2id run and answers the same error, so neither timing nor wording reveals
- * which emails have accounts.
+ * which emails have accounts. Too many attempts are refused with TOO_MANY_ATTEMPTS (login-throttle.ts)
+ * before anything is looked up, in the same way for every e-mail.
  */
 export async function logIn(services: SessionServices, input: unknown): Promise<SessionPayload> {
   const valid = validateInput(logInSchema, input);
   if (!valid.ok) return refused(valid.errors);
+  const attempt = { email: valid.value.email, clientAddress: services.clientAddress };
+  await services.loginThrottle.admit(attempt);
   const user = await services.prisma.user.findUnique({ where: { email: valid.value.email } });
   const matches = await verifyPasswordOrDecoy(valid.value.password, user?.passwordHash);
   if (!user || !matches) return refused([inputError(['input'], InputErrorCode.INVALID, 'Email or password is incorrect')]);
+  await services.loginThrottle.succeeded(attempt);
   return sessionFor(services, user);
 }
 
@@ -97,7 +106,7 @@ const ROTATION_FAILURES: Record<Exclude<RotationResult, { ok: true }>['reason'],
 };
 
 /** Exchanges a refresh token for a new access token and a new refresh token (the old one stops working). */
-export async function refreshSession({ prisma, tokens }: SessionServices, refreshToken: unknown): Promise<SessionPayload> {
+export async function refreshSession({ prisma, tokens }: Pick<SessionServices, 'prisma' | 'tokens'>, refreshToken: unknown): Promise<SessionPayload> {
   const valid = validateInput(refreshTokenSchema, refreshToken, ['refreshToken']);
   if (!valid.ok) return refused(valid.errors);
   const rotated = await rotateRefreshToken(prisma, valid.value);
@@ -113,7 +122,7 @@ export async function refreshSession({ prisma, tokens }: SessionServices, refres
  * Ends the session of a refresh token. Access tokens already issued stay valid until they expire (at most
  * ACCESS_TOKEN_TTL_SECONDS): they are verified without asking accounts.
  */
-export async function logOut({ prisma }: SessionServices, refreshToken: unknown): Promise<SessionPayload> {
+export async function logOut({ prisma }: Pick<SessionServices, 'prisma'>, refreshToken: unknown): Promise<SessionPayload> {
   const valid = validateInput(refreshTokenSchema, refreshToken, ['refreshToken']);
   if (!valid.ok) return refused(valid.errors);
   await revokeRefreshTokenFamily(prisma, valid.value);

@@ -1,0 +1,88 @@
+import { loadConfig, type Logger } from '@storefront/common';
+import { queueConnectionFromEnv } from '@storefront/events';
+import { Redis, type RedisOptions } from 'ioredis';
+import { z } from 'zod';
+import { DEFAULT_LOGIN_THROTTLE_POLICY, LoginThrottle, type LoginThrottlePolicy } from './login-throttle.ts';
+import { MemoryThrottleStore } from './memory-throttle-store.ts';
+import { RedisThrottleStore } from './redis-throttle-store.ts';
+import { FallbackThrottleStore } from './throttle-store.ts';
+
+/*
+ * Why Redis and not accounts' Postgres: the counters are short-lived by nature, and Redis expires them by
+ * itself (an attacker can make up any number of e-mails, each a counter; in Postgres every one would be a row
+ * to prune), an attempt is one atomic script in one round trip with no write load on the users database, and
+ * it is the store the router's rate limits already use. Accounts reaches it through REDIS_URL, as its workers
+ * do. While Redis is away the throttle counts in the process (FallbackThrottleStore): per replica, but never
+ * off, and sign-in keeps working.
+ */
+
+export interface LoginThrottleSettings {
+  /** The Redis holding the counters (REDIS_URL). */
+  redis: RedisOptions;
+  /** Prepended to every counter's key, so stacks (and test runs) sharing one Redis stay apart. */
+  keyPrefix: string;
+  policy: LoginThrottlePolicy;
+}
+
+/**
+ * A Redis command slower than this counts as Redis being away: the attempt is counted in the process instead,
+ * on counters that know nothing of Redis's. Generous, because the timer also fires when this process's event
+ * loop was busy while the answer waited in the socket: such a false alarm would admit a locked-out guesser.
+ */
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** How long start-up waits for Redis before serving with the in-process fallback. */
+const REDIS_CONNECT_WAIT_MS = 2_000;
+
+/**
+ * LOGIN_THROTTLE_FREE_FAILURES (5: one account from one address), LOGIN_THROTTLE_ACCOUNT_FREE_FAILURES (20:
+ * one account from all addresses), LOGIN_THROTTLE_ADDRESS_FREE_FAILURES (50: one address, any e-mails),
+ * LOGIN_THROTTLE_MAX_LOCK_SECONDS (900: the longest lock of the first and last; the second's is at most 300);
+ * REDIS_URL and QUEUE_PREFIX as for the event queues.
+ */
+export function loadLoginThrottleSettings(env: NodeJS.ProcessEnv = process.env): LoginThrottleSettings {
+  const defaults = DEFAULT_LOGIN_THROTTLE_POLICY;
+  const count = (fallback: number) => z.coerce.number().int().min(1).max(10_000).default(fallback);
+  const parsed = loadConfig(
+    'accounts',
+    z.object({
+      LOGIN_THROTTLE_FREE_FAILURES: count(defaults.accountFromAddress.freeFailures),
+      LOGIN_THROTTLE_ACCOUNT_FREE_FAILURES: count(defaults.account.freeFailures),
+      LOGIN_THROTTLE_ADDRESS_FREE_FAILURES: count(defaults.address.freeFailures),
+      LOGIN_THROTTLE_MAX_LOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(defaults.accountFromAddress.maxLockMs / 1_000),
+    }),
+    env,
+  );
+  const maxLockMs = parsed.LOGIN_THROTTLE_MAX_LOCK_SECONDS * 1_000;
+  // BullMQ's connection settings minus its blocking-only option; the store sets its own fail-fast ones.
+  const { connection, prefix } = queueConnectionFromEnv(env, 'accounts');
+  const { maxRetriesPerRequest: _blocking, ...redis } = connection;
+  return {
+    redis,
+    keyPrefix: `${prefix ?? 'storefront'}:accounts:login-throttle:`,
+    policy: {
+      accountFromAddress: { ...defaults.accountFromAddress, freeFailures: parsed.LOGIN_THROTTLE_FREE_FAILURES, maxLockMs },
+      account: { ...defaults.account, freeFailures: parsed.LOGIN_THROTTLE_ACCOUNT_FREE_FAILURES, maxLockMs: Math.min(maxLockMs, defaults.account.maxLockMs) },
+      address: { ...defaults.address, freeFailures: parsed.LOGIN_THROTTLE_ADDRESS_FREE_FAILURES, maxLockMs },
+    },
+  };
+}
+
+/** Connects the throttle to Redis, or to the in-process fallback until Redis answers; never fails start-up. */
+export async function openLoginThrottle(settings: LoginThrottleSettings, logger: Logger): Promise<LoginThrottle> {
+  const redis = new Redis({
+    ...settings.redis,
+    lazyConnect: true,
+    // Fail fast instead of queueing while disconnected: a sign-in should not wait for Redis to come back.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+  });
+  redis.on('error', () => {}); // the fallback store logs when it takes over; ioredis keeps reconnecting
+  let waited: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([redis.connect(), new Promise((resolve) => (waited = setTimeout(resolve, REDIS_CONNECT_WAIT_MS)))]).catch((error: unknown) =>
+    logger.warn({ err: error }, 'login throttle: Redis unreachable at start; counting in this process until it answers'),
+  );
+  clearTimeout(waited);
+  const store = new FallbackThrottleStore(new RedisThrottleStore(redis), new MemoryThrottleStore(), logger);
+  return new LoginThrottle(store, settings.policy, settings.keyPrefix);
+}

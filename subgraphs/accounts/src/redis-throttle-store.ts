@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis';
+import type { ThrottleCounter, ThrottleStore } from './throttle-store.ts';
+
+/*
+ * The throttle's counters in Redis, shared by every accounts replica. Each counter is a hash { failures,
+ * lockedUntil } whose TTL is its lock plus the rule's memory, so counters for e-mails an attacker made up expire
+ * by themselves. Each operation is one script: atomic over all the counters of an attempt, one round trip, and
+ * timed by Redis's clock, so replicas whose clocks differ still agree on when a lock ends.
+ *
+ * The scripts touch several keys, which Redis Cluster allows only within one hash slot: this store expects one
+ * Redis (or a primary with replicas), as REDIS_URL names.
+ */
+
+/** KEYS: the counters. ARGV: per counter its rule (freeFailures, firstLockMs, maxLockMs, memoryMs). */
+const ATTEMPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local wait = 0
+for i = 1, #KEYS do
+  local lockedUntil = tonumber(redis.call('HGET', KEYS[i], 'lockedUntil') or '0')
+  if lockedUntil - now > wait then wait = lockedUntil - now end
+end
+if wait > 0 then return wait end
+for i = 1, #KEYS do
+  local free, first, max, memory = tonumber(ARGV[i * 4 - 3]), tonumber(ARGV[i * 4 - 2]), tonumber(ARGV[i * 4 - 1]), tonumber(ARGV[i * 4])
+  local failures = redis.call('HINCRBY', KEYS[i], 'failures', 1)
+  local lock = 0
+  if failures >= free then lock = math.floor(math.min(max, first * 2 ^ (failures - free))) end
+  redis.call('HSET', KEYS[i], 'lockedUntil', string.format('%d', now + lock))
+  redis.call('PEXPIRE', KEYS[i], lock + memory)
+end
+return 0
+`;
+
+/**
+ * KEYS: the counters to reset, then the ones to refund. ARGV[1]: how many to reset; then per refunded counter
+ * its freeFailures. A refund that brings a counter back under its free failures lifts its lock.
+ */
+const SUCCEEDED = `
+local resets = tonumber(ARGV[1])
+for i = 1, resets do redis.call('DEL', KEYS[i]) end
+for i = resets + 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    local failures = redis.call('HINCRBY', KEYS[i], 'failures', -1)
+    if failures <= 0 then
+      redis.call('DEL', KEYS[i])
+    elseif failures < tonumber(ARGV[i - resets + 1]) then
+      redis.call('HSET', KEYS[i], 'lockedUntil', '0')
+    end
+  end
+end
+return 0
+`;
+
+export class RedisThrottleStore implements ThrottleStore {
+  /** `redis` is the store's own: close() ends it. */
+  constructor(private readonly redis: Redis) {}
+
+  async attempt(counters: readonly ThrottleCounter[]): Promise<number> {
+    if (counters.length === 0) return 0;
+    const rules = counters.flatMap(({ rule }) => [rule.freeFailures, rule.firstLockMs, rule.maxLockMs, rule.memoryMs].map(String));
+    const wait = await this.redis.eval(ATTEMPT, counters.length, ...counters.map(({ key }) => key), ...rules);
+    return Number(wait);
+  }
+
+  async succeeded(reset: readonly ThrottleCounter[], refund: readonly ThrottleCounter[]): Promise<void> {
+    const keys = [...reset, ...refund].map(({ key }) => key);
+    if (keys.length === 0) return;
+    await this.redis.eval(SUCCEEDED, keys.length, ...keys, String(reset.length), ...refund.map(({ rule }) => String(rule.freeFailures)));
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
