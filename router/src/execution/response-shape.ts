@@ -18,7 +18,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { extendPath, isPathPrefix, pathToArray, type Path } from './response-path.ts';
+import { isPathPrefix, pathToArray, type Path } from './response-path.ts';
 
 /*
  * Response shaping: the subgraphs' answers, merged, hold more than the client asked for (keys, `__typename`s,
@@ -235,9 +235,29 @@ const INVALID: unique symbol = Symbol('invalid');
 const NULLED: unique symbol = Symbol('nulled');
 type Completed = unknown;
 
-/** Per-request state of one shaping walk: the response's errors so far, which it adds to. */
+/**
+ * Per-request state of one shaping walk: the response's errors so far, which it adds to, and the path of the
+ * value being completed. The path is one array the walk pushes keys to and pops them from, copied only when an
+ * error needs it: a path cell per value visited was the largest allocation of shaping, for errors that rarely come.
+ */
 export class ShapingRun {
+  private readonly at: Array<string | number> = [];
+
   constructor(readonly errors: GraphQLFormattedError[]) {}
+
+  /** Starts the walk at `path`: the root of the response, or where a deferred part goes. */
+  startAt(path: Path): void {
+    this.at.length = 0;
+    for (const key of pathToArray(path)) this.at.push(key);
+  }
+
+  enter(key: string | number): void {
+    this.at.push(key);
+  }
+
+  leave(): void {
+    this.at.pop();
+  }
 
   /** Whether an error is already recorded at, above or below this path (so a null there is explained). */
   private explained(path: ReadonlyArray<string | number>): boolean {
@@ -252,63 +272,73 @@ export class ShapingRun {
     return false;
   }
 
-  nullAtNonNull(path: Path, coordinate: string): void {
-    const keys = pathToArray(path);
+  nullAtNonNull(coordinate: string): void {
+    const keys = this.at.slice();
     if (this.explained(keys)) return;
     this.errors.push({ message: `Cannot return null for non-nullable field ${coordinate}.`, path: keys, extensions: { code: RESPONSE_VALIDATION_FAILED } });
   }
 
-  invalid(path: Path, message: string): void {
-    this.errors.push({ message, path: pathToArray(path), extensions: { code: RESPONSE_VALIDATION_FAILED } });
+  invalid(message: string): void {
+    this.errors.push({ message, path: this.at.slice(), extensions: { code: RESPONSE_VALIDATION_FAILED } });
   }
 }
 
-function completeValue(run: ShapingRun, field: FieldShape, level: TypeLevel, value: unknown, path: Path): Completed {
+/** Completes the value at the run's current path. */
+function completeValue(run: ShapingRun, field: FieldShape, level: TypeLevel, value: unknown): Completed {
   if (level.nonNull) {
-    const inner = completeNullable(run, field, level, value, path);
+    const inner = completeNullable(run, field, level, value);
     if (inner === null) {
-      run.nullAtNonNull(path, field.coordinate);
+      run.nullAtNonNull(field.coordinate);
       return INVALID;
     }
     return inner === NULLED ? INVALID : inner;
   }
-  return completeNullable(run, field, level, value, path);
+  return completeNullable(run, field, level, value);
 }
 
-function completeNullable(run: ShapingRun, field: FieldShape, level: TypeLevel, value: unknown, path: Path): Completed {
+function completeList(run: ShapingRun, field: FieldShape, item: TypeLevel, value: readonly unknown[]): unknown[] | typeof NULLED {
+  const out = new Array<unknown>(value.length);
+  for (let index = 0; index < value.length; index += 1) {
+    run.enter(index);
+    const completed = completeValue(run, field, item, value[index]);
+    run.leave();
+    if (completed === INVALID) return NULLED;
+    out[index] = completed === NULLED ? null : completed;
+  }
+  return out;
+}
+
+function completeNullable(run: ShapingRun, field: FieldShape, level: TypeLevel, value: unknown): Completed {
   if (value === null || value === undefined) return null;
   const item = level.item;
   if (item) {
     if (!Array.isArray(value)) {
-      run.invalid(path, `Expected a list for ${field.coordinate}.`);
+      run.invalid(`Expected a list for ${field.coordinate}.`);
       return null;
     }
-    const out = new Array<unknown>(value.length);
-    for (let index = 0; index < value.length; index += 1) {
-      const completed = completeValue(run, field, item, value[index], extendPath(path, index));
-      if (completed === INVALID) return NULLED;
-      out[index] = completed === NULLED ? null : completed;
-    }
-    return out;
+    return completeList(run, field, item, value);
   }
   switch (field.kind) {
     case COMPOSITE:
       if (typeof value !== 'object') {
-        run.invalid(path, `Expected an object for ${field.coordinate}.`);
+        run.invalid(`Expected an object for ${field.coordinate}.`);
         return null;
       }
-      return shapeObject(run, field.sub as SelectionShape, value as Record<string, unknown>, path);
+      return shapeObject(run, field.sub as SelectionShape, value as Record<string, unknown>);
     case ENUM:
       if (typeof value === 'string' && field.enumValues?.has(value)) return value;
-      run.invalid(path, `Enum value ${JSON.stringify(value)} is not a value of ${field.coordinate}'s type.`);
+      run.invalid(`Enum value ${JSON.stringify(value)} is not a value of ${field.coordinate}'s type.`);
       return null;
     default:
       return value;
   }
 }
 
-/** The client's view of one object: its fields for its concrete type, in selection order; NULLED if a non-null one is null. */
-export function shapeObject(run: ShapingRun, shape: SelectionShape, source: Record<string, unknown>, path: Path): Record<string, unknown> | typeof NULLED {
+/**
+ * The client's view of one object, at the run's current path: its fields for its concrete type, in selection
+ * order; NULLED if a non-null one is null.
+ */
+export function shapeObject(run: ShapingRun, shape: SelectionShape, source: Record<string, unknown>): Record<string, unknown> | typeof NULLED {
   const reported = source.__typename;
   const typename = typeof reported === 'string' ? reported : shape.parentType.name;
   const fields = shape.fieldsFor(typename);
@@ -324,7 +354,9 @@ export function shapeObject(run: ShapingRun, shape: SelectionShape, source: Reco
       out[field.key] = value ?? null;
       continue;
     }
-    const completed = completeValue(run, field, field.type, value, extendPath(path, field.key));
+    run.enter(field.key);
+    const completed = completeValue(run, field, field.type, value);
+    run.leave();
     if (completed === INVALID) return NULLED;
     if (field.key === '__proto__') Object.defineProperty(out, field.key, { value: completed === NULLED ? null : completed, enumerable: true, writable: true, configurable: true });
     else out[field.key] = completed === NULLED ? null : completed;
@@ -334,6 +366,7 @@ export function shapeObject(run: ShapingRun, shape: SelectionShape, source: Reco
 
 /** Shapes a whole response (or a deferred part) from `data`; null when a non-null root field is null. */
 export function shapeResponse(run: ShapingRun, shape: SelectionShape, data: Record<string, unknown>, path: Path = undefined): Record<string, unknown> | null {
-  const shaped = shapeObject(run, shape, data, path);
+  run.startAt(path);
+  const shaped = shapeObject(run, shape, data);
   return shaped === NULLED ? null : shaped;
 }
