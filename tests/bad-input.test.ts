@@ -378,6 +378,16 @@ function rawPost(url: string, body: Buffer, headers: Record<string, string>): Pr
   });
 }
 
+describe('text with NUL', () => {
+  it('refuses a query with NUL in a variable or a literal with 400 BAD_USER_INPUT (Postgres-backed subgraphs would fail on it)', async () => {
+    expectRefusal(await post({ query: 'query ($id: ID!) { book(id: $id) { title } }', variables: { id: 'b1\u0000' } }), 400, 'BAD_USER_INPUT');
+    expectRefusal(await post({ query: 'query ($ids: [ID!]!) { count(ids: $ids) }', variables: { ids: ['b1', '\u0000'] } }), 400, 'BAD_USER_INPUT');
+    const literal = await post({ query: '{ book(id: "b1\\u0000") { title } }' });
+    expectRefusal(literal, 400, 'BAD_USER_INPUT');
+    expect(literal.body?.errors?.[0]?.extensions?.argument).toBe('id');
+  });
+});
+
 describe('oversized bodies', () => {
   const bigDocument = () => Buffer.from(JSON.stringify({ query: `{ hello(note: """${'x'.repeat(5 * 1024 * 1024)}""") }` }));
 

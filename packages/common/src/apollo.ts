@@ -3,9 +3,10 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { GraphQLError, Kind, type ASTVisitor, type ValidationContext, type ValidationRule } from 'graphql';
+import { BREAK, GraphQLError, Kind, visit, type ASTVisitor, type DocumentNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { containsNul, pathsOfStrings } from './text-input.ts';
 import type { Viewer } from './viewer.ts';
 
 /** The part of every request context the shared plumbing relies on. */
@@ -113,6 +114,49 @@ export function refuseUnresolvedOperations<Context extends BaseContext>(): Apoll
   };
 }
 
+/** Where a string literal of the document holds NUL: the argument it is given to, if it is one. */
+function nulLiteral(document: DocumentNode): { argument?: string } | undefined {
+  let argument: string | undefined;
+  let found: { argument?: string } | undefined;
+  visit(document, {
+    Argument: {
+      enter: (node) => void (argument = node.name.value),
+      leave: () => void (argument = undefined),
+    },
+    StringValue(node) {
+      if (!containsNul(node.value)) return undefined;
+      found = argument ? { argument } : {};
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+/**
+ * A query (or subscription) with NUL in any string, in its variables or its literals, is refused with 400
+ * BAD_USER_INPUT before it runs: Postgres cannot hold or compare text with NUL, so a search or a lookup by it
+ * would fail with a 500. Mutations are left to validateInput, which reports such a field as
+ * INVALID_CHARACTERS in their payload, beside the form's other mistakes.
+ */
+export function refuseNulInQueries<Context extends BaseContext>(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request }) {
+          if (!operation || operation.operation === 'mutation') return;
+          const [variablePath] = pathsOfStrings(request.variables ?? {}, containsNul, 1);
+          const literal = variablePath ? undefined : nulLiteral(document);
+          if (!variablePath && !literal) return;
+          const where = variablePath ? `Variable "$${variablePath.join('.')}"` : literal?.argument ? `Argument "${literal.argument}"` : 'A string of the document';
+          throw new GraphQLError(`${where} contains a NUL character (U+0000), which no text may hold`, {
+            extensions: { code: ErrorCode.BAD_USER_INPUT, ...(literal?.argument ? { argument: literal.argument } : {}), http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
+}
+
 export interface CommonApolloOptions {
   nodeEnv: 'development' | 'test' | 'production';
   /** Sandbox on the landing page in development; subgraphs are not meant to be browsed. */
@@ -144,6 +188,7 @@ export function commonApolloOptions<Context extends RequestContext>({
     plugins: [
       // First, so its refusal wins over any other plugin's view of a request without an operation.
       refuseUnresolvedOperations<Context>(),
+      refuseNulInQueries<Context>(),
       maskUnexpectedErrors<Context>(),
       // Federated traces (ftv1) are only computed when a router asks for them; masked like any other error.
       ApolloServerPluginInlineTrace({ includeErrors: { transform: (error) => error } }),

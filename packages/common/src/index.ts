@@ -1,4 +1,4 @@
-export { commonApolloOptions, maskUnexpectedErrors, MAX_QUERY_TOKENS } from './apollo.ts';
+export { commonApolloOptions, maskUnexpectedErrors, MAX_QUERY_TOKENS, refuseNulInQueries } from './apollo.ts';
 export type { RequestContext } from './apollo.ts';
 export { ConfigError, envBoolean, envLogLevel, envNodeEnv, envPort, httpProcessEnv, loadConfig } from './config.ts';
 export { ANY_ORIGIN, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, isSerializedOrigin } from './cors.ts';
@@ -58,6 +58,8 @@ export { ACCESS_TOKEN_DEFAULTS, ACCESS_TOKEN_TYPE } from './access-token.ts';
 export type { Role, Viewer } from './viewer.ts';
 export { idempotencyKeySchema, inputError, InputErrorCode, requestFingerprint, validateInput } from './input-errors.ts';
 export type { InputError, Validated } from './input-errors.ts';
+export { containsNul, escapeLikeWildcards, hasControlCharacters, multiLineText, pathsOfStrings, singleLineText } from './text-input.ts';
+export type { TextRules } from './text-input.ts';
 export { startOpsServer } from './ops-server.ts';
 export type { OpsServerOptions, RunningOpsServer } from './ops-server.ts';
 export {

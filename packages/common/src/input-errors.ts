@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { containsNul, pathsOfStrings, singleLineText } from './text-input.ts';
 
 /**
  * Why an input field was refused. Part of the public API (the `InputErrorCode` enum every subgraph declares):
@@ -18,6 +19,11 @@ export const InputErrorCode = {
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   OUT_OF_STOCK: 'OUT_OF_STOCK',
   NOT_PURCHASED: 'NOT_PURCHASED',
+  /**
+   * The text holds characters no field accepts: NUL or another control character (tabs and line breaks are
+   * accepted only by multi-line fields such as descriptions and review bodies).
+   */
+  INVALID_CHARACTERS: 'INVALID_CHARACTERS',
 } as const;
 
 export type InputErrorCode = (typeof InputErrorCode)[keyof typeof InputErrorCode];
@@ -62,24 +68,33 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 /**
  * Validates a mutation's input with zod and turns every problem into an InputError under `prefix` (the
  * argument's name), so one round trip reports all of a form's mistakes.
+ *
+ * Every string in the input is checked for NUL first, whatever the schema says: Postgres refuses NUL in text
+ * with a 500, so such a field is INVALID_CHARACTERS and never reaches a query. Which other control characters
+ * a field refuses is its schema's business (singleLineText(), multiLineText()): a password, say, is not text
+ * to be shown, and refusing its tabs now would lock out whoever chose one.
  */
 export function validateInput<Schema extends z.ZodType>(
   schema: Schema,
   value: unknown,
   prefix: readonly string[] = ['input'],
 ): Validated<z.infer<Schema>> {
+  const refusedText = pathsOfStrings(value, containsNul);
   const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((issue) =>
-      inputError([...prefix, ...issue.path.map(String)], codeOf(issue, valueAt(value, issue.path)), issue.message),
-    ),
-  };
+  if (parsed.success && !refusedText.length) return { ok: true, value: parsed.data };
+  const textErrors = refusedText.map((path) =>
+    inputError([...prefix, ...path], InputErrorCode.INVALID_CHARACTERS, 'Remove the NUL characters from this text'),
+  );
+  // A field already refused for its characters is not also reported for what the schema thinks of them.
+  const refusedPaths = new Set(textErrors.map((error) => error.path.join('.')));
+  const schemaErrors = (parsed.error?.issues ?? [])
+    .map((issue) => inputError([...prefix, ...issue.path.map(String)], codeOf(issue, valueAt(value, issue.path)), issue.message))
+    .filter((error) => !refusedPaths.has(error.path.join('.')));
+  return { ok: false, errors: [...textErrors, ...schemaErrors] };
 }
 
 /** Clients make up idempotency keys (a UUID is ideal); anything printable of a sane length is accepted. */
-export const idempotencyKeySchema = z.string().trim().min(8).max(128).regex(/^[\x21-\x7e]+$/, 'Use printable ASCII without spaces');
+export const idempotencyKeySchema = singleLineText().trim().min(8).max(128).regex(/^[\x21-\x7e]+$/, 'Use printable ASCII without spaces');
 
 /**
  * A stable hash of a request's meaningful input, stored beside an idempotency key: a retry with the same key

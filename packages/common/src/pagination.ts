@@ -1,5 +1,6 @@
 import { type z } from 'zod';
 import { badUserInput } from './errors.ts';
+import { containsNul, pathsOfStrings } from './text-input.ts';
 
 export interface PageArgs {
   first?: number | null;
@@ -41,8 +42,9 @@ export function decodeCursor<Cursor>(cursor: string, schema: z.ZodType<Cursor>):
   } catch {
     throw badUserInput('The cursor is not one this API issued', 'after');
   }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw badUserInput('The cursor is not one this API issued', 'after');
+  // No cursor this API issues holds a NUL (Postgres text cannot), and one would fail the query with a 500.
+  const parsed = pathsOfStrings(raw, containsNul, 1).length ? undefined : schema.safeParse(raw);
+  if (!parsed?.success) throw badUserInput('The cursor is not one this API issued', 'after');
   return parsed.data;
 }
 

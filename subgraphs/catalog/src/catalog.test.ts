@@ -155,3 +155,81 @@ describe('Purchasable as an entity interface', () => {
     expect(fifty).toBe(one);
   });
 });
+
+describe('hostile text in search and in product fields', () => {
+  type Payload = { createProduct: { product: { id: string; name: string; description: string } | null; errors: Array<{ path: string[]; code: string }> } };
+  const create = (input: Record<string, unknown>) =>
+    catalog.query<Payload>(
+      'mutation ($input: CreateProductInput!) { createProduct(input: $input) { product { id name description } errors { path code } } }',
+      { input },
+      admin,
+    );
+  const product = (sku: string, name: string, description = '') => ({
+    sku,
+    name,
+    description,
+    priceAmount: 1500,
+    categoryId: nameBasedUuid(SeedNamespace.category, 0),
+    weightGrams: 300,
+  });
+  const search = (text: string) =>
+    catalog.query<{ products: Page }>('query ($s: String) { products(first: 100, filter: { search: $s }) { edges { node { id name } } } }', { s: text });
+
+  let percent: string;
+  let underscore: string;
+  let backslash: string;
+  beforeAll(async () => {
+    const made = await Promise.all([
+      create(product('HOSTILE-001', 'Wool socks, 100% merino')),
+      create(product('HOSTILE-002', 'Mug snake_case edition')),
+      create(product('HOSTILE-003', 'Poster C:\\ drive')),
+    ]);
+    [percent, underscore, backslash] = made.map(({ body }) => body.data!.createProduct.product!.id) as [string, string, string];
+  });
+
+  it('matches %, _ and \\ literally, not as LIKE wildcards', async () => {
+    const ids = async (text: string) => ((await search(text)).body.data?.products.edges ?? []).map((edge) => edge.node.id);
+    expect(await ids('%')).toEqual([percent]);
+    expect(await ids('0% m')).toEqual([percent]);
+    expect(await ids('_')).toEqual([underscore]);
+    expect(await ids('e_c')).toEqual([underscore]);
+    expect(await ids('\\')).toEqual([backslash]);
+  });
+
+  it('answers a search with NUL or another control character as BAD_USER_INPUT, not a 500', async () => {
+    for (const text of ['socks\u0000', '\u0000', 'mug\u0007', 'mug\u009b']) {
+      const { body } = await search(text);
+      expect([text, body.errors?.[0]?.extensions?.code]).toEqual([text, 'BAD_USER_INPUT']);
+      expect(body.data?.products).toBeUndefined();
+    }
+    const literal = await catalog.query('{ products(filter: { search: "a\\u0000b" }) { edges { cursor } } }');
+    expect(literal.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers a lookup or a cursor with NUL as BAD_USER_INPUT, not a 500', async () => {
+    const bySku = await catalog.query('query ($sku: String) { product(sku: $sku) { id } }', { sku: 'SKU\u0000' });
+    expect(bySku.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const bySlug = await catalog.query('query ($slug: String) { category(slug: $slug) { id } }', { slug: '\u0000' });
+    expect(bySlug.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const cursor = Buffer.from(JSON.stringify({ order: 'NAME_ASC', name: 'a\u0000', id: nameBasedUuid(SeedNamespace.product, 0) })).toString('base64url');
+    const paged = await catalog.query('query ($after: String) { products(after: $after, orderBy: NAME_ASC) { edges { cursor } } }', { after: cursor });
+    expect(paged.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+  });
+
+  it('refuses control characters in product fields as INVALID_CHARACTERS; a description may have line breaks and tabs', async () => {
+    const refused = await create(product('HOSTILE-004', 'Kettle\u0000', 'fine'));
+    expect(refused.body.data!.createProduct).toEqual({ product: null, errors: [{ path: ['input', 'name'], code: 'INVALID_CHARACTERS' }] });
+    const lineBreak = await create(product('HOSTILE-005', 'Kettle\nlid', 'fine'));
+    expect(lineBreak.body.data!.createProduct.errors).toEqual([{ path: ['input', 'name'], code: 'INVALID_CHARACTERS' }]);
+    const badDescription = await create(product('HOSTILE-006', 'Kettle', 'Boils\u0000fast'));
+    expect(badDescription.body.data!.createProduct.errors).toEqual([{ path: ['input', 'description'], code: 'INVALID_CHARACTERS' }]);
+    const multiLine = await create(product('HOSTILE-007', 'Kettle', 'Boils fast.\r\n\tSteel lid.'));
+    expect(multiLine.body.data!.createProduct).toMatchObject({ product: { name: 'Kettle', description: 'Boils fast.\r\n\tSteel lid.' }, errors: [] });
+    const update = await catalog.query<{ updateProduct: { errors: Array<{ path: string[]; code: string }> } }>(
+      'mutation ($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { errors { path code } } }',
+      { id: percent, input: { name: 'Socks\u001b[31m' } },
+      admin,
+    );
+    expect(update.body.data!.updateProduct.errors).toEqual([{ path: ['input', 'name'], code: 'INVALID_CHARACTERS' }]);
+  });
+});

@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, validateInput, type InputError } from '@storefront/common';
+import { inputError, InputErrorCode, multiLineText, singleLineText, validateInput, type InputError } from '@storefront/common';
 import { z } from 'zod';
 import type { PrismaClient, Product } from './database.ts';
 
@@ -7,8 +7,8 @@ export type ProductPayload = { product: Product | null; errors: InputError[] };
 const SHIPPING_CLASSES = ['STANDARD', 'BULKY', 'FRAGILE'] as const;
 
 const productFields = {
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(5_000),
+  name: singleLineText().trim().min(1).max(200),
+  description: multiLineText().max(5_000),
   priceAmount: z.number().int().min(0).max(100_000_000),
   categoryId: z.uuid(),
   weightGrams: z.number().int().min(1).max(1_000_000),
@@ -16,8 +16,8 @@ const productFields = {
 
 const createSchema = z.object({
   ...productFields,
-  sku: z.string().trim().regex(/^[A-Z0-9][A-Z0-9-]{2,31}$/, 'Use 3–32 capital letters, digits and dashes'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'Use an ISO 4217 code such as EUR'),
+  sku: singleLineText().trim().regex(/^[A-Z0-9][A-Z0-9-]{2,31}$/, 'Use 3–32 capital letters, digits and dashes'),
+  currency: singleLineText().regex(/^[A-Z]{3}$/, 'Use an ISO 4217 code such as EUR'),
   shippingClass: z.enum(SHIPPING_CLASSES),
 });
 

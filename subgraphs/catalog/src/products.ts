@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badUserInput, type Page } from '@storefront/common';
+import { badUserInput, escapeLikeWildcards, singleLineText, type Page } from '@storefront/common';
 import type { Prisma, PrismaClient, Product } from './database.ts';
 
 /** The orderings clients may ask for; each pages by its own keyset (sort value, id). */
@@ -72,7 +72,7 @@ export interface ProductFilter {
 
 const filterSchema = z
   .object({
-    search: z.string().trim().max(100).nullish(),
+    search: singleLineText().trim().max(100).nullish(),
     categoryId: z.uuid().nullish(),
     minPrice: z.number().int().min(0).nullish(),
     maxPrice: z.number().int().min(0).nullish(),
@@ -102,9 +102,11 @@ export function parseProductFilter(raw: unknown): ProductFilter {
 function filterWhere(filter: ProductFilter): Prisma.ProductWhereInput[] {
   const where: Prisma.ProductWhereInput[] = [];
   // A case-insensitive substring match: enough for 10^4–10^5 products; a search engine takes over beyond that.
+  // Prisma puts `contains` inside an ILIKE pattern unescaped: "%" would match every product.
   if (filter.search) {
+    const contains = escapeLikeWildcards(filter.search);
     where.push({
-      OR: [{ name: { contains: filter.search, mode: 'insensitive' } }, { sku: { contains: filter.search, mode: 'insensitive' } }],
+      OR: [{ name: { contains, mode: 'insensitive' } }, { sku: { contains, mode: 'insensitive' } }],
     });
   }
   if (filter.categoryId) where.push({ categoryId: filter.categoryId });

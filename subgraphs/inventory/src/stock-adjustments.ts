@@ -3,6 +3,7 @@ import {
   inputError,
   InputErrorCode,
   requestFingerprint,
+  singleLineText,
   validateInput,
   type InputError,
 } from '@storefront/common';
@@ -22,7 +23,7 @@ const adjustStockSchema = z.object({
     .min(-MAX_DELTA)
     .max(MAX_DELTA)
     .refine((delta) => delta !== 0, 'A delta of 0 changes nothing'),
-  reason: z.string().trim().min(1).max(500),
+  reason: singleLineText().trim().min(1).max(500),
   idempotencyKey: idempotencyKeySchema,
 });
 type AdjustStockInput = z.infer<typeof adjustStockSchema>;

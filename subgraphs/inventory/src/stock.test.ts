@@ -292,6 +292,11 @@ describe('adjustStock (admins)', () => {
       stockLevel: null,
       errors: [{ path: ['input', 'warehouseId'], code: 'NOT_FOUND' }],
     });
+    // Postgres refuses NUL in text: a field error, not a 500.
+    expect(await adjust({ productId: productId(1), warehouseId: warehouseId(0), delta: 1, reason: 'Deli\u0000very', idempotencyKey: randomUUID() })).toEqual({
+      stockLevel: null,
+      errors: [{ path: ['input', 'reason'], code: 'INVALID_CHARACTERS' }],
+    });
   });
 
   it('lets only admins adjust', async () => {

@@ -154,6 +154,26 @@ describe('placeOrder with listed items', () => {
     expect(await ordersOf(viewer)).toBe(0);
   });
 
+  it('refuses NUL and other control characters as INVALID_CHARACTERS instead of failing in Postgres', async () => {
+    const viewer = customer(23);
+    const result = await place(viewer, {
+      idempotencyKey: randomUUID(),
+      items: [{ purchasableId: productId(1), quantity: 1 }],
+      shippingAddress: { ...ADDRESS, name: 'Ada\u0000Costa', line1: '12 Mill\nRoad', line2: '\u001b[2J', city: 'Lyon\u0085', country: 'F\u0000' },
+    });
+    expect(result.order).toBeNull();
+    expect(fieldErrors(result).sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'input.shippingAddress.city', code: 'INVALID_CHARACTERS' },
+      { path: 'input.shippingAddress.country', code: 'INVALID_CHARACTERS' },
+      { path: 'input.shippingAddress.line1', code: 'INVALID_CHARACTERS' },
+      { path: 'input.shippingAddress.line2', code: 'INVALID_CHARACTERS' },
+      { path: 'input.shippingAddress.name', code: 'INVALID_CHARACTERS' },
+    ]);
+    const badKey = await place(viewer, { idempotencyKey: `${randomUUID()}\u0000`, items: [{ purchasableId: productId(1), quantity: 1 }], shippingAddress: ADDRESS });
+    expect(fieldErrors(badKey)).toEqual([{ path: 'input.idempotencyKey', code: 'INVALID_CHARACTERS' }]);
+    expect(await ordersOf(viewer)).toBe(0);
+  });
+
   it('reports purchasables the store does not sell as NOT_FOUND at their index', async () => {
     const viewer = customer(24);
     const result = await place(viewer, {

@@ -3,6 +3,7 @@ import {
   inputError,
   InputErrorCode,
   requestFingerprint,
+  singleLineText,
   validateInput,
   type InputError,
 } from '@storefront/common';
@@ -37,16 +38,16 @@ const itemsSchema = z
     });
   });
 
-const line = (max: number) => z.string().trim().min(1).max(max);
+const line = (max: number) => singleLineText().trim().min(1).max(max);
 
 export const shippingAddressSchema = z.object({
   name: line(200),
   line1: line(200),
   // GraphQL sends null for an omitted line2; a blank one means the same.
-  line2: z.string().trim().max(200).nullish().transform((value) => value || null),
+  line2: singleLineText().trim().max(200).nullish().transform((value) => value || null),
   city: line(100),
   postalCode: line(16),
-  country: z.string().refine(isCountryCode, 'Use an ISO 3166-1 alpha-2 code such as DE'),
+  country: singleLineText().refine(isCountryCode, 'Use an ISO 3166-1 alpha-2 code such as DE'),
 });
 
 const placeOrderSchema = z.object({

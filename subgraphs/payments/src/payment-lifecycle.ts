@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, validateInput, type InputError } from '@storefront/common';
+import { inputError, InputErrorCode, singleLineText, validateInput, type InputError } from '@storefront/common';
 import { z } from 'zod';
 import { PaymentStatus, ProviderOperation, type Payment, type PrismaClient } from './database.ts';
 import { callProvider, type ProviderAnswer, type ProviderGateway } from './provider-calls.ts';
@@ -12,7 +12,7 @@ import { callProvider, type ProviderAnswer, type ProviderGateway } from './provi
 /** `unanswered`: the provider's answer is unknown (a timeout), nothing changed here, and asking again is safe. */
 export type PaymentPayload = { payment: Payment | null; errors: InputError[]; unanswered?: true };
 
-const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'Use an ISO 4217 code such as EUR');
+const currencySchema = singleLineText().regex(/^[A-Z]{3}$/, 'Use an ISO 4217 code such as EUR');
 
 const authorizeSchema = z.object({
   orderId: z.uuid(),

@@ -202,6 +202,15 @@ describe('refundPayment', () => {
       { path: ['input', 'reason'], code: 'TOO_SHORT' },
       { path: ['input', 'idempotencyKey'], code: 'TOO_SHORT' },
     ]);
+    // Postgres refuses NUL in text: a field error, not a 500; a reason is one line.
+    const hostile = await refund({ paymentId: randomUUID(), amount: 1, reason: 'Broken\u0000', idempotencyKey: `${randomUUID()}\u0000` });
+    expect(codes(hostile)).toEqual([
+      { path: ['input', 'reason'], code: 'INVALID_CHARACTERS' },
+      { path: ['input', 'idempotencyKey'], code: 'INVALID_CHARACTERS' },
+    ]);
+    expect(codes(await refund({ paymentId: randomUUID(), amount: 1, reason: 'Broken\nlid', idempotencyKey: randomUUID() }))).toEqual([
+      { path: ['input', 'reason'], code: 'INVALID_CHARACTERS' },
+    ]);
   });
 
   it('is for admins only', async () => {

@@ -3,6 +3,7 @@ import {
   inputError,
   InputErrorCode,
   requestFingerprint,
+  singleLineText,
   validateInput,
   type InputError,
   type Page,
@@ -52,7 +53,7 @@ export type RefundPayload = { refund: Refund | null; payment: Payment | null; er
 const refundSchema = z.object({
   paymentId: z.uuid(),
   amount: z.number().int().positive(),
-  reason: z.string().trim().min(1).max(500),
+  reason: singleLineText().trim().min(1).max(500),
   idempotencyKey: idempotencyKeySchema,
 });
 

@@ -118,6 +118,24 @@ describe('writeReview', () => {
     ]);
   });
 
+  it('refuses control characters as INVALID_CHARACTERS; a body may span lines, a title may not', async () => {
+    const { viewer, purchasableId } = nextPurchase();
+    const refused = await write({ ...review, purchasableId, title: 'Quiet\u0000', body: 'Good\u0000value' }, viewer);
+    expect(refused.body.data!.writeReview).toEqual({
+      review: null,
+      errors: [
+        { path: ['input', 'title'], code: 'INVALID_CHARACTERS' },
+        { path: ['input', 'body'], code: 'INVALID_CHARACTERS' },
+      ],
+    });
+    const twoLineTitle = await write({ ...review, purchasableId, title: 'Quiet\nand sturdy' }, viewer);
+    expect(twoLineTitle.body.data!.writeReview.errors).toEqual([{ path: ['input', 'title'], code: 'INVALID_CHARACTERS' }]);
+    const escape = await write({ ...review, purchasableId, body: 'Loud \u001b[5mblinking\u001b[0m' }, viewer);
+    expect(escape.body.data!.writeReview.errors).toEqual([{ path: ['input', 'body'], code: 'INVALID_CHARACTERS' }]);
+    const multiLine = await write({ ...review, purchasableId, body: 'Pros:\n\t- quiet\r\n\t- sturdy' }, viewer);
+    expect(multiLine.body.data!.writeReview).toMatchObject({ review: { title: review.title }, errors: [] });
+  });
+
   it('needs a signed-in viewer', async () => {
     expect(errorCodes(await write({ ...review, purchasableId: productId(1) }))).toEqual(['UNAUTHENTICATED']);
   });

@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, requireOwnerOrAdmin, validateInput, type InputError, type Viewer } from '@storefront/common';
+import { inputError, InputErrorCode, multiLineText, requireOwnerOrAdmin, singleLineText, validateInput, type InputError, type Viewer } from '@storefront/common';
 import { defineEvent, writeToOutbox } from '@storefront/events';
 import { z } from 'zod';
 import type { PrismaClient, Review } from './database.ts';
@@ -9,8 +9,8 @@ export type ReviewPayload = { review: Review | null; errors: InputError[] };
 const writeReviewSchema = z.object({
   purchasableId: z.uuid(),
   rating: z.number().int().min(1).max(5),
-  title: z.string().trim().min(1).max(120),
-  body: z.string().trim().min(1).max(5_000),
+  title: singleLineText().trim().min(1).max(120),
+  body: multiLineText().trim().min(1).max(5_000),
 });
 
 const refused = (path: string[], code: InputErrorCode, message: string): ReviewPayload => ({

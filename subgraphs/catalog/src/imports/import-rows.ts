@@ -1,3 +1,4 @@
+import { multiLineText, singleLineText } from '@storefront/common';
 import { z } from 'zod';
 
 /**
@@ -52,13 +53,13 @@ const integerText = (what: string, min: number, max: number) =>
     .pipe(z.number().int().min(min, `${what} must be at least ${min}`).max(max, `${what} must be at most ${max}`));
 
 const rowSchema = z.object({
-  sku: z.string().trim().regex(/^[A-Z0-9][A-Z0-9-]{2,31}$/, 'sku: use 3–32 capital letters, digits and dashes'),
-  name: z.string().trim().min(1, 'name is required').max(200, 'name: at most 200 characters'),
+  sku: singleLineText('sku: control characters are not allowed').trim().regex(/^[A-Z0-9][A-Z0-9-]{2,31}$/, 'sku: use 3–32 capital letters, digits and dashes'),
+  name: singleLineText('name: use one line of text without control characters').trim().min(1, 'name is required').max(200, 'name: at most 200 characters'),
   price: integerText('price', 0, 100_000_000),
-  currency: z.string().trim().regex(/^[A-Z]{3}$/, 'currency: use an ISO 4217 code such as EUR'),
-  category: z.string().trim().min(1, 'category is required'),
+  currency: singleLineText('currency: control characters are not allowed').trim().regex(/^[A-Z]{3}$/, 'currency: use an ISO 4217 code such as EUR'),
+  category: singleLineText('category: control characters are not allowed').trim().min(1, 'category is required'),
   weight_grams: integerText('weight_grams', 1, 1_000_000),
-  description: z.string().max(5_000, 'description: at most 5,000 characters').default(''),
+  description: multiLineText('description: control characters other than tabs and line breaks are not allowed').max(5_000, 'description: at most 5,000 characters').default(''),
   shipping_class: z
     .string()
     .trim()
