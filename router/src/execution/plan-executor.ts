@@ -2,7 +2,6 @@ import type { DeferNode, DeferredNode, FetchNode, PlanNode } from '@apollo/query
 import { parse, type GraphQLFormattedError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
 import { applyRewrites, isObject, mergeInto, representationOf, type JsonObject } from './data.ts';
 import { SubgraphCallError } from './errors.ts';
-import { extendPath, pathToArray, type Path } from './response-path.ts';
 
 /*
  * Runs a query plan: each Fetch node calls its subgraph (with the representations of the entities it extends,
@@ -27,10 +26,16 @@ export interface SubgraphFetchResult {
 /** Calls one subgraph for the request being executed; throws SubgraphCallError when there is no answer. */
 export type SubgraphFetch = (request: SubgraphFetchRequest) => Promise<SubgraphFetchResult>;
 
-/** The objects a plan node applies to, with their paths in the client's response. */
+type ResponsePath = Array<string | number>;
+
+/**
+ * The objects a plan node applies to. Their paths in the client's response are put together only when an error
+ * needs one, rather than as a path cell for every value a Flatten visits.
+ */
 interface Scope {
-  objects: JsonObject[];
-  paths: Path[];
+  readonly objects: readonly JsonObject[];
+  /** The response path of `objects[index]`, a new array each time. */
+  pathOf(index: number): ResponsePath;
 }
 
 /** A deferred part of the response, running; `done` settles with the part's own errors once it has merged. */
@@ -39,55 +44,91 @@ export interface RunningDeferred {
   done: Promise<GraphQLFormattedError[]>;
 }
 
-function flatten(scope: Scope, path: ReadonlyArray<string | number>): Scope {
-  let values: unknown[] = scope.objects;
-  let paths: Path[] = scope.paths;
-  for (const element of path) {
-    const nextValues: unknown[] = [];
-    const nextPaths: Path[] = [];
-    if (element === '@') {
-      for (let index = 0; index < values.length; index += 1) {
-        const list = values[index];
-        if (!Array.isArray(list)) continue;
-        for (let item = 0; item < list.length; item += 1) {
-          const value: unknown = list[item];
-          if (value === null || value === undefined) continue;
-          nextValues.push(value);
-          nextPaths.push(extendPath(paths[index], item));
-        }
-      }
-    } else {
-      // Newer planners may add type conditions (`field|[A,B]`); the field is what the path walks.
-      const key = typeof element === 'string' ? (element.split('|', 1)[0] as string) : element;
-      for (let index = 0; index < values.length; index += 1) {
-        const value = (values[index] as JsonObject)[key];
-        if (value === null || value === undefined) continue;
-        nextValues.push(value);
-        nextPaths.push(extendPath(paths[index], key));
-      }
-    }
-    values = nextValues;
-    paths = nextPaths;
-  }
-  const objects: JsonObject[] = [];
-  const objectPaths: Path[] = [];
-  const collect = (value: unknown, at: Path) => {
-    if (Array.isArray(value)) value.forEach((item, index) => collect(item, extendPath(at, index)));
-    else if (isObject(value)) {
-      objects.push(value);
-      objectPaths.push(at);
-    }
-  };
-  values.forEach((value, index) => collect(value, paths[index]));
-  return { objects, paths: objectPaths };
+/** The field a Flatten path element walks: newer planners may add type conditions (`field|[A,B]`). */
+function fieldOf(element: string | number): string | number {
+  return typeof element === 'string' ? (element.split('|', 1)[0] as string) : element;
 }
 
-function commonPrefix(paths: readonly Path[]): Array<string | number> {
-  let prefix: Array<string | number> | undefined;
-  for (const path of paths) {
-    const keys = pathToArray(path);
+/**
+ * The objects a Flatten path leads to from a scope, found depth first: the order expanding the path level by
+ * level gives, without a list of values per level. A path is the Flatten path with list indexes in place of
+ * its `@`s, so each object keeps only those indexes (and the index of the scope object it was reached from);
+ * objects in lists of lists at the path's end keep their extra indexes on the side.
+ */
+class FlattenedScope implements Scope {
+  readonly objects: JsonObject[] = [];
+  private readonly steps: ReadonlyArray<string | number>;
+  /** Numbers kept per object: the parent scope's index, then one list index per `@`. */
+  private readonly stride: number;
+  /** `stride` numbers per object, in the order of `objects`. */
+  private readonly trail: number[] = [];
+  /** The trail of the value being walked to. */
+  private readonly at: number[];
+  /** List indexes inside lists of lists at the path's end, by object. */
+  private nested: Map<number, number[]> | undefined;
+
+  constructor(
+    private readonly parent: Scope,
+    path: ReadonlyArray<string | number>,
+  ) {
+    this.steps = path.map(fieldOf);
+    this.stride = 1 + this.steps.filter((step) => step === '@').length;
+    this.at = new Array<number>(this.stride).fill(0);
+    for (let index = 0; index < parent.objects.length; index += 1) {
+      this.at[0] = index;
+      this.walk(parent.objects[index], 0, 1);
+    }
+  }
+
+  private walk(value: unknown, depth: number, slot: number): void {
+    if (depth === this.steps.length) {
+      this.collect(value, undefined);
+      return;
+    }
+    const step = this.steps[depth] as string | number;
+    if (step === '@') {
+      if (!Array.isArray(value)) return;
+      for (let item = 0; item < value.length; item += 1) {
+        const element: unknown = value[item];
+        if (element === null || element === undefined) continue;
+        this.at[slot] = item;
+        this.walk(element, depth + 1, slot + 1);
+      }
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const next = (value as JsonObject)[step];
+    if (next !== null && next !== undefined) this.walk(next, depth + 1, slot);
+  }
+
+  private collect(value: unknown, nested: number[] | undefined): void {
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index += 1) this.collect(value[index], [...(nested ?? []), index]);
+      return;
+    }
+    if (!isObject(value)) return;
+    if (nested) (this.nested ??= new Map()).set(this.objects.length, nested);
+    this.objects.push(value);
+    for (let slot = 0; slot < this.stride; slot += 1) this.trail.push(this.at[slot] as number);
+  }
+
+  pathOf(index: number): ResponsePath {
+    let slot = index * this.stride;
+    const path = this.parent.pathOf(this.trail[slot] as number);
+    for (const step of this.steps) path.push(step === '@' ? (this.trail[(slot += 1)] as number) : step);
+    const nested = this.nested?.get(index);
+    if (nested) path.push(...nested);
+    return path;
+  }
+}
+
+const rootScope = (data: JsonObject): Scope => ({ objects: [data], pathOf: () => [] });
+
+function commonPrefix(paths: readonly ResponsePath[]): ResponsePath {
+  let prefix: ResponsePath | undefined;
+  for (const keys of paths) {
     if (!prefix) {
-      prefix = keys;
+      prefix = [...keys];
       continue;
     }
     let length = 0;
@@ -148,7 +189,7 @@ export class PlanExecution {
   ) {}
 
   async execute(node: PlanNode): Promise<void> {
-    await this.run(node, { objects: [this.data], paths: [undefined] }, this.errors);
+    await this.run(node, rootScope(this.data), this.errors);
   }
 
   private async run(node: PlanNode, scope: Scope, errors: GraphQLFormattedError[]): Promise<void> {
@@ -160,7 +201,7 @@ export class PlanExecution {
         await Promise.all(node.nodes.map((child) => this.run(child, scope, errors)));
         return;
       case 'Flatten': {
-        const inner = flatten(scope, node.path);
+        const inner = new FlattenedScope(scope, node.path);
         if (inner.objects.length) await this.run(node.node, inner, errors);
         return;
       }
@@ -214,12 +255,47 @@ export class PlanExecution {
       await this.runRootFetch(node, scope, errors);
       return;
     }
+    const { representations, targets } = this.representationsFor(node, node.requires, scope);
+    if (representations.length === 0) return;
+    const targetPaths = () => commonPrefix(targets.flatMap((indexes) => indexes.map((index) => scope.pathOf(index))));
+
+    let result: SubgraphFetchResult;
+    try {
+      result = await this.fetch({
+        serviceName: node.serviceName,
+        query: node.operation,
+        operationName: node.operationName,
+        operationKind: node.operationKind,
+        variables: { ...this.variablesFor(node), representations },
+      });
+    } catch (error) {
+      errors.push(this.failure(error, node.serviceName, targetPaths()));
+      return;
+    }
+
+    const entities = result.data?._entities;
+    if (Array.isArray(entities)) this.mergeEntities(node, scope, targets, entities);
+    for (const error of result.errors ?? []) {
+      const [root, position, ...rest] = error.path ?? [];
+      const indexes = root === '_entities' && typeof position === 'number' ? targets[position] : undefined;
+      if (indexes) {
+        for (const index of indexes) errors.push(clientError(error, node.serviceName, [...scope.pathOf(index), ...rest]));
+      } else {
+        errors.push(clientError(error, node.serviceName, targetPaths()));
+      }
+    }
+  }
+
+  /**
+   * The representations an entity fetch sends, identical ones once, and for each the indexes of the scope's
+   * objects it stands for. Objects without what the fetch requires (a fetch that provides it failed) are not sent.
+   */
+  private representationsFor(node: FetchNode, requires: NonNullable<FetchNode['requires']>, scope: Scope): { representations: JsonObject[]; targets: number[][] } {
     const representations: JsonObject[] = [];
-    // For each representation sent, the scope's objects it stands for (identical ones are sent once).
     const targets: number[][] = [];
     const byText = new Map<string, number>();
     for (let index = 0; index < scope.objects.length; index += 1) {
-      const representation = representationOf(this.schema, node.requires, scope.objects[index] as JsonObject);
+      const representation = representationOf(this.schema, requires, scope.objects[index] as JsonObject);
       if (!representation) continue;
       applyRewrites(this.schema, node.inputRewrites, representation);
       const text = JSON.stringify(representation);
@@ -232,44 +308,20 @@ export class PlanExecution {
       representations.push(representation);
       targets.push([index]);
     }
-    if (representations.length === 0) return;
+    return { representations, targets };
+  }
 
-    let result: SubgraphFetchResult;
-    try {
-      result = await this.fetch({
-        serviceName: node.serviceName,
-        query: node.operation,
-        operationName: node.operationName,
-        operationKind: node.operationKind,
-        variables: { ...this.variablesFor(node), representations },
-      });
-    } catch (error) {
-      errors.push(this.failure(error, node.serviceName, commonPrefix(targets.flatMap((indexes) => indexes.map((index) => scope.paths[index])))));
-      return;
-    }
-
-    const entities = result.data?._entities;
-    if (Array.isArray(entities)) {
-      for (let position = 0; position < targets.length; position += 1) {
-        const entity: unknown = entities[position];
-        if (!isObject(entity)) continue;
-        applyRewrites(this.schema, node.outputRewrites, entity);
-        for (const index of targets[position] as number[]) mergeInto(scope.objects[index] as JsonObject, entity);
-      }
-    }
-    for (const error of result.errors ?? []) {
-      const [root, position, ...rest] = error.path ?? [];
-      const indexes = root === '_entities' && typeof position === 'number' ? targets[position] : undefined;
-      if (indexes) {
-        for (const index of indexes) errors.push(clientError(error, node.serviceName, [...pathToArray(scope.paths[index]), ...rest]));
-      } else {
-        errors.push(clientError(error, node.serviceName, commonPrefix(targets.flatMap((list) => list.map((index) => scope.paths[index])))));
-      }
+  /** Merges each returned entity into every scope object its representation stood for. */
+  private mergeEntities(node: FetchNode, scope: Scope, targets: readonly number[][], entities: readonly unknown[]): void {
+    for (let position = 0; position < targets.length; position += 1) {
+      const entity: unknown = entities[position];
+      if (!isObject(entity)) continue;
+      applyRewrites(this.schema, node.outputRewrites, entity);
+      for (const index of targets[position] as number[]) mergeInto(scope.objects[index] as JsonObject, entity);
     }
   }
 
   private async runRootFetch(node: FetchNode, scope: Scope, errors: GraphQLFormattedError[]): Promise<void> {
-    const at = scope.paths[0];
     let result: SubgraphFetchResult;
     try {
       result = await this.fetch({
@@ -280,7 +332,7 @@ export class PlanExecution {
         variables: this.variablesFor(node),
       });
     } catch (error) {
-      const base = pathToArray(at);
+      const base = scope.pathOf(0);
       const keys = rootKeysOf(node);
       if (keys.length === 0) errors.push(this.failure(error, node.serviceName, base.length ? base : undefined));
       for (const key of keys) errors.push(this.failure(error, node.serviceName, [...base, key]));
@@ -292,7 +344,7 @@ export class PlanExecution {
       for (const object of scope.objects) mergeInto(object, data);
     }
     for (const error of result.errors ?? []) {
-      const path = error.path ? [...pathToArray(at), ...error.path] : undefined;
+      const path = error.path ? [...scope.pathOf(0), ...error.path] : undefined;
       errors.push(clientError(error, node.serviceName, path));
     }
   }
