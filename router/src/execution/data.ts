@@ -116,6 +116,47 @@ export function representationOf(schema: GraphQLSchema, requires: readonly Query
   return covered ? out : undefined;
 }
 
+type TrieNode = Map<unknown, TrieNode | number>;
+
+/** Where a representation's position is kept, past its last key and value. */
+const END = Symbol('end');
+/** Where a value that is an object or a list is keyed by its JSON text, apart from any string value. */
+const COMPOSITE = Symbol('composite');
+
+function childOf(node: TrieNode, key: unknown): TrieNode {
+  let child = node.get(key);
+  if (typeof child !== 'object') {
+    child = new Map();
+    node.set(key, child);
+  }
+  return child;
+}
+
+/**
+ * Finds representations identical to one seen before (the same keys in the same order with the same values, as
+ * their JSON texts would be), so that an entity the response holds many times is sent once. A trie of Maps over
+ * keys and values rather than a Map of JSON texts: a representation is found without serializing it, and one
+ * seen before (every review by the same author) allocates nothing. Composite values (a key with nested fields)
+ * are keyed by their JSON text.
+ */
+export class RepresentationIndex {
+  private readonly root: TrieNode = new Map();
+
+  /** The position recorded for an identical representation; otherwise records `position` for this one and answers undefined. */
+  positionOf(representation: JsonObject, position: number): number | undefined {
+    let node = this.root;
+    for (const key in representation) {
+      const value = representation[key];
+      node = childOf(node, key);
+      node = typeof value === 'object' && value !== null ? childOf(childOf(node, COMPOSITE), JSON.stringify(value)) : childOf(node, value);
+    }
+    const known = node.get(END);
+    if (typeof known === 'number') return known;
+    node.set(END, position);
+    return undefined;
+  }
+}
+
 const FRAGMENT_PREFIX = '... on ';
 
 function rewriteAt(schema: GraphQLSchema, value: unknown, path: readonly string[], depth: number, apply: (object: JsonObject, key: string) => void): void {

@@ -1,6 +1,6 @@
 import type { DeferNode, DeferredNode, FetchNode, PlanNode } from '@apollo/query-planner';
 import { parse, type GraphQLFormattedError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
-import { applyRewrites, isObject, mergeInto, representationOf, type JsonObject } from './data.ts';
+import { applyRewrites, isObject, mergeInto, RepresentationIndex, representationOf, type JsonObject } from './data.ts';
 import { SubgraphCallError } from './errors.ts';
 
 /*
@@ -293,18 +293,16 @@ export class PlanExecution {
   private representationsFor(node: FetchNode, requires: NonNullable<FetchNode['requires']>, scope: Scope): { representations: JsonObject[]; targets: number[][] } {
     const representations: JsonObject[] = [];
     const targets: number[][] = [];
-    const byText = new Map<string, number>();
+    const seen = new RepresentationIndex();
     for (let index = 0; index < scope.objects.length; index += 1) {
       const representation = representationOf(this.schema, requires, scope.objects[index] as JsonObject);
       if (!representation) continue;
       applyRewrites(this.schema, node.inputRewrites, representation);
-      const text = JSON.stringify(representation);
-      const known = byText.get(text);
+      const known = seen.positionOf(representation, representations.length);
       if (known !== undefined) {
         targets[known]?.push(index);
         continue;
       }
-      byText.set(text, representations.length);
       representations.push(representation);
       targets.push([index]);
     }
