@@ -9,6 +9,7 @@ import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { createWorkers } from './workers.ts';
 import { createLoaders } from './loaders.ts';
 import { loadLoginThrottleSettings, openLoginThrottle, type LoginThrottleSettings } from './login-throttle-settings.ts';
+import { loadPasswordHashingSettings, openPasswordHasher, type PasswordHashingSettings } from './password-hashing.ts';
 import { resolvers, type AccountsContext } from './resolvers.ts';
 
 export { createAccessTokenIssuer, es256Signing, loadAccessTokenSettings } from './access-tokens.ts';
@@ -17,6 +18,7 @@ export { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 export { CLIENT_ADDRESS_HEADER } from './client-address.ts';
 export { TOO_MANY_ATTEMPTS } from './login-throttle.ts';
 export type { LoginThrottleSettings } from './login-throttle-settings.ts';
+export type { PasswordHashingSettings } from './password-hashing.ts';
 // Its background work (the outbox relay of UserRegistered), hosted by workers/ or the subgraph process.
 export { createWorkers } from './workers.ts';
 
@@ -32,13 +34,21 @@ export interface AccountsOptions {
   accessTokens?: AccessTokenSettings;
   /** Where and how sign-in attempts are counted; read from the environment (loadLoginThrottleSettings) when absent. */
   loginThrottle?: LoginThrottleSettings;
+  /** Where argon2id runs; worker threads sized from the environment (loadPasswordHashingSettings) when absent. */
+  passwordHashing?: PasswordHashingSettings;
 }
 
 export async function start(config: SubgraphConfig, logger?: Logger, options: AccountsOptions = {}): Promise<RunningSubgraph> {
   const log = logger ?? createLogger({ service: SUBGRAPH_NAME, level: config.logLevel, format: defaultLogFormat(config.http.nodeEnv, config.logFormat) });
   const tokens = createAccessTokenIssuer(options.accessTokens ?? (await loadAccessTokenSettings()));
   const jwks = JSON.stringify(tokens.jwks());
-  const loginThrottle = await openLoginThrottle(options.loginThrottle ?? loadLoginThrottleSettings(), log);
+  const passwords = await openPasswordHasher(options.passwordHashing ?? loadPasswordHashingSettings());
+  const loginThrottle = await openLoginThrottle(options.loginThrottle ?? loadLoginThrottleSettings(), log).catch(async (error: unknown) => {
+    await passwords.close();
+    throw error;
+  });
+  // Released once the server has drained, so no sign-in in flight loses its hash or its counters.
+  const release = () => Promise.all([passwords.close(), loginThrottle.close()]).then(() => undefined);
   const running = await startPrismaSubgraph<PrismaClient, AccountsContext>(
     {
       name: SUBGRAPH_NAME,
@@ -52,6 +62,7 @@ export async function start(config: SubgraphConfig, logger?: Logger, options: Ac
         prisma,
         loaders: createLoaders(prisma),
         tokens,
+        passwords: passwords.hasher,
         loginThrottle,
         clientAddress: clientAddressFrom(request.headers),
       }),
@@ -66,13 +77,9 @@ export async function start(config: SubgraphConfig, logger?: Logger, options: Ac
     config,
     log,
   ).catch(async (error: unknown) => {
-    await loginThrottle.close();
+    await release();
     throw error;
   });
   let closing: Promise<void> | undefined;
-  return {
-    ...running,
-    // After the server has drained, so no sign-in in flight loses its counters.
-    close: () => (closing ??= running.close().finally(() => loginThrottle.close())),
-  };
+  return { ...running, close: () => (closing ??= running.close().finally(release)) };
 }

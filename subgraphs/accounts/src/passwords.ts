@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { argon2id } from 'hash-wasm';
 import { z } from 'zod';
+import { argon2OnThisThread, type Argon2, type Argon2Input } from './argon2.ts';
 
 /*
  * Passwords are stored as argon2id hashes in the PHC string format
@@ -19,55 +19,78 @@ export const passwordSchema = z
   .refine((value) => value.trim().length === value.length, 'Remove spaces at the start and end')
   .refine((value) => new Set(value).size >= 4, 'Use a less repetitive password');
 
-/** How many argon2id computations this process has run: lets tests check that every login path pays one. */
+/** How many argon2id computations this process has asked for: lets tests check that every login path pays one. */
 export const argon2idRuns = { count: 0 };
 
-export async function hashPassword(password: string): Promise<string> {
-  argon2idRuns.count += 1;
-  return argon2id({
-    password: password.normalize('NFKC'),
-    salt: randomBytes(PASSWORD_HASH_PARAMS.saltLength),
-    memorySize: PASSWORD_HASH_PARAMS.memorySize,
-    iterations: PASSWORD_HASH_PARAMS.iterations,
-    parallelism: PASSWORD_HASH_PARAMS.parallelism,
-    hashLength: PASSWORD_HASH_PARAMS.hashLength,
-    outputType: 'encoded',
-  });
+/** Hashes and checks passwords; where the argon2id work runs is the Argon2 it was made with. */
+export interface PasswordHasher {
+  /** A new PHC string with a fresh salt and the current parameters. */
+  hash(password: string): Promise<string>;
+  /**
+   * Recomputes the hash with the stored salt and parameters and compares in constant time (hash-wasm's own
+   * argon2Verify compares strings with ===). A malformed stored hash never matches.
+   */
+  verify(password: string, stored: string): Promise<boolean>;
+  /**
+   * Checks a password for an account that may not exist or has no password: the work (one argon2id run with
+   * the current parameters) is the same as for a wrong password, so response times do not reveal which emails
+   * exist.
+   */
+  verifyOrDecoy(password: string, stored: string | null | undefined): Promise<boolean>;
 }
 
 const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
-/**
- * Recomputes the hash with the stored salt and parameters and compares in constant time (hash-wasm's own
- * argon2Verify compares strings with ===). A malformed stored hash never matches.
- */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const match = PHC.exec(stored);
-  if (!match) return false;
-  const [, memory, iterations, parallelism, salt, hash] = match;
-  const expected = Buffer.from(hash ?? '', 'base64');
-  argon2idRuns.count += 1;
-  const actual = await argon2id({
-    password: password.normalize('NFKC'),
-    salt: Buffer.from(salt ?? '', 'base64'),
-    memorySize: Number(memory),
-    iterations: Number(iterations),
-    parallelism: Number(parallelism),
-    hashLength: expected.length,
-    outputType: 'binary',
-  });
-  return expected.length > 0 && timingSafeEqual(Buffer.from(actual), expected);
+/** PHC strings carry base64 without padding. */
+const phcBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/=+$/, '');
+
+export function createPasswordHasher(argon2: Argon2): PasswordHasher {
+  const run = (input: Argon2Input) => {
+    argon2idRuns.count += 1;
+    return argon2(input);
+  };
+  let decoy: Promise<string> | undefined;
+
+  async function hash(password: string): Promise<string> {
+    const { memorySize, iterations, parallelism, hashLength, saltLength } = PASSWORD_HASH_PARAMS;
+    const salt = randomBytes(saltLength);
+    const output = await run({ password: password.normalize('NFKC'), salt, memorySize, iterations, parallelism, hashLength });
+    return `$argon2id$v=19$m=${memorySize},t=${iterations},p=${parallelism}$${phcBase64(salt)}$${phcBase64(output)}`;
+  }
+
+  async function verify(password: string, stored: string): Promise<boolean> {
+    const match = PHC.exec(stored);
+    if (!match) return false;
+    const [, memory, iterations, parallelism, salt, expectedHash] = match;
+    const expected = Buffer.from(expectedHash ?? '', 'base64');
+    const actual = await run({
+      password: password.normalize('NFKC'),
+      salt: Buffer.from(salt ?? '', 'base64'),
+      memorySize: Number(memory),
+      iterations: Number(iterations),
+      parallelism: Number(parallelism),
+      hashLength: expected.length,
+    });
+    return expected.length > 0 && actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
+
+  async function verifyOrDecoy(password: string, stored: string | null | undefined): Promise<boolean> {
+    if (stored) return verify(password, stored);
+    // A failed decoy is not kept: the next unknown e-mail tries again rather than failing forever.
+    decoy ??= hash(randomBytes(32).toString('base64')).catch((error: unknown) => {
+      decoy = undefined;
+      throw error;
+    });
+    await verify(password, await decoy);
+    return false;
+  }
+
+  return { hash, verify, verifyOrDecoy };
 }
 
-let decoy: Promise<string> | undefined;
-
 /**
- * Checks a password for an account that may not exist or has no password: the work (one argon2id run with the
- * current parameters) is the same as for a wrong password, so response times do not reveal which emails exist.
+ * Hashing on the calling thread, for the seed script and tests. The subgraph hashes in its worker threads
+ * (password-hashing.ts): 70 ms of argon2id here would stall every other request of the process.
  */
-export async function verifyPasswordOrDecoy(password: string, stored: string | null | undefined): Promise<boolean> {
-  if (stored) return verifyPassword(password, stored);
-  decoy ??= hashPassword(randomBytes(32).toString('base64'));
-  await verifyPassword(password, await decoy);
-  return false;
-}
+const onThisThread = createPasswordHasher(argon2OnThisThread);
+export const { hash: hashPassword, verify: verifyPassword, verifyOrDecoy: verifyPasswordOrDecoy } = onThisThread;

@@ -16,6 +16,7 @@ import { addAddress, addressPosition, addressPositionOf, removeAddress, type Add
 import type { PrismaClient, User, WishlistItem } from './database.ts';
 import type { AccountsLoaders } from './loaders.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import type { PasswordHasher } from './passwords.ts';
 import { updateProfile } from './profiles.ts';
 import { logIn, logOut, refreshSession, signUp } from './sessions.ts';
 import { listUsers, userPosition, userPositionOf } from './users.ts';
@@ -26,6 +27,7 @@ export interface AccountsContext extends RequestContext {
   loaders: AccountsLoaders;
   /** Issues access tokens for signUp, logIn and refreshSession. */
   tokens: AccessTokenIssuer;
+  passwords: PasswordHasher;
   loginThrottle: LoginThrottle;
   /** The client's address as the router saw it (client-address.ts); undefined until the router sends it. */
   clientAddress: string | undefined;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import type { PrismaClient, User } from './database.ts';
 import type { LoginThrottle } from './login-throttle.ts';
-import { hashPassword, passwordSchema, verifyPasswordOrDecoy } from './passwords.ts';
+import { passwordSchema, type PasswordHasher } from './passwords.ts';
 import { REFRESH_TOKEN_PATTERN, revokeRefreshTokenFamily, rotateRefreshToken, startSession, type RotationResult } from './refresh-tokens.ts';
 import { userRegisteredEvent } from './user-events.ts';
 
@@ -23,6 +23,8 @@ export interface SessionServices {
   tokens: AccessTokenIssuer;
   /** The GraphQL request's id: the correlation id of the events it causes. */
   requestId?: string;
+  /** Hashes and checks passwords off the request thread (password-hashing.ts). */
+  passwords: PasswordHasher;
   /** Slows down password guessing; logIn asks it before checking a password. */
   loginThrottle: LoginThrottle;
   /** The client's address as the router saw it, when it sends one (client-address.ts). */
@@ -65,7 +67,7 @@ export async function signUp(services: SessionServices, input: unknown): Promise
   const valid = validateInput(signUpSchema, input);
   if (!valid.ok) return refused(valid.errors);
   const { email, password, name } = valid.value;
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await services.passwords.hash(password);
   let user: User;
   try {
     user = await services.prisma.$transaction(async (tx) => {
@@ -92,7 +94,7 @@ export async function logIn(services: SessionServices, input: unknown): Promise<
   const attempt = { email: valid.value.email, clientAddress: services.clientAddress };
   await services.loginThrottle.admit(attempt);
   const user = await services.prisma.user.findUnique({ where: { email: valid.value.email } });
-  const matches = await verifyPasswordOrDecoy(valid.value.password, user?.passwordHash);
+  const matches = await services.passwords.verifyOrDecoy(valid.value.password, user?.passwordHash);
   if (!user || !matches) return refused([inputError(['input'], InputErrorCode.INVALID, 'Email or password is incorrect')]);
   await services.loginThrottle.succeeded(attempt);
   return sessionFor(services, user);
