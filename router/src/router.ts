@@ -21,6 +21,7 @@ import { FILES_PREFIX, forwardFiles } from './files/index.ts';
 import { acceptsIncremental, DEFAULT_SUBGRAPH_HTTP, FederationEngine, SubgraphCaller, SubgraphHttp, type EngineRequestContext } from './execution/index.ts';
 import { createRouterMetrics } from './metrics.ts';
 import { setUpProtection } from './protection/index.ts';
+import { countingFetches, SubgraphFetches, subgraphFetchesOf, type RouterRequestContext } from './subgraph-fetches.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 
 export interface RunningRouter extends RunningHttpServer {
@@ -77,7 +78,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
     gateway,
     caller: new SubgraphCaller({
       http: subgraphHttp,
-      identity: authorizationFor,
+      identity: countingFetches(authorizationFor),
       breakers: protection.breakers,
       metrics: routerMetrics,
       entityCache: caching.entityCache,
@@ -120,8 +121,21 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       cors: config.cors ?? { allowedOrigins: defaultCorsOrigins(config.nodeEnv) },
       context: async ({ requestId, traceId, logger: requestLogger, viewer, headers }) => {
         // traceId rides along for the subgraph calls; the Accept header says whether @defer may stream.
-        const context: EngineRequestContext = { requestId, traceId, logger: requestLogger, viewer, acceptsIncremental: acceptsIncremental(headers.accept), delivery: {} };
+        const context: RouterRequestContext = {
+          requestId,
+          traceId,
+          logger: requestLogger,
+          viewer,
+          acceptsIncremental: acceptsIncremental(headers.accept),
+          delivery: {},
+          subgraphFetches: new SubgraphFetches(),
+        };
         return context;
+      },
+      // The request's log line names the subgraphs it called: { subgraphs: { catalog: 1, inventory: 2 } }.
+      requestLogFields: (context) => {
+        const fetches = subgraphFetchesOf(context);
+        return fetches ? { subgraphs: fetches.toJSON() } : {};
       },
       incrementalDelivery: (context) => (context as EngineRequestContext).delivery?.incremental,
       acceptingGraphQL: () => loaded,

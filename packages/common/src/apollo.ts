@@ -6,6 +6,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { BREAK, GraphQLError, Kind, visit, type ASTVisitor, type DocumentNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { requestLogPlugin } from './request-log.ts';
 import { containsNul, pathsOfStrings } from './text-input.ts';
 import type { Viewer } from './viewer.ts';
 
@@ -190,6 +191,8 @@ export function commonApolloOptions<Context extends RequestContext>({
       refuseUnresolvedOperations<Context>(),
       refuseNulInQueries<Context>(),
       maskUnexpectedErrors<Context>(),
+      // The operation, for the one log line the HTTP host writes per request.
+      requestLogPlugin<Context>(),
       // Federated traces (ftv1) are only computed when a router asks for them; masked like any other error.
       ApolloServerPluginInlineTrace({ includeErrors: { transform: (error) => error } }),
       landingPage && development

@@ -9,6 +9,7 @@ import type { Logger } from './logger.ts';
 import { AuthenticationError } from './internal-identity.ts';
 import { createHttpMetrics, metricsHandler, type HttpMetrics, type Registry } from './metrics/index.ts';
 import { OVERSIZED_BODY_DRAIN, readBoundedBody, type DrainBounds } from './request-body.ts';
+import { attachOperationFacts, logGraphQLRequest, type OperationFacts } from './request-log.ts';
 import { MAX_JSON_DEPTH, postedRequestProblem, searchRequestProblem } from './request-checks.ts';
 import { activeTraceId, newTraceId, storefrontTracer, traceIdFromTraceparent } from './telemetry/index.ts';
 import type { Viewer } from './viewer.ts';
@@ -84,6 +85,12 @@ export interface GraphQLHttpHostOptions<Context extends BaseContext> {
    * handling at all (subgraphs, which only the router calls).
    */
   cors?: CorsOptions;
+  /**
+   * More fields for the one info line logged per GraphQL request (beside method, status, durationMs, the
+   * operation and the request logger's requestId and traceId), read from the request's context once the
+   * response is done: the router's subgraph fetches. Not called for requests turned away before a context.
+   */
+  requestLogFields?: (context: Context) => Record<string, unknown>;
 }
 
 /** A request turned away before GraphQL runs, e.g. 429 RATE_LIMITED with a Retry-After header. */
@@ -169,7 +176,13 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
   const authenticate = options.authenticate ?? (async () => null);
   const cors = options.cors && createCorsHandler(options.cors);
 
-  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, request: IncomingRequest) {
+  /** What a GraphQL request's log line needs from inside it: the context it ran with and its operation. */
+  interface Ran {
+    context?: Context;
+    operation?: OperationFacts;
+  }
+
+  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, request: IncomingRequest, ran: Ran) {
     if (cors?.(req, res, request.requestId) === 'answered') return;
     if (!acceptingGraphQL()) {
       res.setHeader('retry-after', '1');
@@ -232,7 +245,12 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
     let created: Context | undefined;
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
-      context: async () => (created = await options.context({ ...request, viewer })),
+      context: async () => {
+        created = await options.context({ ...request, viewer });
+        ran.context = created;
+        ran.operation = attachOperationFacts(created);
+        return created;
+      },
     });
     const rest = created && options.incrementalDelivery?.(created);
     if (rest && response.body.kind === 'complete' && (response.status ?? 200) === 200) await writeIncrementalResponse(res, response.body.string, rest);
@@ -255,8 +273,9 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const prefix = allRoutes[path] ? undefined : prefixes.find((candidate) => path.startsWith(candidate));
+    const ran: Ran = {};
     const route =
-      path === GRAPHQL_PATH ? (q: typeof req, s: typeof res) => handleGraphQL(q, s, request) : (allRoutes[path] ?? (prefix ? prefixRoutes[prefix] : undefined));
+      path === GRAPHQL_PATH ? (q: typeof req, s: typeof res) => handleGraphQL(q, s, request, ran) : (allRoutes[path] ?? (prefix ? prefixRoutes[prefix] : undefined));
     // Unknown paths share one label: they are whatever scanners send. Prefix routes share theirs for the same reason.
     const routeLabel = route ? (prefix ? `${prefix}*` : path) : 'unmatched';
     const method = req.method?.toUpperCase() ?? 'GET';
@@ -288,7 +307,15 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
       finished = true;
       // A response that never finished was cut off (client gone, server closing): not a status the client saw.
       const status = res.writableFinished ? res.statusCode : 499;
-      httpMetrics?.observe({ method, route: routeLabel, status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      httpMetrics?.observe({ method, route: routeLabel, status, seconds });
+      // One line per GraphQL request; probes, scrapes and downloads log nothing unless they fail.
+      if (path === GRAPHQL_PATH) {
+        const { context } = ran;
+        const { requestLogFields } = options;
+        const fields = context && requestLogFields ? () => requestLogFields(context) : undefined;
+        logGraphQLRequest(request.logger, { method, status, seconds }, ran.operation, fields);
+      }
       if (span) {
         span.setAttribute('http.response.status_code', status);
         if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
