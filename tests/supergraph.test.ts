@@ -20,7 +20,7 @@ interface Edges<Node> {
 }
 
 describe('a query across accounts and catalog', () => {
-  it("returns a user's wishlist with the products' catalog data", async () => {
+  it("returns a user's wishlist with the products' catalog data, to that user", async () => {
     const userId = nameBasedUuid(SeedNamespace.user, 5);
     const { status, body } = await stack.query(
       `query ($id: ID!) {
@@ -30,6 +30,8 @@ describe('a query across accounts and catalog', () => {
         }
       }`,
       { id: userId },
+      // A wishlist is its owner's (docs/privacy.md): anyone else gets null and FORBIDDEN.
+      viewerWithRoles(userId, ['CUSTOMER']),
     );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();

@@ -10,6 +10,7 @@ import { createWorkers } from './workers.ts';
 import { createLoaders } from './loaders.ts';
 import { loadLoginThrottleSettings, openLoginThrottle, type LoginThrottleSettings } from './login-throttle-settings.ts';
 import { loadPasswordHashingSettings, openPasswordHasher, type PasswordHashingSettings } from './password-hashing.ts';
+import { assertPrivacyCoversSchema } from './privacy.ts';
 import { resolvers, type AccountsContext } from './resolvers.ts';
 
 export { createAccessTokenIssuer, es256Signing, loadAccessTokenSettings } from './access-tokens.ts';
@@ -25,6 +26,8 @@ export { createWorkers } from './workers.ts';
 export const SUBGRAPH_NAME = 'accounts';
 export const DEFAULT_PORT = 4001;
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+// A field added to User or Address must get a privacy rule before accounts serves it.
+assertPrivacyCoversSchema(typeDefs);
 
 /** Where verifiers (the router, JWT_JWKS_URL) find the public keys of access tokens. */
 export const JWKS_PATH = '/.well-known/jwks.json';

@@ -4,12 +4,10 @@ import {
   isUuid,
   parsePage,
   requireAdmin,
-  requireOwnerOrAdmin,
   requireViewer,
   toConnection,
   type GraphQLResolverMap,
   type PageArgs,
-  type RequestContext,
 } from '@storefront/common';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { addAddress, addressPosition, addressPositionOf, removeAddress, type AddressPayload } from './addresses.ts';
@@ -17,12 +15,14 @@ import type { PrismaClient, User, WishlistItem } from './database.ts';
 import type { AccountsLoaders } from './loaders.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { PasswordHasher } from './passwords.ts';
+import { withFieldPrivacy, type PrivacyContext } from './privacy.ts';
 import { updateProfile } from './profiles.ts';
 import { logIn, logOut, refreshSession, signUp } from './sessions.ts';
 import { listUsers, userPosition, userPositionOf } from './users.ts';
 import { wishlistPosition, wishlistPositionOf } from './wishlists.ts';
 
-export interface AccountsContext extends RequestContext {
+/** `sessionUserId` (from PrivacyContext): the user a session mutation of this request has just signed in. */
+export interface AccountsContext extends PrivacyContext {
   prisma: PrismaClient;
   loaders: AccountsLoaders;
   /** Issues access tokens for signUp, logIn and refreshSession. */
@@ -31,25 +31,17 @@ export interface AccountsContext extends RequestContext {
   loginThrottle: LoginThrottle;
   /** The client's address as the router saw it (client-address.ts); undefined until the router sends it. */
   clientAddress: string | undefined;
-  /**
-   * The user a session mutation of this request has just authenticated (sign-up, log-in, refresh): the
-   * request itself is still anonymous, yet the payload may show that user their own data.
-   */
-  sessionUserId?: string;
 }
 
 type SessionResult = Awaited<ReturnType<typeof signUp>>;
 
-/** Lets the rest of this request treat the newly authenticated user as the owner of their data. */
+/**
+ * Lets the rest of this request treat the newly authenticated user as the owner of their data (privacy.ts):
+ * the request itself is still anonymous, yet the payload may show that user their own e-mail and roles.
+ */
 function rememberSessionUser<T extends SessionResult>(context: AccountsContext, result: T): T {
   if (result.user) context.sessionUserId = result.user.id;
   return result;
-}
-
-/** The owner (the viewer or this request's freshly authenticated user) or an admin; FORBIDDEN otherwise. */
-function requireOwnData(context: AccountsContext, userId: string): void {
-  if (context.sessionUserId === userId) return;
-  requireOwnerOrAdmin(context.viewer, userId);
 }
 
 /** Payloads name the user by id; the User field resolves it through the loader like any other reference. */
@@ -58,7 +50,8 @@ const withUser = async ({ userId, ...payload }: AddressPayload, loaders: Account
   user: userId && payload.errors.length === 0 ? await loaders.userById.load(userId) : null,
 });
 
-export const resolvers: GraphQLResolverMap<AccountsContext> = {
+// Who may read each field of User and Address is privacy.ts's table, applied here to the whole map.
+export const resolvers: GraphQLResolverMap<AccountsContext> = withFieldPrivacy<AccountsContext>({
   DateTime: DateTimeScalar,
 
   Query: {
@@ -97,21 +90,11 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = {
   User: {
     __resolveReference: (reference: { id: string }, { loaders }: AccountsContext) =>
       isUuid(reference.id) ? loaders.userById.load(reference.id) : null,
-    // Personal data: the router only knows that someone is signed in; whose data it is, only accounts knows.
-    email(user: User, _: unknown, context: AccountsContext) {
-      requireOwnData(context, user.id);
-      return user.email;
-    },
-    async addresses(user: User, args: PageArgs, context: AccountsContext) {
-      requireOwnData(context, user.id);
-      const { loaders } = context;
+    async addresses(user: User, args: PageArgs, { loaders }: AccountsContext) {
       const page = parsePage(args, addressPosition);
       return toConnection(await loaders.addressesOfUser(page).load(user.id), page, addressPositionOf);
     },
-    defaultAddress(user: User, _: unknown, context: AccountsContext) {
-      requireOwnData(context, user.id);
-      return context.loaders.defaultAddressOfUser.load(user.id);
-    },
+    defaultAddress: (user: User, _: unknown, { loaders }: AccountsContext) => loaders.defaultAddressOfUser.load(user.id),
     async wishlist(user: User, args: PageArgs, { loaders }: AccountsContext) {
       const page = parsePage(args, wishlistPosition);
       const items = await loaders.wishlistOfUser(page).load(user.id);
@@ -127,4 +110,4 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = {
       };
     },
   },
-};
+});
