@@ -96,6 +96,22 @@ describe('signing in through the router', () => {
     expect(body.data?.users.edges.length).toBeGreaterThanOrEqual(PLAN.users);
   });
 
+  it('passes a throttled sign-in on with its code and when to retry', async () => {
+    const { email } = await signUp();
+    const attempts: Array<{ data?: unknown; errors?: Array<{ extensions?: Record<string, unknown> }> }> = [];
+    // Five wrong passwords are free; the locks after them (1 s, 2 s, 4 s) outlast a few quick attempts.
+    for (let i = 0; i < 8; i += 1) {
+      const { body } = await postGraphQL(stack.routerUrl, {
+        query: 'mutation ($input: LogInInput!) { logIn(input: $input) { accessToken errors { code } } }',
+        variables: { input: { email, password: `wrong guess ${i}` } },
+      });
+      attempts.push(body);
+    }
+    const throttled = attempts.filter((body) => body.errors?.[0]?.extensions?.code === 'TOO_MANY_ATTEMPTS');
+    expect(throttled.length).toBeGreaterThan(0);
+    expect(throttled[0]).toMatchObject({ data: null, errors: [{ extensions: { code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: expect.any(Number), serviceName: 'accounts' } }] });
+  });
+
   it('answers anonymous requests without a token', async () => {
     const { status, body } = await whoAmI();
     expect(status).toBe(200);
