@@ -43,6 +43,11 @@ export const ErrorCode = {
   QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
   /** Too many requests from this IP or user in the current window; retry after the Retry-After header's seconds. HTTP 429. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * Too many failed sign-ins for this account or from this address: wait `extensions.retryAfterSeconds`.
+   * The same for every e-mail, known or not (accounts).
+   */
+  TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS',
   /** A subgraph is failing and the router stopped calling it for a moment (circuit open); its fields are null. */
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   /**
@@ -50,7 +55,7 @@ export const ErrorCode = {
    * not send the request. HTTP 403.
    */
   CORS_ORIGIN_NOT_ALLOWED: 'CORS_ORIGIN_NOT_ALLOWED',
-  /** The router has no supergraph loaded yet. */
+  /** The service cannot take the request now (the router has no supergraph yet, accounts' hashing queue is full); retry shortly. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Something failed inside a service; details are in its logs under the request id. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',

@@ -76,6 +76,22 @@ describe('the address book', () => {
     expect((await addAddress(undefined, office)).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('refuses NUL and other control characters in address and profile text with INVALID_CHARACTERS, never a 500', async () => {
+    const { body } = await addAddress(customer(12), { ...office, line1: '1 Quay\u0000Street', city: 'Ham\nburg' });
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.addAddress.errors).toEqual([
+      { path: ['input', 'line1'], code: 'INVALID_CHARACTERS' },
+      { path: ['input', 'city'], code: 'INVALID_CHARACTERS' },
+    ]);
+    const profile = await accounts.query<{ updateProfile: { errors: Array<{ path: string[]; code: string }> } }>(
+      'mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { errors { path code } } }',
+      { input: { name: 'A\u0000b' } },
+      customer(12),
+    );
+    expect(profile.body.errors).toBeUndefined();
+    expect(profile.body.data!.updateProfile.errors).toEqual([{ path: ['input', 'name'], code: 'INVALID_CHARACTERS' }]);
+  });
+
   it('keeps at most 20 addresses, even when added concurrently', async () => {
     const viewer = customer(11);
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => addAddress(viewer, { ...office, label: `A${i}` })));

@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, validateInput, type InputError, type Page } from '@storefront/common';
+import { inputError, InputErrorCode, singleLineText, validateInput, type InputError, type Page } from '@storefront/common';
 import { z } from 'zod';
 import type { Address, PrismaClient } from './database.ts';
 
@@ -38,11 +38,11 @@ export function defaultAddressesOf(prisma: PrismaClient, userIds: readonly strin
 }
 
 const addressSchema = z.object({
-  label: z.string().trim().min(1).max(40),
-  line1: z.string().trim().min(1).max(200),
-  line2: z.string().trim().max(200).nullish(),
-  city: z.string().trim().min(1).max(100),
-  postalCode: z.string().trim().min(2).max(16).regex(/^[A-Za-z0-9 -]+$/, 'Letters, digits, spaces and dashes only'),
+  label: singleLineText().trim().min(1).max(40),
+  line1: singleLineText().trim().min(1).max(200),
+  line2: singleLineText().trim().max(200).nullish(),
+  city: singleLineText().trim().min(1).max(100),
+  postalCode: singleLineText().trim().min(2).max(16).regex(/^[A-Za-z0-9 -]+$/, 'Letters, digits, spaces and dashes only'),
   country: z.string().regex(/^[A-Z]{2}$/, 'Use an ISO 3166-1 alpha-2 code such as DE'),
   makeDefault: z.boolean().nullish(),
 });

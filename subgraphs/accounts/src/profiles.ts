@@ -1,8 +1,8 @@
-import { validateInput, type InputError } from '@storefront/common';
+import { singleLineText, validateInput, type InputError } from '@storefront/common';
 import { z } from 'zod';
 import type { PrismaClient, User } from './database.ts';
 
-const profileSchema = z.object({ name: z.string().trim().min(1).max(100) });
+const profileSchema = z.object({ name: singleLineText().trim().min(1).max(100) });
 
 export async function updateProfile(prisma: PrismaClient, userId: string, input: unknown): Promise<{ user: User | null; errors: InputError[] }> {
   const valid = validateInput(profileSchema, input);

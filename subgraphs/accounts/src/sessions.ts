@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, validateInput, type InputError } from '@storefront/common';
+import { inputError, InputErrorCode, singleLineText, validateInput, type InputError } from '@storefront/common';
 import { writeToOutbox } from '@storefront/events';
 import { z } from 'zod';
 import type { AccessTokenIssuer } from './access-tokens.ts';
@@ -35,17 +35,17 @@ const refused = (errors: InputError[]): SessionPayload => ({ accessToken: null, 
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
 
-const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email('Enter a valid email address'));
+const emailSchema = singleLineText().trim().toLowerCase().max(254).pipe(z.email('Enter a valid email address'));
 
 const signUpSchema = z.object({
   email: emailSchema,
   password: passwordSchema,
-  name: z.string().trim().min(1).max(100),
+  name: singleLineText().trim().min(1).max(100),
 });
 
 /** Login checks no password policy (it may have changed since sign-up), only sane bounds. */
 const logInSchema = z.object({
-  email: z.string().trim().toLowerCase().min(1).max(254),
+  email: singleLineText().trim().toLowerCase().min(1).max(254),
   password: z.string().min(1).max(256),
 });
 
