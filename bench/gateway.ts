@@ -72,7 +72,7 @@ const EXPECTED: unknown = JSON.parse(readFileSync(EXPECTED_FILE, 'utf8'));
 const SUBGRAPHS = ['accounts', 'inventory', 'products', 'reviews'];
 const ROUTER_MAIN = path.join(BENCH_DIR, '..', 'router', 'src', 'main.ts');
 /** Node's flags for the router, as the Dockerfile, compose, the Kubernetes Deployment and npm run router start it. */
-const ROUTER_NODE_FLAGS = ['--max-old-space-size=512'];
+const ROUTER_NODE_FLAGS = ['--max-old-space-size=768'];
 
 /** The gateway alone on core 1, everything else on core 0; no pinning where that is not possible. */
 const PINNING = availableParallelism() >= 2 && spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;

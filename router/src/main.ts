@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx --max-old-space-size=512
+#!/usr/bin/env -S npx tsx --max-old-space-size=768
 import { runMain, startTelemetry } from '@storefront/common';
 import { loadRouterConfig } from './config.ts';
 import { startRouter } from './router.ts';
