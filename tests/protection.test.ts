@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, nameBasedUuid, SeedNamespace, seedOrder, seedProduct, type SeedPlan } from '@storefront/common';
 import type { TestViewer } from '@storefront/prisma-tools';
-import { startRouter, type RouterConfig, type RunningRouter } from '@storefront/router';
+import { DEFAULT_CIRCUIT_BREAKER, startRouter, type RouterConfig, type RunningRouter } from '@storefront/router';
 import { createClient } from 'redis';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';
 
@@ -22,7 +22,7 @@ const customer = (i: number): TestViewer => ({ userId: nameBasedUuid(SeedNamespa
 const protection = (overrides: { redisUrl?: string; perIp?: number; perUser?: number } = {}): RouterConfig['protection'] => ({
   queryLimits: { maxCost: 5_000, maxDepth: 15, defaultListSize: 10, costWithoutHints: false },
   rateLimit: { perIp: 5, perUser: 3, windowMs: WINDOW_MS, trustedProxyHops: 1, redisUrl: REDIS_URL, keyPrefix: KEY_PREFIX, redisCommandTimeoutMs: 2_000, ...overrides },
-  circuitBreaker: { failureThreshold: 2, cooldownMs: 60_000 },
+  circuitBreaker: { ...DEFAULT_CIRCUIT_BREAKER, failureThreshold: 2, cooldownMs: 60_000 },
 });
 
 let stack: TestStack;

@@ -1,5 +1,5 @@
 import { ConfigError } from '@storefront/common';
-import { DEFAULT_SUPERGRAPH_PATH, loadRouterConfig } from './config.ts';
+import { DEFAULT_SUBGRAPH_TIMEOUT_MS, DEFAULT_SUPERGRAPH_PATH, loadRouterConfig } from './config.ts';
 
 describe('loadRouterConfig', () => {
   it('has local-development defaults', () => {
@@ -28,5 +28,18 @@ describe('loadRouterConfig', () => {
 
   it('rejects a subgraph URL that is not http(s)', () => {
     expect(() => loadRouterConfig({ SUBGRAPH_CATALOG_URL: 'catalog:4002' }, [])).toThrow(/SUBGRAPH_CATALOG_URL/);
+  });
+
+  it('gives every subgraph call a deadline well under 10 s, and particular subgraphs their own', () => {
+    expect(loadRouterConfig({}, []).subgraphTimeoutMs).toBe(DEFAULT_SUBGRAPH_TIMEOUT_MS);
+    expect(DEFAULT_SUBGRAPH_TIMEOUT_MS).toBeLessThanOrEqual(5_000);
+    const config = loadRouterConfig({ SUBGRAPH_TIMEOUT_MS: '2000', SUBGRAPH_PAYMENTS_TIMEOUT_MS: '8000', SUBGRAPH_ORDER_HISTORY_TIMEOUT_MS: '500' }, []);
+    expect(config.subgraphTimeoutMs).toBe(2_000);
+    expect(config.subgraphTimeouts).toEqual({ payments: 8_000, order_history: 500 });
+  });
+
+  it('rejects a per-subgraph deadline that is not a positive number of milliseconds', () => {
+    expect(() => loadRouterConfig({ SUBGRAPH_REVIEWS_TIMEOUT_MS: 'soon' }, [])).toThrow(/SUBGRAPH_REVIEWS_TIMEOUT_MS/);
+    expect(() => loadRouterConfig({ SUBGRAPH_REVIEWS_TIMEOUT_MS: '0' }, [])).toThrow(/SUBGRAPH_REVIEWS_TIMEOUT_MS/);
   });
 });

@@ -15,7 +15,10 @@ export interface RouterConfig {
   supergraphPath: string;
   /** Routing URLs that replace the supergraph's, by subgraph name (SUBGRAPH_<NAME>_URL). */
   subgraphUrls: Record<string, string>;
+  /** Deadline of each subgraph call (SUBGRAPH_TIMEOUT_MS), unless the subgraph has its own in `subgraphTimeouts`. */
   subgraphTimeoutMs: number;
+  /** Deadlines of particular subgraphs' calls by name (SUBGRAPH_<NAME>_TIMEOUT_MS), e.g. a slow reporting service. */
+  subgraphTimeouts?: Record<string, number>;
   /** Progressive-override labels that are always on (OVERRIDE_LABELS); `percent(N)` labels need no setting. */
   overrideLabels: string[];
   maxBodyBytes: number;
@@ -44,6 +47,14 @@ export interface RouterConfig {
 export const DEFAULT_SUPERGRAPH_PATH = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');
 
 const SUBGRAPH_URL_VARIABLE = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
+const SUBGRAPH_TIMEOUT_VARIABLE = /^SUBGRAPH_([A-Z0-9_]+)_TIMEOUT_MS$/;
+
+/**
+ * A subgraph call's default deadline. Well under the 10 s a user waits before giving up on a page: a subgraph
+ * slower than this serves its part as an error while the rest of the page answers (and two such timeouts open its
+ * circuit breaker, so the next callers do not wait at all).
+ */
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 3_000;
 
 /**
  * Reads the router's settings from the environment, with command-line flags taking precedence:
@@ -65,7 +76,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     ...httpProcessEnv,
     PORT: envPort(4000),
     SUPERGRAPH_PATH: z.string().min(1).default(DEFAULT_SUPERGRAPH_PATH),
-    SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_SUBGRAPH_TIMEOUT_MS),
     OVERRIDE_LABELS: z
       .string()
       .default('')
@@ -80,15 +91,25 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
   });
   const parsed = loadConfig('router', schema, merged);
   const subgraphUrls: Record<string, string> = {};
-  const urlProblems: string[] = [];
+  const subgraphTimeouts: Record<string, number> = {};
+  const timeoutSchema = z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be a whole number of milliseconds').positive('must be above 0');
+  const problems: string[] = [];
   for (const [name, value] of Object.entries(merged)) {
-    const subgraph = SUBGRAPH_URL_VARIABLE.exec(name)?.[1];
-    if (!subgraph || value === undefined) continue;
-    const checked = urlSchema.safeParse(value);
-    if (checked.success) subgraphUrls[subgraph.toLowerCase()] = checked.data;
-    else urlProblems.push(`${name}: ${checked.error.issues[0]?.message}`);
+    if (value === undefined) continue;
+    const urlOf = SUBGRAPH_URL_VARIABLE.exec(name)?.[1];
+    if (urlOf) {
+      const checked = urlSchema.safeParse(value);
+      if (checked.success) subgraphUrls[urlOf.toLowerCase()] = checked.data;
+      else problems.push(`${name}: ${checked.error.issues[0]?.message}`);
+    }
+    const timeoutOf = SUBGRAPH_TIMEOUT_VARIABLE.exec(name)?.[1];
+    if (timeoutOf) {
+      const checked = timeoutSchema.safeParse(value);
+      if (checked.success) subgraphTimeouts[timeoutOf.toLowerCase()] = checked.data;
+      else problems.push(`${name}: ${checked.error.issues[0]?.message}`);
+    }
   }
-  if (urlProblems.length) throw new ConfigError('router', urlProblems);
+  if (problems.length) throw new ConfigError('router', problems);
   return {
     nodeEnv: parsed.NODE_ENV,
     host: parsed.HOST,
@@ -96,6 +117,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     supergraphPath: path.resolve(parsed.SUPERGRAPH_PATH),
     subgraphUrls,
     subgraphTimeoutMs: parsed.SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeouts,
     overrideLabels: parsed.OVERRIDE_LABELS,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,

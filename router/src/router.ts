@@ -73,7 +73,10 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
     logger: log,
     queryPlannerConfig: { incrementalDelivery: { enableDefer: true } },
   });
-  const subgraphHttp = new SubgraphHttp({ ...DEFAULT_SUBGRAPH_HTTP, timeoutMs: config.subgraphTimeoutMs });
+  const timeoutOf = (subgraph: string) => config.subgraphTimeouts?.[subgraph] ?? config.subgraphTimeoutMs;
+  // The pools' own timeouts are only a ceiling: each call is cut at its subgraph's deadline by its signal.
+  const longestTimeoutMs = Math.max(config.subgraphTimeoutMs, ...Object.values(config.subgraphTimeouts ?? {}));
+  const subgraphHttp = new SubgraphHttp({ ...DEFAULT_SUBGRAPH_HTTP, timeoutMs: longestTimeoutMs });
   const engine = new FederationEngine({
     gateway,
     caller: new SubgraphCaller({
@@ -83,7 +86,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       metrics: routerMetrics,
       entityCache: caching.entityCache,
       deduplicateFetches: config.deduplication?.subgraphFetches ?? false,
-      timeoutMs: () => config.subgraphTimeoutMs,
+      timeoutMs: timeoutOf,
     }),
     subgraphUrls: config.subgraphUrls,
     planStore: caching.queryPlanStore,

@@ -9,7 +9,7 @@ import { parse } from 'graphql';
 import { createSubgraphIdentity, loadRouterAuthConfig } from '../auth/index.ts';
 import { FederationEngine, SubgraphCaller, SubgraphHttp } from '../execution/index.ts';
 import { createRouterMetrics } from '../metrics.ts';
-import { CircuitBreakers } from '../protection/index.ts';
+import { CircuitBreakers, DEFAULT_CIRCUIT_BREAKER } from '../protection/index.ts';
 import { withRouterEnforcedSecurity } from './enforced-features.ts';
 import { accessRulesOf } from './rules.ts';
 import { withAuthorization } from './with-authorization.ts';
@@ -125,7 +125,7 @@ beforeAll(async () => {
     caller: new SubgraphCaller({
       http,
       identity: createSubgraphIdentity(loadRouterAuthConfig({ NODE_ENV: 'test' }).identityKey),
-      breakers: new CircuitBreakers({ failureThreshold: 0, cooldownMs: 1_000 }),
+      breakers: new CircuitBreakers({ ...DEFAULT_CIRCUIT_BREAKER, failureThreshold: 0 }),
       metrics,
       entityCache: undefined,
       deduplicateFetches: false,

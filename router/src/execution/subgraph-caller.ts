@@ -131,7 +131,7 @@ export class SubgraphCaller {
       ({ status, text } = response);
       cacheControl = response.header('cache-control');
     } catch (error) {
-      if (this.options.breakers.enabled) breaker.failed();
+      if (this.options.breakers.enabled) breaker.failed(error instanceof SubgraphTransportError && error.kind === 'timeout' ? 'timeout' : 'error');
       if (error instanceof SubgraphTransportError) {
         const code = error.kind === 'timeout' ? ExecutionErrorCode.SUBGRAPH_TIMEOUT : ExecutionErrorCode.SUBGRAPH_UNAVAILABLE;
         context.logger.warn({ subgraph: serviceName, err: error }, 'subgraph call failed');

@@ -1,73 +1,121 @@
-import type { Fetcher } from '@apollo/utils.fetcher';
-import { CircuitBreaker, guardedFetcher } from './circuit-breaker.ts';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.ts';
 
-/* The breaker's states on a fake clock; protection.test.ts drives it through the router with a hanging subgraph. */
+/* The breaker's states on a fake clock; tests/degradation.test.ts drives it through the router with dead and frozen subgraphs. */
 
-function breakerAt(time: { now: number }) {
-  return new CircuitBreaker('reviews', { failureThreshold: 3, cooldownMs: 1_000 }, undefined, () => time.now);
+const OPTIONS: CircuitBreakerOptions = { failureThreshold: 3, timeoutThreshold: 2, failureRate: 0.5, minimumCalls: 10, windowMs: 1_000, cooldownMs: 500 };
+
+function breakerAt(time: { now: number }, overrides: Partial<CircuitBreakerOptions> = {}) {
+  return new CircuitBreaker('reviews', { ...OPTIONS, ...overrides }, undefined, () => time.now);
+}
+
+function call(breaker: CircuitBreaker, outcome: 'ok' | 'error' | 'timeout'): boolean {
+  if (!breaker.tryAcquire()) return false;
+  if (outcome === 'ok') breaker.succeeded();
+  else breaker.failed(outcome);
+  return true;
 }
 
 describe('a circuit breaker', () => {
-  it('opens after N consecutive failures, not after N failures with a success between', () => {
+  it('opens after N failures in a row, not after N failures with a success between', () => {
     const time = { now: 0 };
     const breaker = breakerAt(time);
-    for (const outcome of ['fail', 'fail', 'ok', 'fail', 'fail'] as const) {
-      expect(breaker.tryAcquire()).toBe(true);
-      if (outcome === 'ok') breaker.succeeded();
-      else breaker.failed();
-    }
+    for (const outcome of ['error', 'error', 'ok', 'error', 'error'] as const) expect(call(breaker, outcome)).toBe(true);
     expect(breaker.state).toBe('closed');
-    expect(breaker.tryAcquire()).toBe(true);
-    breaker.failed();
+    call(breaker, 'error');
     expect(breaker.state).toBe('open');
     expect(breaker.tryAcquire()).toBe(false);
+  });
+
+  it('opens on timeouts within the window even when successes come between them', () => {
+    const time = { now: 0 };
+    const breaker = breakerAt(time);
+    call(breaker, 'timeout');
+    for (let i = 0; i < 5; i += 1) call(breaker, 'ok');
+    expect(breaker.state).toBe('closed');
+    time.now = 900;
+    call(breaker, 'timeout');
+    expect(breaker.state).toBe('open');
+  });
+
+  it('forgets timeouts once they have slid out of the window', () => {
+    const time = { now: 0 };
+    const breaker = breakerAt(time);
+    call(breaker, 'timeout');
+    time.now = 1_200;
+    call(breaker, 'timeout');
+    expect(breaker.state).toBe('closed');
+    time.now = 1_300;
+    call(breaker, 'timeout');
+    expect(breaker.state).toBe('open');
+  });
+
+  it('opens on the failure rate over the window once it holds the minimum of calls, never below it', () => {
+    const time = { now: 0 };
+    const breaker = breakerAt(time, { timeoutThreshold: 0 });
+    // Alternating outcomes: never two failures in a row, 50 % failed.
+    for (let i = 0; i < 9; i += 1) {
+      time.now += 10;
+      call(breaker, i % 2 === 0 ? 'error' : 'ok');
+    }
+    expect(breaker.state).toBe('closed'); // 5 of 9: a rate, but under the minimum of calls
+    call(breaker, 'ok');
+    expect(breaker.state).toBe('closed'); // 5 of 10 counted only on a failure
+    call(breaker, 'error');
+    expect(breaker.state).toBe('open'); // 6 of 11
+  });
+
+  it('does not open on a low failure rate, however long it runs', () => {
+    const time = { now: 0 };
+    const breaker = breakerAt(time, { timeoutThreshold: 0 });
+    for (let i = 0; i < 1_000; i += 1) {
+      time.now += 7;
+      call(breaker, i % 3 === 0 ? 'error' : 'ok');
+    }
+    expect(breaker.state).toBe('closed');
   });
 
   it('half-opens after the cooldown with exactly one probe; a failed probe opens it again, a good one closes it', () => {
     const time = { now: 0 };
     const breaker = breakerAt(time);
-    for (let i = 0; i < 3; i += 1) {
-      breaker.tryAcquire();
-      breaker.failed();
-    }
-    time.now = 999;
+    for (let i = 0; i < 3; i += 1) call(breaker, 'error');
+    time.now = 499;
     expect(breaker.tryAcquire()).toBe(false);
-    time.now = 1_000;
+    time.now = 500;
     expect(breaker.tryAcquire()).toBe(true);
     expect(breaker.state).toBe('half-open');
     expect(breaker.tryAcquire()).toBe(false); // one probe at a time
-    breaker.failed();
+    breaker.failed('timeout');
     expect(breaker.state).toBe('open');
     expect(breaker.tryAcquire()).toBe(false);
 
-    time.now = 2_000;
+    time.now = 1_000;
     expect(breaker.tryAcquire()).toBe(true);
     breaker.succeeded();
     expect(breaker.state).toBe('closed');
-    expect(breaker.tryAcquire()).toBe(true);
-    expect(breaker.tryAcquire()).toBe(true);
+    // A fresh window: the failures before the circuit opened do not count against it again.
+    call(breaker, 'timeout');
+    expect(breaker.state).toBe('closed');
   });
-});
 
-describe('a guarded fetcher', () => {
-  const answering = (status: number): Fetcher => (async () => new Response('{}', { status })) as unknown as Fetcher;
-  const refusing: Fetcher = (async () => {
-    throw new TypeError('fetch failed');
-  }) as unknown as Fetcher;
-
-  it('counts connection errors and 5xx answers as failures, 4xx as the caller’s problem', async () => {
+  it('lets calls that were already in flight when it opened report late without extending the cooldown', () => {
     const time = { now: 0 };
     const breaker = breakerAt(time);
-    await expect(guardedFetcher(refusing, breaker)('http://x')).rejects.toThrow('fetch failed');
-    expect((await guardedFetcher(answering(503), breaker)('http://x')).status).toBe(503);
-    expect((await guardedFetcher(answering(400), breaker)('http://x')).status).toBe(400);
-    await guardedFetcher(answering(502), breaker)('http://x');
-    await guardedFetcher(answering(500), breaker)('http://x');
-    expect(breaker.state).toBe('closed'); // the 400 reset the count: 2 in a row so far
-    await guardedFetcher(answering(500), breaker)('http://x');
+    const inFlight = [breaker.tryAcquire(), breaker.tryAcquire(), breaker.tryAcquire(), breaker.tryAcquire()];
+    expect(inFlight).toEqual([true, true, true, true]);
+    breaker.failed('timeout');
+    breaker.failed('timeout');
     expect(breaker.state).toBe('open');
-    await expect(guardedFetcher(answering(200), breaker)('http://x')).rejects.toMatchObject({
-      extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'reviews' },
-    });
+    time.now = 400;
+    breaker.failed('timeout');
+    breaker.failed('timeout');
+    time.now = 500;
+    expect(breaker.tryAcquire()).toBe(true); // the cooldown ran from the moment it opened
+  });
+
+  it('is off with a failure threshold of 0', () => {
+    const time = { now: 0 };
+    const breaker = breakerAt(time, { failureThreshold: 0 });
+    for (let i = 0; i < 50; i += 1) call(breaker, 'timeout');
+    expect(breaker.tryAcquire()).toBe(true);
   });
 });

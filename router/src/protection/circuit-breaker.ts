@@ -1,36 +1,69 @@
-import type { Fetcher } from '@apollo/utils.fetcher';
-import { ErrorCode, type Logger } from '@storefront/common';
-import { GraphQLError } from 'graphql';
+import type { Logger } from '@storefront/common';
 
 export interface CircuitBreakerOptions {
-  /** Consecutive failures (timeouts, connection errors, 5xx answers) that open the circuit; 0 turns it off. */
+  /** Failures in a row (timeouts, connection errors, 5xx answers) that open the circuit; 0 turns breakers off. */
   failureThreshold: number;
+  /** Timeouts within the window that open the circuit: a hanging subgraph costs every caller the full deadline. */
+  timeoutThreshold: number;
+  /** Share of failed calls within the window that opens the circuit, once the window holds `minimumCalls`. */
+  failureRate: number;
+  /** Calls the window must hold before its failure rate counts (a lone failed call is not a 100 % rate). */
+  minimumCalls: number;
+  /** The sliding window the rate and the timeouts are counted over. */
+  windowMs: number;
   /** How long an open circuit fails calls at once before letting one probe through. */
   cooldownMs: number;
 }
 
-export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerOptions = { failureThreshold: 5, cooldownMs: 10_000 };
+export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerOptions = {
+  failureThreshold: 5,
+  timeoutThreshold: 2,
+  failureRate: 0.5,
+  minimumCalls: 20,
+  windowMs: 10_000,
+  cooldownMs: 5_000,
+};
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/** Why a call failed: a timeout weighs more than an error, as each one held a caller for the whole deadline. */
+export type CallFailure = 'error' | 'timeout';
+
+/** The window is kept as a ring of buckets, so counting costs the same at 10 calls a second as at 10,000. */
+const BUCKETS = 10;
+
+interface Bucket {
+  /** Which slice of time (now / bucket length) this bucket holds; a stale one is reset before use. */
+  slice: number;
+  calls: number;
+  failures: number;
+  timeouts: number;
+}
+
 /**
- * One subgraph's circuit. Closed: calls go through and consecutive failures are counted. Open (after
- * `failureThreshold` of them): calls fail at once for `cooldownMs`, so a hanging subgraph costs each request
- * nothing instead of a full timeout and stops being piled on while it recovers. Half-open: one probe call goes
- * through (the others still fail at once); its success closes the circuit, its failure opens it again.
+ * One subgraph's circuit. Closed: calls go through and their outcomes are counted over a sliding window.
+ * It opens on any of: `failureThreshold` failures in a row, `timeoutThreshold` timeouts within the window, or a
+ * failure rate of `failureRate` over at least `minimumCalls` calls within the window. Open: calls fail at once
+ * for `cooldownMs`, so a dead or hanging subgraph costs each request nothing instead of a full timeout and is
+ * not piled on while it recovers. Half-open: one probe call goes through (the others still fail at once); its
+ * success closes the circuit with a fresh window, its failure opens it again for another cooldown.
  */
 export class CircuitBreaker {
   private current: CircuitState = 'closed';
-  private failures = 0;
+  private consecutiveFailures = 0;
   private openedAt = 0;
   private probing = false;
+  private readonly buckets: Bucket[] = Array.from({ length: BUCKETS }, () => ({ slice: -1, calls: 0, failures: 0, timeouts: 0 }));
+  private readonly bucketMs: number;
 
   constructor(
     readonly subgraph: string,
     private readonly options: CircuitBreakerOptions,
     private readonly logger?: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.bucketMs = Math.max(1, Math.ceil(options.windowMs / BUCKETS));
+  }
 
   get state(): CircuitState {
     return this.current;
@@ -50,56 +83,84 @@ export class CircuitBreaker {
   }
 
   succeeded(): void {
-    this.failures = 0;
-    if (this.current !== 'closed') this.logger?.info({ subgraph: this.subgraph }, 'circuit closed: the subgraph answers again');
-    this.current = 'closed';
-    this.probing = false;
-  }
-
-  failed(): void {
-    this.failures += 1;
-    const probeFailed = this.current === 'half-open';
-    this.probing = false;
-    if (probeFailed || (this.current === 'closed' && this.failures >= this.options.failureThreshold)) {
-      if (this.current === 'closed') {
-        this.logger?.warn({ subgraph: this.subgraph, failures: this.failures, cooldownMs: this.options.cooldownMs }, 'circuit open: failing calls to the subgraph at once');
-      }
-      this.current = 'open';
-      this.openedAt = this.now();
+    this.consecutiveFailures = 0;
+    if (this.current !== 'closed') {
+      this.logger?.info({ subgraph: this.subgraph }, 'circuit closed: the subgraph answers again');
+      this.current = 'closed';
+      this.probing = false;
+      this.resetWindow();
+      return;
     }
+    this.bucket().calls += 1;
   }
-}
 
-export function subgraphUnavailable(subgraph: string): GraphQLError {
-  return new GraphQLError(`The ${subgraph} service is unavailable; its fields are missing from this response. Try again shortly.`, {
-    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: subgraph },
-  });
+  failed(failure: CallFailure = 'error'): void {
+    this.consecutiveFailures += 1;
+    // A call let through before the circuit opened, reporting late, changes nothing: the cooldown runs on.
+    if (this.current === 'open') return;
+    if (this.current === 'half-open') {
+      this.probing = false;
+      this.open(failure === 'timeout' ? 'the probe timed out' : 'the probe failed');
+      return;
+    }
+    const bucket = this.bucket();
+    bucket.calls += 1;
+    bucket.failures += 1;
+    if (failure === 'timeout') bucket.timeouts += 1;
+    const reason = this.reasonToOpen();
+    if (reason) this.open(reason);
+  }
+
+  private reasonToOpen(): string | undefined {
+    if (this.consecutiveFailures >= this.options.failureThreshold) return `${this.consecutiveFailures} failures in a row`;
+    const window = this.window();
+    if (this.options.timeoutThreshold > 0 && window.timeouts >= this.options.timeoutThreshold) return `${window.timeouts} timeouts within ${this.options.windowMs} ms`;
+    if (window.calls >= this.options.minimumCalls && window.failures / window.calls >= this.options.failureRate) {
+      return `${window.failures} of ${window.calls} calls failed within ${this.options.windowMs} ms`;
+    }
+    return undefined;
+  }
+
+  private open(reason: string): void {
+    if (this.current === 'closed') {
+      this.logger?.warn({ subgraph: this.subgraph, reason, cooldownMs: this.options.cooldownMs }, 'circuit open: failing calls to the subgraph at once');
+    }
+    this.current = 'open';
+    this.openedAt = this.now();
+  }
+
+  /** The bucket of the current slice of time, emptied first if it still holds an older slice. */
+  private bucket(): Bucket {
+    const slice = Math.floor(this.now() / this.bucketMs);
+    const index = slice % BUCKETS;
+    let bucket = this.buckets[index];
+    if (!bucket || bucket.slice !== slice) {
+      bucket = { slice, calls: 0, failures: 0, timeouts: 0 };
+      this.buckets[index] = bucket;
+    }
+    return bucket;
+  }
+
+  private window(): { calls: number; failures: number; timeouts: number } {
+    const oldest = Math.floor(this.now() / this.bucketMs) - BUCKETS + 1;
+    const totals = { calls: 0, failures: 0, timeouts: 0 };
+    for (const bucket of this.buckets) {
+      if (bucket.slice < oldest) continue;
+      totals.calls += bucket.calls;
+      totals.failures += bucket.failures;
+      totals.timeouts += bucket.timeouts;
+    }
+    return totals;
+  }
+
+  private resetWindow(): void {
+    for (const bucket of this.buckets) Object.assign(bucket, { slice: -1, calls: 0, failures: 0, timeouts: 0 });
+  }
 }
 
 /**
- * A fetcher that asks the breaker first and reports each outcome to it. A 5xx answer counts as a failure but
- * is still returned, so the gateway reports what the subgraph said; 4xx answers are the caller's fault, not
- * the subgraph's.
- */
-export function guardedFetcher(fetcher: Fetcher, breaker: CircuitBreaker): Fetcher {
-  return (async (...args: Parameters<Fetcher>) => {
-    if (!breaker.tryAcquire()) throw subgraphUnavailable(breaker.subgraph);
-    let response: Awaited<ReturnType<Fetcher>>;
-    try {
-      response = await fetcher(...args);
-    } catch (error) {
-      breaker.failed();
-      throw error;
-    }
-    if (response.status >= 500) breaker.failed();
-    else breaker.succeeded();
-    return response;
-  }) as Fetcher;
-}
-
-/**
- * The breakers of every subgraph by name. The gateway builds new data sources on each supergraph reload;
- * looking breakers up here keeps a failing subgraph's state across reloads.
+ * The breakers of every subgraph by name. The executor looks them up per call, so a failing subgraph's state
+ * survives supergraph reloads.
  */
 export class CircuitBreakers {
   private readonly byName = new Map<string, CircuitBreaker>();
@@ -123,8 +184,8 @@ export class CircuitBreakers {
     return breaker;
   }
 
-  /** `fetcher` guarded by the named subgraph's breaker (unguarded when breakers are off). */
-  guard(subgraph: string, fetcher: Fetcher): Fetcher {
-    return this.options.failureThreshold > 0 ? guardedFetcher(fetcher, this.for(subgraph)) : fetcher;
+  /** Each subgraph's circuit state, for /health and metrics. */
+  states(): Record<string, CircuitState> {
+    return Object.fromEntries([...this.byName].map(([name, breaker]) => [name, breaker.state]));
   }
 }

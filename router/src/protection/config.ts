@@ -36,6 +36,10 @@ export const protectionEnv = {
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
   TRUSTED_PROXY_HOPS: count(0),
   CIRCUIT_BREAKER_FAILURES: count(DEFAULT_CIRCUIT_BREAKER.failureThreshold),
+  CIRCUIT_BREAKER_TIMEOUTS: count(DEFAULT_CIRCUIT_BREAKER.timeoutThreshold),
+  CIRCUIT_BREAKER_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(DEFAULT_CIRCUIT_BREAKER.failureRate),
+  CIRCUIT_BREAKER_MIN_CALLS: z.coerce.number().int().positive().default(DEFAULT_CIRCUIT_BREAKER.minimumCalls),
+  CIRCUIT_BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(DEFAULT_CIRCUIT_BREAKER.windowMs),
   CIRCUIT_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(DEFAULT_CIRCUIT_BREAKER.cooldownMs),
 };
 
@@ -68,6 +72,13 @@ export function protectionConfigFrom(env: ParsedProtectionEnv & SharedRedisEnv):
           redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
         }
       : undefined,
-    circuitBreaker: { failureThreshold: env.CIRCUIT_BREAKER_FAILURES, cooldownMs: env.CIRCUIT_BREAKER_COOLDOWN_MS },
+    circuitBreaker: {
+      failureThreshold: env.CIRCUIT_BREAKER_FAILURES,
+      timeoutThreshold: env.CIRCUIT_BREAKER_TIMEOUTS,
+      failureRate: env.CIRCUIT_BREAKER_FAILURE_RATE,
+      minimumCalls: env.CIRCUIT_BREAKER_MIN_CALLS,
+      windowMs: env.CIRCUIT_BREAKER_WINDOW_MS,
+      cooldownMs: env.CIRCUIT_BREAKER_COOLDOWN_MS,
+    },
   };
 }

@@ -9,7 +9,7 @@ import { queryLimitsPlugin } from './query-limits.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 export { DEFAULT_PROTECTION, protectionConfigFrom, protectionEnv, type ProtectionConfig, type RateLimitConfig } from './config.ts';
-export { CircuitBreaker, CircuitBreakers, type CircuitState } from './circuit-breaker.ts';
+export { CircuitBreaker, CircuitBreakers, DEFAULT_CIRCUIT_BREAKER, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.ts';
 
 /** Whatever announces each supergraph the router loads. */
 export interface SupergraphSource {
