@@ -8,6 +8,7 @@ import {
   graphqlMetricsPlugin,
   jsonProbe,
   startGraphQLHttpServer,
+  type IncomingRequest,
   type Logger,
   type RequestContext,
   type RunningHttpServer,
@@ -21,6 +22,7 @@ import { FILES_PREFIX, forwardFiles } from './files/index.ts';
 import { acceptsIncremental, DEFAULT_SUBGRAPH_HTTP, FederationEngine, SubgraphCaller, SubgraphHttp, type EngineRequestContext } from './execution/index.ts';
 import { createRouterMetrics } from './metrics.ts';
 import { setUpProtection } from './protection/index.ts';
+import { createSessionRoutes } from './session/index.ts';
 import { countingFetches, SubgraphFetches, subgraphFetchesOf, type RouterRequestContext } from './subgraph-fetches.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 
@@ -115,6 +117,27 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   // Starting completes when the first supergraph loads, which may be long after we listen.
   apollo.start().catch((error: unknown) => log.fatal({ err: error }, 'router failed to start'));
 
+  const contextOf = async ({ requestId, traceId, logger: requestLogger, viewer, headers }: IncomingRequest): Promise<RouterRequestContext> => ({
+    // traceId rides along for the subgraph calls; the Accept header says whether @defer may stream.
+    requestId,
+    traceId,
+    logger: requestLogger,
+    viewer,
+    acceptsIncremental: acceptsIncremental(headers.accept),
+    delivery: {},
+    subgraphFetches: new SubgraphFetches(),
+  });
+  // The browser's sign-in, refresh and sign-out: the refresh token lives in an HttpOnly cookie (router/src/session).
+  const sessionRoutes = createSessionRoutes({
+    execute: async (operation, request) => {
+      const response = await apollo.executeOperation(operation, { contextValue: await contextOf({ ...request, headers: {} }) });
+      return { status: response.http.status ?? 200, result: response.body.kind === 'single' ? response.body.singleResult : { errors: [] } };
+    },
+    admit: routerMetrics.countRefusals(protection.admit),
+    secureCookies: config.nodeEnv === 'production',
+    logger: log,
+  });
+
   const http = await startGraphQLHttpServer<RequestContext>(
     {
       apollo,
@@ -122,19 +145,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       maxBodyBytes: config.maxBodyBytes,
       metrics,
       cors: config.cors ?? { allowedOrigins: defaultCorsOrigins(config.nodeEnv) },
-      context: async ({ requestId, traceId, logger: requestLogger, viewer, headers }) => {
-        // traceId rides along for the subgraph calls; the Accept header says whether @defer may stream.
-        const context: RouterRequestContext = {
-          requestId,
-          traceId,
-          logger: requestLogger,
-          viewer,
-          acceptsIncremental: acceptsIncremental(headers.accept),
-          delivery: {},
-          subgraphFetches: new SubgraphFetches(),
-        };
-        return context;
-      },
+      context: contextOf,
       // The request's log line names the subgraphs it called: { subgraphs: { catalog: 1, inventory: 2 } }.
       requestLogFields: (context) => {
         const fetches = subgraphFetchesOf(context);
@@ -155,6 +166,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       },
       routes: {
         ...queueDashboard?.routes,
+        ...sessionRoutes,
         // Alive: the process answers. Restarting it would not load a supergraph any sooner.
         '/health': jsonProbe(async () => ({ ok: true })),
         /*
