@@ -55,7 +55,11 @@ export const ErrorCode = {
    * not send the request. HTTP 403.
    */
   CORS_ORIGIN_NOT_ALLOWED: 'CORS_ORIGIN_NOT_ALLOWED',
-  /** The service cannot take the request now (the router has no supergraph yet, accounts' hashing queue is full); retry shortly. */
+  /**
+   * The service cannot take the request now (the router has no supergraph yet, accounts' hashing queue is full,
+   * the Redis holding a job queue did not answer within its deadline, so the job may not be queued); retry
+   * shortly, after `extensions.retryAfterSeconds` when given. Retrying is safe where this is returned.
+   */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Something failed inside a service; details are in its logs under the request id. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',

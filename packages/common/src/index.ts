@@ -3,6 +3,7 @@ export type { RequestContext } from './apollo.ts';
 export { ConfigError, envBoolean, envLogLevel, envNodeEnv, envPort, httpProcessEnv, loadConfig } from './config.ts';
 export { ANY_ORIGIN, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, isSerializedOrigin } from './cors.ts';
 export type { CorsOptions } from './cors.ts';
+export { DeadlineExceededError, withDeadline } from './deadline.ts';
 export { badUserInput, ErrorCode, httpErrorBody } from './errors.ts';
 export { GRAPHQL_PATH, METRICS_PATH, jsonProbe, requestIdFrom, sendJson, startGraphQLHttpServer } from './http-host.ts';
 export type { GraphQLHttpHostOptions, HttpRefusal, IncomingRequest, RouteHandler, RunningHttpServer } from './http-host.ts';
