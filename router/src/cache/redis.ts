@@ -1,14 +1,20 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
-import type { Logger } from '@storefront/common';
+import { DeadlineExceededError, withDeadline, type Logger } from '@storefront/common';
 import { createClient } from 'redis';
 import type { CacheStats } from './stats.ts';
 
-/** node-redis failing fast: nothing queued while disconnected, a deadline on every command, endless reconnects. */
+/**
+ * node-redis failing fast when it can tell: nothing queued while disconnected, endless reconnects. Its
+ * `commandOptions.timeout` is left at its default on purpose: in the installed node-redis (6.x) it only bounds
+ * the wait to be *written* to the socket, and the timer is removed once the command is written, so a server that
+ * accepts the connection and never answers (SIGSTOP, a stalled VM) holds the command forever. Deadlines are
+ * therefore kept here, around each whole call (RedisConnection.run). `connectTimeout` likewise covers the TCP
+ * handshake only, not node-redis's own handshake commands, hence the watchdog in RedisConnection.
+ */
 function createFailFastClient(url: string, commandTimeoutMs: number) {
   return createClient({
     url,
     disableOfflineQueue: true,
-    commandOptions: { timeout: commandTimeoutMs },
     socket: {
       connectTimeout: Math.max(1_000, commandTimeoutMs * 4),
       // Back off up to 5 s between attempts, forever: Redis coming back should need no restart.
@@ -23,60 +29,132 @@ export interface RedisConnectionOptions {
   url: string;
   /** Put before every key and channel, so several deployments (or test runs) can share one Redis. */
   keyPrefix: string;
-  /** A command slower than this fails (and the request goes on uncached) instead of stalling the request. */
+  /**
+   * The deadline of each call (one command, or the few one cache operation sends): later, the call is given up,
+   * the request goes on uncached (or unlimited), and Redis is skipped until it answers a probe again.
+   */
   commandTimeoutMs: number;
   logger: Logger;
   stats: CacheStats;
+  /** What depends on this connection, for its log lines ("caches", "rate limits"). */
+  purpose?: string;
 }
 
-/** How often the same kind of Redis failure may be logged; the counters see every one. */
+/** How often the connection's health is checked: a PING while answering, a probe or a watchdog check otherwise. */
+const HEARTBEAT_MS = 1_000;
+/**
+ * A client that has connected but not finished node-redis's handshake after this long is replaced: the
+ * handshake waits on a server that does not answer, and on a partitioned network no error ever comes.
+ */
+const HANDSHAKE_TIMEOUT_MS = 5_000;
+/** How often the same kind of command failure may be logged; the counters see every one. */
 const WARN_INTERVAL_MS = 60_000;
 
 /**
- * The router's one Redis connection, failing open: while Redis is unreachable or slow, every command resolves
- * to "nothing cached" at once (commands are not queued offline and have a short timeout) and is counted as an
- * error under the cache that asked; the client reconnects in the background and caching resumes by itself.
- * Transitions (down, back up) are logged once each, not per request.
+ * The router's one Redis connection, failing open: while Redis is unreachable, slow or not answering at all,
+ * every call resolves to "nothing cached" within the deadline (`commandTimeoutMs`) or at once, and is counted as
+ * an error under the cache that asked.
+ *
+ * Health is a small state machine, logged once per transition, never per request:
+ * - answering: calls go to Redis, each under the deadline; a PING every second notices a freeze without traffic;
+ * - not answering: a call (or the PING) missed its deadline, or the socket failed. Calls are skipped at once. The
+ *   client is replaced (destroying it drops every command the frozen server still owes, so nothing piles up), and
+ *   the new one becomes answering again when its handshake completes and a probe PING answers in time.
  */
 export class RedisConnection {
   readonly keyPrefix: string;
-  private readonly client: Client;
+  private client: Client;
+  private clientSince = Date.now();
   private readonly subscribers: Client[] = [];
   private readonly logger: Logger;
   private readonly stats: CacheStats;
   private readonly options: RedisConnectionOptions;
-  private up = false;
-  private everUp = false;
+  private readonly purpose: string;
+  private answering = false;
+  private everAnswered = false;
+  private warnedAtStart = false;
+  private probing = false;
+  private closed = false;
   private lastWarning = 0;
+  private readonly heartbeat: ReturnType<typeof setInterval>;
 
   constructor(options: RedisConnectionOptions) {
     this.options = options;
     this.keyPrefix = options.keyPrefix;
     this.logger = options.logger;
     this.stats = options.stats;
-    this.client = this.newClient('cache');
-    // Not awaited: the router serves (uncached) while Redis is still coming up, or never comes.
-    this.client.connect().catch(() => undefined);
+    this.purpose = options.purpose ?? 'caches';
+    this.client = this.connectClient();
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS).unref();
   }
 
-  private newClient(role: string): Client {
+  /** A new cache client, connecting in the background: the router serves (uncached) while Redis comes up, or never does. */
+  private connectClient(): Client {
     const client = createFailFastClient(this.options.url, this.options.commandTimeoutMs);
+    this.clientSince = Date.now();
     client.on('error', (error: Error) => {
-      if (role === 'cache') this.markDown(error);
+      if (client === this.client) this.markNotAnswering(error, 'unreachable');
     });
-    if (role === 'cache') {
-      client.on('ready', () => {
-        if (!this.up) this.logger.info({ redis: redactedUrl(this.options.url) }, this.everUp ? 'redis reachable again; caching resumed' : 'redis connected; caching on');
-        this.up = true;
-        this.everUp = true;
-      });
-    }
+    client.on('ready', () => {
+      if (client === this.client) void this.probe();
+    });
+    client.connect().catch(() => undefined);
     return client;
   }
 
-  private markDown(error: Error): void {
-    if (this.up || !this.everUp) this.warn(error, 'redis unreachable; serving without caches until it is back');
-    this.up = false;
+  /** Drops the current client (and whatever it still waits for) and starts a fresh one. */
+  private replaceClient(): void {
+    if (this.closed) return;
+    const old = this.client;
+    this.client = this.connectClient();
+    old.destroy();
+  }
+
+  private beat(): void {
+    if (this.closed || this.probing) return;
+    if (this.client.isReady) void this.probe();
+    else if (Date.now() - this.clientSince > HANDSHAKE_TIMEOUT_MS) {
+      this.markNotAnswering(undefined, 'unreachable');
+      this.replaceClient();
+    }
+  }
+
+  /** PING under the deadline: answering on PONG; on a miss the client is replaced. */
+  private async probe(): Promise<void> {
+    if (this.probing || this.closed) return;
+    this.probing = true;
+    const client = this.client;
+    try {
+      await withDeadline(client.ping(), this.options.commandTimeoutMs, 'redis PING');
+      if (client === this.client) this.markAnswering();
+    } catch (error) {
+      if (client === this.client && !this.closed) {
+        this.markNotAnswering(error, error instanceof DeadlineExceededError ? 'not answering' : 'unreachable');
+        if (error instanceof DeadlineExceededError) this.replaceClient();
+      }
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private markAnswering(): void {
+    if (this.answering) return;
+    this.answering = true;
+    const redis = redactedUrl(this.options.url);
+    if (this.everAnswered) this.logger.info({ redis }, `redis answering again; ${this.purpose} resumed`);
+    else this.logger.info({ redis }, `redis connected; ${this.purpose} on`);
+    this.everAnswered = true;
+  }
+
+  private markNotAnswering(error: unknown, how: 'unreachable' | 'not answering'): void {
+    if (this.closed) return;
+    // Logged when it stops answering, and once if it never answered at start; not again until it has answered.
+    const log = this.answering || (!this.everAnswered && !this.warnedAtStart);
+    if (!this.everAnswered) this.warnedAtStart = true;
+    this.answering = false;
+    if (!log) return;
+    const detail = how === 'not answering' ? `did not answer within ${this.options.commandTimeoutMs} ms` : 'unreachable';
+    this.logger.warn({ err: error, redis: redactedUrl(this.options.url) }, `redis ${detail}; ${this.purpose} are skipped until it answers again`);
   }
 
   private warn(error: unknown, message: string): void {
@@ -86,24 +164,34 @@ export class RedisConnection {
     this.logger.warn({ err: error, redis: redactedUrl(this.options.url) }, message);
   }
 
+  /** Whether calls go to Redis right now (connected, and answering within the deadline). */
   get isReady(): boolean {
-    return this.client.isReady;
+    return this.answering && this.client.isReady;
   }
 
   /**
-   * Runs one command for `cache`, or answers `undefined` without waiting when Redis is down, slow or failing.
-   * The command receives the client; keys it builds should go through `key()`.
+   * Runs one call for `cache` (one command, or a few in sequence) under the deadline, or answers `undefined`
+   * at once when Redis is not answering; a failure, or the deadline passing, is also `undefined`. The call
+   * receives the client; keys it builds should go through `key()`.
    */
   async run<T>(cache: string, command: (client: Client) => Promise<T>): Promise<T | undefined> {
-    if (!this.client.isReady) {
+    const client = this.client;
+    if (!this.answering || !client.isReady) {
       this.stats.error(cache);
       return undefined;
     }
     try {
-      return await command(this.client);
+      return await withDeadline(command(client), this.options.commandTimeoutMs, `redis (${cache})`);
     } catch (error) {
       this.stats.error(cache);
-      this.warn(error, `redis command failed for the ${cache} cache; continuing uncached`);
+      if (error instanceof DeadlineExceededError) {
+        if (client === this.client && this.answering) {
+          this.markNotAnswering(error, 'not answering');
+          this.replaceClient();
+        }
+      } else {
+        this.warn(error, `redis command failed for the ${cache} cache; continuing uncached`);
+      }
       return undefined;
     }
   }
@@ -114,10 +202,13 @@ export class RedisConnection {
 
   /**
    * Listens on a channel (named under the key prefix) with a connection of its own, as Redis requires;
-   * resubscribes by itself after reconnecting. Messages that throw are logged and dropped.
+   * resubscribes by itself after reconnecting. Messages that throw are logged and dropped. Nothing waits on
+   * this connection: while Redis does not answer, no messages arrive (nobody can publish either), and the
+   * handlers' own Redis calls go through `run`, under the deadline.
    */
   subscribe(channel: string, onMessage: (message: string) => Promise<void> | void): void {
-    const subscriber = this.newClient('subscriber');
+    const subscriber = createFailFastClient(this.options.url, this.options.commandTimeoutMs);
+    subscriber.on('error', () => undefined); // the cache client reports Redis's health
     this.subscribers.push(subscriber);
     const listener = (message: string) => {
       Promise.resolve()
@@ -130,12 +221,18 @@ export class RedisConnection {
       .catch(() => undefined);
   }
 
+  /** Ends every connection; never waits on a Redis that does not answer for longer than the deadline. */
   async close(): Promise<void> {
-    for (const client of [this.client, ...this.subscribers]) {
-      // A client still trying to connect has nothing to flush; a connected one finishes its pending commands.
-      if (client.isReady) await client.close().catch(() => client.destroy());
-      else if (client.isOpen) client.destroy();
-    }
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    const clients = [this.client, ...this.subscribers];
+    await Promise.all(
+      clients.map(async (client) => {
+        // A connected client finishes its pending commands, if Redis answers them in time; others have nothing to flush.
+        if (client.isReady) await withDeadline(client.close(), this.options.commandTimeoutMs, 'redis QUIT').catch(() => client.destroy());
+        else if (client.isOpen) client.destroy();
+      }),
+    );
   }
 }
 
