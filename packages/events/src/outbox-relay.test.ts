@@ -1,5 +1,19 @@
 import { Queue } from 'bullmq';
-import { type DomainEvent, eventFromOutboxRow, EventPublisher, OutboxRelay, type OutboxRow, type SqlExecutor, type TransactionalDatabase, writeAllToOutbox, writeToOutbox } from './index.ts';
+import pg from 'pg';
+import { waitFor } from '@storefront/common';
+import {
+  type DomainEvent,
+  eventFromOutboxRow,
+  EventPublisher,
+  OUTBOX_CHANNEL,
+  OutboxRelay,
+  type OutboxRow,
+  PostgresOutboxListener,
+  type SqlExecutor,
+  type TransactionalDatabase,
+  writeAllToOutbox,
+  writeToOutbox,
+} from './index.ts';
 import { consumerQueueName } from './routing.ts';
 import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment } from './test-support.ts';
 
@@ -184,5 +198,122 @@ describe('OutboxRelay', () => {
     }
     const jobs = await queueOf('relay-poison').getJobs(['waiting']);
     expect(jobs.map((job) => job.id)).toEqual([good!.id]);
+  });
+});
+
+describe('publishing on commit (LISTEN/NOTIFY)', () => {
+  /** A relay that would not poll again within any test's time: whatever it publishes after its first poll, it was woken for. */
+  const sleepy = { min: 600_000, max: 600_000 };
+  let batches = 0;
+  const onBatch = () => {
+    batches += 1;
+  };
+  /**
+   * Waits for the relay's first poll and the one the listener's connect asks for to be over (no batch for
+   * 300 ms), so a row written next can only reach the relay through a new wake-up.
+   */
+  async function firstPoll() {
+    await waitFor(() => batches > 0, 'the first poll');
+    for (let seen = -1; seen !== batches; ) {
+      seen = batches;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+  beforeEach(() => {
+    batches = 0;
+  });
+
+  function listenerStates(options: { reconnectDelayMs?: { min: number; max: number } } = {}) {
+    const states: string[] = [];
+    const listener = new PostgresOutboxListener({ connectionString: env.database.url, onState: (state) => states.push(state), ...options });
+    return { listener, states };
+  }
+
+  it('notifies the outbox channel once per committing transaction, and never for one that rolls back', async () => {
+    const client = new pg.Client({ connectionString: env.database.url });
+    await client.connect();
+    const heard: string[] = [];
+    client.on('notification', (message) => heard.push(message.channel));
+    try {
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await expect(
+        env.prisma.$transaction(async (tx) => {
+          await writeToOutbox(tx, orderPlaced());
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await env.prisma.$transaction(async (tx) => {
+        await writeToOutbox(tx, orderPlaced());
+        await writeAllToOutbox(tx, [orderPlaced(), orderPlaced()]);
+      });
+      // Notifications arrive in commit order: once the committed one is here, the rolled-back one never will be.
+      await waitFor(() => heard.length > 0, 'the notification');
+      await env.prisma.$transaction(async (tx) => writeAllToOutbox(tx, [orderPlaced()]));
+      await waitFor(() => heard.length > 1, 'the second notification');
+      expect(heard).toEqual([OUTBOX_CHANNEL, OUTBOX_CHANNEL]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('publishes a committed row at once instead of at its next poll', async () => {
+    const { listener, states } = listenerStates();
+    const relay = new OutboxRelay({ db: env.prisma, queues: env.queues, subscriptions: { 'relay-listen': ['OrderPlaced'] }, idleDelayMs: sleepy, wakeups: listener, onBatch });
+    relay.start();
+    try {
+      await waitFor(() => states.includes('listening'), 'the listener');
+      await firstPoll();
+      const [event] = await writeEvents(1);
+      await waitFor(async () => (await unpublished()) === 0, 'the woken relay');
+      expect((await queueOf('relay-listen').getJobs(['waiting'])).map((job) => job.id)).toEqual([event!.id]);
+    } finally {
+      await relay.stop();
+    }
+    expect(listener.listening).toBe(false);
+  });
+
+  it('reconnects when its connection is killed and publishes what committed while it was away', async () => {
+    const { listener, states } = listenerStates({ reconnectDelayMs: { min: 1_000, max: 1_000 } });
+    const relay = new OutboxRelay({ db: env.prisma, queues: env.queues, subscriptions: { 'relay-reconnect': ['OrderPlaced'] }, idleDelayMs: sleepy, wakeups: listener, onBatch });
+    relay.start();
+    try {
+      await waitFor(() => states.includes('listening'), 'the listener');
+      await firstPoll();
+      await env.prisma.$queryRaw`
+        SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'outbox-listener'`;
+      await waitFor(() => states.includes('disconnected'), 'the listener to notice');
+      // Committed with nobody listening: its notification is lost, the reconnect's wake-up must cover it.
+      const [missed] = await writeEvents(1);
+      await waitFor(async () => (await unpublished()) === 0, 'the relay woken by the reconnect');
+      expect(states).toEqual(['listening', 'disconnected', 'listening']);
+      const [later] = await writeEvents(1);
+      await waitFor(async () => (await unpublished()) === 0, 'the relay woken by a notification on the new connection');
+      const jobs = await queueOf('relay-reconnect').getJobs(['waiting'], 0, -1, true);
+      expect(jobs.map((job) => job.id)).toEqual([missed!.id, later!.id]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('is woken in-process by wake(), for rows written without a notification', async () => {
+    const relay = new OutboxRelay({ db: env.prisma, queues: env.queues, subscriptions: { 'relay-nudge': ['OrderPlaced'] }, idleDelayMs: sleepy, onBatch });
+    relay.start();
+    try {
+      await firstPoll();
+      const [event] = await env.prisma.$transaction(async (tx) => {
+        const written = orderPlaced();
+        // As a person replaying by hand would: plain SQL, no pg_notify.
+        await tx.$executeRaw`
+          INSERT INTO outbox_events (id, type, version, source, aggregate_id, correlation_id, payload, occurred_at)
+          VALUES (${written.id}::uuid, ${written.type}, ${written.version}, ${written.source}, ${written.aggregateId}, ${written.correlationId},
+                  ${JSON.stringify(written.payload)}::jsonb, ${written.occurredAt}::timestamptz)`;
+        return [written];
+      });
+      relay.wake();
+      await waitFor(async () => (await unpublished()) === 0, 'the nudged relay');
+      expect((await queueOf('relay-nudge').getJobs(['waiting'])).map((job) => job.id)).toEqual([event!.id]);
+    } finally {
+      await relay.stop();
+    }
   });
 });

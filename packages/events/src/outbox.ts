@@ -29,6 +29,13 @@ export const OUTBOX_TABLE_DDL = `CREATE TABLE IF NOT EXISTS outbox_events (
 );
 CREATE INDEX IF NOT EXISTS outbox_events_unpublished_idx ON outbox_events (published_at, occurred_at, id);`;
 
+/**
+ * The channel writeToOutbox notifies in the writing transaction. Postgres delivers a notification only when
+ * that transaction commits (never for a rollback) and folds identical ones of one transaction into one, so a
+ * relay LISTENing here (outbox-listener.ts) hears of each committed batch of rows at once, whatever wrote them.
+ */
+export const OUTBOX_CHANNEL = 'outbox_events';
+
 /** The same table as a Prisma model, for a subgraph's schema.prisma (see README.md). */
 export const OUTBOX_PRISMA_MODEL = `/// Events waiting for the relay (packages/events): written in the transaction that made the change.
 model OutboxEvent {
@@ -56,10 +63,14 @@ model OutboxEvent {
 export async function writeToOutbox(tx: Pick<SqlExecutor, '$executeRaw'>, event: EventEnvelope): Promise<void> {
   const valid = parseEvent(event);
   // Timestamps and JSON travel as text and are cast by Postgres: identical under every Prisma driver adapter.
+  // The notification rides in the same statement (no extra round trip) and so in the same transaction.
   await tx.$executeRaw`
-    INSERT INTO outbox_events (id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at)
-    VALUES (${valid.id}::uuid, ${valid.type}, ${valid.version}, ${valid.source}, ${valid.aggregateId},
-            ${valid.correlationId}, ${valid.traceparent ?? null}, ${JSON.stringify(valid.payload)}::jsonb, ${valid.occurredAt}::timestamptz)`;
+    WITH written AS (
+      INSERT INTO outbox_events (id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at)
+      VALUES (${valid.id}::uuid, ${valid.type}, ${valid.version}, ${valid.source}, ${valid.aggregateId},
+              ${valid.correlationId}, ${valid.traceparent ?? null}, ${JSON.stringify(valid.payload)}::jsonb, ${valid.occurredAt}::timestamptz)
+      RETURNING 1)
+    SELECT pg_notify(${OUTBOX_CHANNEL}, '') FROM written`;
 }
 
 /**
@@ -75,12 +86,15 @@ export async function writeAllToOutbox(tx: Pick<SqlExecutor, '$executeRaw'>, eve
       return value === null || value === undefined ? null : String(value);
     });
   await tx.$executeRaw`
-    INSERT INTO outbox_events (id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at)
-    SELECT id::uuid, type, version::int, source, aggregate_id, correlation_id, trace_context, payload::jsonb, occurred_at::timestamptz
-    FROM unnest(${column((e) => e.id)}::text[], ${column((e) => e.type)}::text[], ${column((e) => e.version)}::text[],
-                ${column((e) => e.source)}::text[], ${column((e) => e.aggregateId)}::text[], ${column((e) => e.correlationId)}::text[],
-                ${column((e) => e.traceparent)}::text[], ${column((e) => JSON.stringify(e.payload))}::text[], ${column((e) => e.occurredAt)}::text[])
-      AS rows (id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at)`;
+    WITH written AS (
+      INSERT INTO outbox_events (id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at)
+      SELECT id::uuid, type, version::int, source, aggregate_id, correlation_id, trace_context, payload::jsonb, occurred_at::timestamptz
+      FROM unnest(${column((e) => e.id)}::text[], ${column((e) => e.type)}::text[], ${column((e) => e.version)}::text[],
+                  ${column((e) => e.source)}::text[], ${column((e) => e.aggregateId)}::text[], ${column((e) => e.correlationId)}::text[],
+                  ${column((e) => e.traceparent)}::text[], ${column((e) => JSON.stringify(e.payload))}::text[], ${column((e) => e.occurredAt)}::text[])
+        AS rows (id, type, version, source, aggregate_id, correlation_id, trace_context, payload, occurred_at)
+      RETURNING 1)
+    SELECT pg_notify(${OUTBOX_CHANNEL}, '') FROM written LIMIT 1`;
 }
 
 /** An outbox row as the relay reads it. */

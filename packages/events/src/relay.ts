@@ -4,6 +4,7 @@ import { EventPublisher } from './event-publisher.ts';
 import { type QueueConnection } from './job-options.ts';
 import { errorMessage, type EventLogger, silentEventLogger } from './logger.ts';
 import { eventFromOutboxRow, type OutboxRow } from './outbox.ts';
+import { type OutboxWakeups } from './outbox-listener.ts';
 import { type EventSubscriptions } from './routing.ts';
 import { tracePublish } from './tracing.ts';
 
@@ -14,8 +15,13 @@ export interface OutboxRelayOptions {
   queues: QueueConnection;
   /** Rows per transaction. A batch's rows stay locked until it commits, so keep it modest. */
   batchSize?: number;
-  /** Poll delay when idle: starts at min, doubles per empty poll up to max; any work resets it. */
+  /**
+   * Poll delay when idle: starts at min, doubles per empty poll up to max; any work resets it. With `wakeups`
+   * this is only the safety net (a lost notification, a listener that is reconnecting).
+   */
   idleDelayMs?: { min: number; max: number };
+  /** What wakes the relay as soon as outbox rows commit (PostgresOutboxListener); started and closed with it. */
+  wakeups?: OutboxWakeups;
   /** A row that failed this many publishes is no longer picked (it waits for a person; see README). */
   maxAttempts?: number;
   /** Interactive-transaction timeout for one batch (Prisma's default of 5 s is short for 100 Redis writes). */
@@ -56,9 +62,14 @@ export class OutboxRelay {
   readonly #transactionTimeoutMs: number;
   readonly #logger: EventLogger;
   readonly #onBatch: ((outcome: RelayBatchResult | Error) => void) | undefined;
+  readonly #wakeups: OutboxWakeups | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
-  #wake: (() => void) | undefined;
+  #endSleep: (() => void) | undefined;
+  /** A wake-up arrived since the current batch began: its rows may have committed after the batch's SELECT. */
+  #woken = false;
+  /** The last batch failed or had rows it could not publish. */
+  #failing = false;
 
   constructor(options: OutboxRelayOptions) {
     this.#db = options.db;
@@ -69,6 +80,18 @@ export class OutboxRelay {
     this.#transactionTimeoutMs = options.transactionTimeoutMs ?? 30_000;
     this.#logger = options.logger ?? silentEventLogger;
     this.#onBatch = options.onBatch;
+    this.#wakeups = options.wakeups;
+  }
+
+  /**
+   * Asks for a batch now (rows were just committed): ends the idle sleep, or, during a batch, makes the loop
+   * go again right after it. Cheap to call often; any number of calls during one batch cost one more batch.
+   */
+  wake(): void {
+    this.#woken = true;
+    // While failing (database or Redis away, a row Redis refuses) the backoff holds: waking on every commit
+    // would retry the failing rows as fast as orders come in and spend their attempts in seconds.
+    if (!this.#failing) this.#endSleep?.();
   }
 
   /** Publishes one batch. Throws when the transaction fails; its rows are then retried by a later batch. */
@@ -126,18 +149,20 @@ export class OutboxRelay {
     if (this.#loop) return;
     this.#stopping = false;
     this.#loop = this.#run();
+    this.#wakeups?.start(() => this.wake());
   }
 
   get running(): boolean {
     return this.#loop !== undefined;
   }
 
-  /** Stops polling after the batch in progress commits, then closes the queue connections. */
+  /** Stops polling after the batch in progress commits, then closes the listener and the queue connections. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    this.#wake?.();
+    this.#endSleep?.();
     await this.#loop;
     this.#loop = undefined;
+    await this.#wakeups?.close();
     await this.#publisher.close();
   }
 
@@ -145,18 +170,22 @@ export class OutboxRelay {
     let delay = this.#idleDelay.min;
     while (!this.#stopping) {
       let result: RelayBatchResult | undefined;
+      this.#woken = false;
       try {
         result = await this.relayOnce();
       } catch (error) {
         // Database or Redis unavailable: the batch rolled back; back off like an idle poll instead of spinning.
         this.#logger.error({ err: errorMessage(error) }, 'outbox relay batch failed');
       }
+      this.#failing = !result || result.failed > 0;
       const handled = result ? result.published + result.failed : 0;
       if (result && handled >= this.#batchSize) {
         delay = this.#idleDelay.min; // more rows are likely waiting: go again at once
         continue;
       }
       delay = result && result.published > 0 ? this.#idleDelay.min : delay;
+      // Woken during the batch: those rows committed too late for its SELECT.
+      if (this.#woken && !this.#failing) continue;
       await this.#sleep(delay);
       if (!result || result.published === 0) delay = Math.min(delay * 2, this.#idleDelay.max);
     }
@@ -170,9 +199,9 @@ export class OutboxRelay {
         clearTimeout(timer);
         resolve();
       }
-      this.#wake = done;
+      this.#endSleep = done;
     }).finally(() => {
-      this.#wake = undefined;
+      this.#endSleep = undefined;
     });
   }
 }

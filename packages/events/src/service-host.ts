@@ -9,6 +9,7 @@ import { openQueue, type QueueConnection } from './job-options.ts';
 import { errorMessage, type EventLogger } from './logger.ts';
 import { queueConnectionFromEnv } from './queue-config.ts';
 import { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
+import { type OutboxWakeups, PostgresOutboxListener } from './outbox-listener.ts';
 import { OutboxRelay } from './relay.ts';
 import { type ScheduleSpec, type ServiceWorkersFactory, type WorkerRuntime } from './service-workers.ts';
 import { STORE_SUBSCRIPTIONS } from './subscriptions.ts';
@@ -35,6 +36,13 @@ export interface StartServiceWorkersOptions {
   subscriptions?: EventSubscriptions;
   /** Relay poll delays (tests shorten them). */
   relayIdleDelayMs?: { min: number; max: number };
+  /**
+   * A direct Postgres URL of the service's database (not through a transaction pooler): the relay LISTENs
+   * there and publishes as soon as outbox rows commit. Without it (or `outboxWakeups`) the relay only polls.
+   */
+  outboxListenUrl?: string;
+  /** Another source of wake-ups for the relay (embedded databases); wins over outboxListenUrl. */
+  outboxWakeups?: OutboxWakeups;
   /** Where this host's metrics go (queue depth, job durations and failures, outbox backlog, relay counts). */
   metrics?: Registry;
 }
@@ -63,6 +71,9 @@ export async function startServiceWorkers<Client extends WorkerDatabase>(
           queues,
           logger,
           idleDelayMs: options.relayIdleDelayMs,
+          wakeups:
+            options.outboxWakeups ??
+            (options.outboxListenUrl ? new PostgresOutboxListener({ connectionString: options.outboxListenUrl, logger }) : undefined),
           onBatch: options.metrics && relayMetrics(options.metrics, service),
         });
   const tables = { outbox: relay !== undefined, processed: definition.consumers.length > 0 };
