@@ -40,7 +40,8 @@ export async function startService(service: WorkerService, options: StartService
       service.name,
       definition.createWorkers as Parameters<typeof startServiceWorkers<typeof prisma>>[1],
       { prisma, queues: options.queues, logger, env: options.env },
-      { metrics: options.registry },
+      // The relay LISTENs for commits on a connection of its own (DATABASE_URL must then reach Postgres directly).
+      { metrics: options.registry, outboxListenUrl: options.target.url },
     );
   } catch (error) {
     await prisma.$disconnect();
