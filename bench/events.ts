@@ -1,8 +1,11 @@
 /*
- * npm run bench:events — the asynchronous half under load, on this machine's Postgres and Redis:
+ * npm run bench:events — the asynchronous half, on this machine's Postgres and Redis:
  *   1. events per second through outbox → relay → BullMQ → idempotent consumer (10,000 events, two relays,
  *      four consumer workers);
- *   2. the checkout saga end to end (placeOrder → PAID) at p50/p99 with two worker instances per service.
+ *   2. a lone shopper's checkout (placeOrder → PAID) at p50/p99: one worker instance per service with the
+ *      relays' production settings, checkouts one at a time with the store idle in between, which is where
+ *      a relay that only polls is slowest (it has backed off to its longest delay on every hop);
+ *   3. the checkout saga end to end under a stream of orders, at p50/p99 with two worker instances per service.
  * Uses fresh databases and a fresh queue prefix; prints figures, asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,6 +21,10 @@ import { productId, SAGA_PLAN, startSagaWorld, userId } from '../tests/saga/saga
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 300);
+const LONE_CHECKOUTS = Number(process.env.BENCH_LONE_CHECKOUTS ?? 8);
+/** Idle time before each lone checkout: longer than a relay's longest poll delay (5 s), so every hop starts idle. */
+const LONE_PAUSE_MS = Number(process.env.BENCH_LONE_PAUSE_MS ?? 6_000);
+const address = { name: 'Bench', line1: '1 Loop', city: 'Berlin', postalCode: '10115', country: 'DE' };
 
 const world = await startSagaWorld();
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -58,11 +65,47 @@ try {
   await Promise.all([...relays.map((relay) => relay.stop()), ...consumers.map((consumer) => consumer.close())]);
   console.log(`outbox → relay → queue → consumer: ${EVENTS} events in ${seconds.toFixed(1)} s = ${Math.round(EVENTS / seconds)} events/s (2 relays, 4 workers × 8)`);
 
-  // 2. The checkout saga with two worker instances of each service (as two replicas would run).
-  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '60000' });
-  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '60000' });
   await world.orders.purchasable.updateMany({ data: { priceCents: 1_000, currency: 'EUR' } });
   await world.inventory.stockLevel.updateMany({ data: { onHand: 1_000_000, reserved: 0, available: 1_000_000 } });
+
+  // 2. Lone checkouts: one instance per service, as a quiet store runs; each checkout alone, after idle time.
+  //    BENCH_COMPARE_POLLING=1 first runs the same with relays that only poll (how it was before LISTEN/NOTIFY).
+  async function loneCheckouts(label: string, options: { pollOnly?: boolean }): Promise<void> {
+    await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '60000' }, { productionRelays: true, ...options });
+    const lone: number[] = [];
+    for (let i = 0; i < LONE_CHECKOUTS; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, LONE_PAUSE_MS));
+      const started = performance.now();
+      const result = await placeOrder(
+        world.orders,
+        userId(i % SAGA_PLAN.users),
+        { idempotencyKey: randomUUID(), items: [{ purchasableId: productId(i % SAGA_PLAN.products), quantity: 1 }], shippingAddress: address },
+        `bench-lone-${i}`,
+      );
+      const orderId = result.order?.id;
+      if (!orderId) throw new Error(`lone checkout ${i} was refused: ${JSON.stringify(result.errors)}`);
+      // Polled every 10 ms: the client's view (placeOrder called → order PAID), to within 10 ms.
+      for (;;) {
+        const order = await world.orders.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true } });
+        if (order.status === 'PAID') break;
+        if (order.status === 'CANCELLED') throw new Error(`lone checkout ${i} was cancelled`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      lone.push(performance.now() - started);
+    }
+    await world.stopWorkers();
+    const sorted = [...lone].sort((a, b) => a - b);
+    console.log(
+      `lone checkout (${label}): ${lone.length} checkouts one at a time, ${LONE_PAUSE_MS / 1000} s idle before each; placeOrder → PAID ` +
+        `p50 ${Math.round(percentile(sorted, 50))} ms, p99 ${Math.round(percentile(sorted, 99))} ms (each: ${lone.map((ms) => Math.round(ms)).join(', ')} ms; 1 worker per service)`,
+    );
+  }
+  if (process.env.BENCH_COMPARE_POLLING === '1') await loneCheckouts('relays polling only', { pollOnly: true });
+  await loneCheckouts('relays woken by LISTEN/NOTIFY', {});
+
+  // 3. The checkout saga with two worker instances of each service (as two replicas would run).
+  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '60000' }, { productionRelays: true });
+  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '60000' }, { productionRelays: true });
   const sagaStarted = performance.now();
   const ids: string[] = [];
   for (let i = 0; i < ORDERS; i += 1) {
@@ -72,7 +115,7 @@ try {
       {
         idempotencyKey: randomUUID(),
         items: [{ purchasableId: productId(i % SAGA_PLAN.products), quantity: 1 }],
-        shippingAddress: { name: 'Bench', line1: '1 Loop', city: 'Berlin', postalCode: '10115', country: 'DE' },
+        shippingAddress: address,
       },
       `bench-${i}`,
     );

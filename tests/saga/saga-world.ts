@@ -40,9 +40,16 @@ export interface SagaWorld {
   payments: PaymentsClient;
   queues: QueueConnection;
   /** Starts (or restarts) the three services' workers with these environment overrides. */
-  startWorkers(env?: Record<string, string>): Promise<void>;
+  startWorkers(env?: Record<string, string>, options?: StartWorkersOptions): Promise<void>;
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface StartWorkersOptions {
+  /** Run the relays with their production poll delays instead of the tests' short ones (the benchmark's lone checkouts). */
+  productionRelays?: boolean;
+  /** Relays that only poll, without LISTENing for commits (the benchmark's comparison with how it was). */
+  pollOnly?: boolean;
 }
 
 export async function startSagaWorld(): Promise<SagaWorld> {
@@ -54,8 +61,16 @@ export async function startSagaWorld(): Promise<SagaWorld> {
   const queues = testQueueConnection('saga');
   let running: RunningServiceWorkers[] = [];
 
-  async function start<Client extends WorkerDatabase>(name: string, prisma: Client, factory: ServiceWorkersFactory<Client>, env: NodeJS.ProcessEnv) {
-    return startServiceWorkers(name, factory, { prisma, queues, logger: silentLogger, env }, { relayIdleDelayMs: { min: 20, max: 200 } });
+  async function start<Client extends WorkerDatabase>(
+    service: Service<Client & WorkerDatabase>,
+    name: string,
+    factory: ServiceWorkersFactory<Client & WorkerDatabase>,
+    env: NodeJS.ProcessEnv,
+    options: StartWorkersOptions,
+  ) {
+    const relayIdleDelayMs = options.productionRelays ? undefined : { min: 20, max: 200 };
+    const outboxListenUrl = options.pollOnly ? undefined : service.database.url;
+    return startServiceWorkers(name, factory, { prisma: service.prisma, queues, logger: silentLogger, env }, { relayIdleDelayMs, outboxListenUrl });
   }
 
   return {
@@ -63,14 +78,14 @@ export async function startSagaWorld(): Promise<SagaWorld> {
     inventory: inventory.prisma,
     payments: payments.prisma,
     queues,
-    async startWorkers(overrides = {}) {
+    async startWorkers(overrides = {}, options = {}) {
       const env = { ...process.env, SAGA_DEADLINE_SWEEP_MS: '200', PAYMENTS_PROVIDER_LATENCY_MS: '0', ...overrides };
       // Called again, it adds another instance of each service (as replicas would run); close() stops them all.
       running.push(
         ...(await Promise.all([
-          start('orders', orders.prisma, ordersWorkers, env),
-          start('inventory', inventory.prisma, inventoryWorkers, env),
-          start('payments', payments.prisma, paymentsWorkers, env),
+          start(orders, 'orders', ordersWorkers, env, options),
+          start(inventory, 'inventory', inventoryWorkers, env, options),
+          start(payments, 'payments', paymentsWorkers, env, options),
         ])),
       );
     },
