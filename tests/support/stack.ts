@@ -59,7 +59,7 @@ export interface TestStack {
  * Every subgraph in the repository on its own fresh Postgres database, seeded from `plan`, and the router
  * serving the committed supergraph with routing URLs pointed at them: the real system, on ephemeral ports.
  */
-export async function startStack(plan: SeedPlan, options: { router?: Partial<RouterConfig> } = {}): Promise<TestStack> {
+export async function startStack(plan: SeedPlan, options: { router?: Partial<RouterConfig>; runWorkers?: boolean } = {}): Promise<TestStack> {
   const databases: TestDatabase[] = [];
   const subgraphs: Record<string, RunningSubgraph> = {};
   let router: RunningRouter | undefined;
@@ -85,9 +85,11 @@ export async function startStack(plan: SeedPlan, options: { router?: Partial<Rou
       const module = (await import(`${pkg.dir}/src/index.ts`)) as {
         start(config: SubgraphConfig, logger: typeof silent, options?: object): Promise<RunningSubgraph>;
       };
-      const options = pkg.name === 'accounts' ? { accessTokens: tokenSettings } : undefined;
+      const startOptions = pkg.name === 'accounts' ? { accessTokens: tokenSettings } : undefined;
       if (pkg.name === 'accounts') accounts = module as unknown as AccountsModule;
-      subgraphs[pkg.name] = await module.start(testSubgraphConfig(database?.url ?? ''), silent, options);
+      // runWorkers: each subgraph hosts its service's workers (relay, consumers, jobs) on QUEUE_PREFIX, as in development.
+      const config = { ...testSubgraphConfig(database?.url ?? ''), runWorkers: options.runWorkers ?? false };
+      subgraphs[pkg.name] = await module.start(config, silent, startOptions);
       if (database) await seedTestDatabase(pkg.seedPath, pkg.migrationsDir, database.url, plan);
     }
     const routerConfig: RouterConfig = {
