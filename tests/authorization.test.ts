@@ -60,12 +60,12 @@ describe('anonymous callers', () => {
     expect(statements.orders).toBe(0);
   });
 
-  it('lose a whole user when a removed non-null field (User.orders) nulls it, but keep the nullable ones', async () => {
+  it('keep a user whose protected fields are removed, as those fields are nullable (the rule of README, "Nullability across subgraphs")', async () => {
     const id = nameBasedUuid(SeedNamespace.user, 2);
-    const nonNull = await measured('query ($id: ID!) { user(id: $id) { name orders(first: 2) { edges { node { number } } } } }', { id });
-    expect(nonNull.response.body.data).toEqual({ user: null });
-    expect(unauthorized(nonNull.response)).toEqual([['user', 'orders']]);
-    expect(nonNull.statements.orders).toBe(0);
+    const removed = await measured('query ($id: ID!) { user(id: $id) { name orders(first: 2) { edges { node { number } } } } }', { id });
+    expect(removed.response.body.data).toEqual({ user: { name: expect.any(String), orders: null } });
+    expect(unauthorized(removed.response)).toEqual([['user', 'orders']]);
+    expect(removed.statements.orders).toBe(0);
     const nullable = await stack.query('query ($id: ID!) { user(id: $id) { name defaultAddress { city } } }', { id });
     expect(nullable.body.data?.user).toEqual({ name: expect.any(String), defaultAddress: null });
     expect(unauthorized(nullable)).toEqual([['user', 'defaultAddress']]);
@@ -117,11 +117,15 @@ describe('customers and admins', () => {
     expect(unauthorized(response)).toEqual([['payment'], ['reservation']]);
     expect(statements.payments).toBe(0);
     expect(statements.inventory).toBe(0);
-    // A non-null admin root field takes the whole data with it, as GraphQL requires.
-    const list = await measured('{ users(first: 2) { edges { node { id } } } }', {}, viewer);
-    expect(list.response.body.data).toBeNull();
+    // Root query fields are nullable, so a refused list leaves the rest of the query standing.
+    const list = await measured('{ users(first: 2) { edges { node { id } } } me { name } }', {}, viewer);
+    expect(list.response.body.data).toEqual({ users: null, me: { name: expect.any(String) } });
     expect(unauthorized(list.response)).toEqual([['users']]);
-    expect(list.statements.accounts).toBe(0);
+    // A non-null root field (a mutation's payload) that is refused takes the whole data with it, as GraphQL requires.
+    const mutation = await measured('mutation { adjustStock(input: { productId: "p", warehouseId: "w", delta: 1, reason: "count", idempotencyKey: "k-1" }) { errors { code } } }', {}, viewer);
+    expect(mutation.response.body.data).toBeNull();
+    expect(unauthorized(mutation.response)).toEqual([['adjustStock']]);
+    expect(list.statements.inventory + mutation.statements.inventory).toBe(0);
   });
 
   it('an admin gets the admin fields', async () => {
