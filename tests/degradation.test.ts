@@ -88,7 +88,7 @@ beforeAll(async () => {
   const order = Array.from({ length: PLAN.orders }, (_, i) => seedOrder(i, PLAN)).find((candidate) => candidate.status === 'FULFILLED' && candidate.items.some((item) => item.productIndex !== null));
   if (!order) throw new Error('the plan has no fulfilled order');
   customer = viewerWithRoles(order.userId, ['CUSTOMER']);
-  productId = order.items.find((item) => item.productIndex !== null)!.purchasableId; // eslint-disable-line @typescript-eslint/no-non-null-assertion -- found above
+  productId = order.items.find((item) => item.productIndex !== null)!.purchasableId;  
   pages.push(
     { name: 'search', query: SEARCH },
     { name: 'product page', query: PRODUCT_PAGE, variables: { id: productId } },
@@ -286,7 +286,7 @@ describe.each(Object.keys(LOSSES).filter((name) => Object.keys(LOSSES[name] ?? {
     const frozen = await frozenServer();
     const router = await routerWith(subgraph, frozen.url);
     try {
-      const page = pages.find((candidate) => LOSSES[subgraph]?.[candidate.name]?.null.length) ?? pages[0]!; // eslint-disable-line @typescript-eslint/no-non-null-assertion -- pages is filled in beforeAll
+      const page = pages.find((candidate) => LOSSES[subgraph]?.[candidate.name]?.null.length) ?? pages[0]!;  
       // The first caller waits about the deadline, not 10 s, and is told the subgraph timed out.
       const started = performance.now();
       const first = await ask(router, page);
