@@ -36,6 +36,8 @@ export interface SmtpCatcher {
   messages: CaughtMail[];
   /** What reached `address` (lower-case). */
   to(address: string): CaughtMail[];
+  /** Messages accepted but not delivered because their Message-ID had been (with dedupeMessageIds). */
+  readonly duplicatesDropped: number;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,11 @@ export interface SmtpCatcherOptions {
   host?: string;
   /** Messages kept, oldest dropped first (a long development session must not grow without end). */
   keep?: number;
+  /**
+   * Behave like a relay with idempotency keys: a message whose Message-ID was already accepted is answered
+   * 250 and not delivered again (counted in `duplicatesDropped`). Off by default, as in Mailpit.
+   */
+  dedupeMessageIds?: boolean;
 }
 
 /**
@@ -57,9 +64,12 @@ export interface SmtpCatcherOptions {
  *   flaky-*@…   421 at RCPT TO the first time, accepted afterwards (a transient one);
  *   anything else accepted and recorded.
  */
-export async function startSmtpCatcher({ port = 0, host = '127.0.0.1', keep = 1_000 }: SmtpCatcherOptions = {}): Promise<SmtpCatcher> {
+export async function startSmtpCatcher({ port = 0, host = '127.0.0.1', keep = 1_000, dedupeMessageIds = false }: SmtpCatcherOptions = {}): Promise<SmtpCatcher> {
   const messages: CaughtMail[] = [];
   let received = 0;
+  // Every Message-ID ever accepted, not only those of kept messages: a relay's key outlives its inbox view.
+  const seenMessageIds = new Set<string>();
+  let duplicatesDropped = 0;
   const refusedOnce = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
@@ -81,6 +91,14 @@ export async function startSmtpCatcher({ port = 0, host = '127.0.0.1', keep = 1_
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const header = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'im').exec(raw)?.[1]?.trim() ?? null;
+        const messageId = header('Message-ID');
+        if (dedupeMessageIds && messageId !== null) {
+          if (seenMessageIds.has(messageId)) {
+            duplicatesDropped += 1;
+            return callback();
+          }
+          seenMessageIds.add(messageId);
+        }
         if (messages.length >= keep) messages.shift();
         received += 1;
         messages.push({
@@ -89,7 +107,7 @@ export async function startSmtpCatcher({ port = 0, host = '127.0.0.1', keep = 1_
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()),
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
           raw,
-          messageId: header('Message-ID'),
+          messageId,
           subject: header('Subject'),
           text: decodeBody(raw),
         });
@@ -106,6 +124,9 @@ export async function startSmtpCatcher({ port = 0, host = '127.0.0.1', keep = 1_
     url: `smtp://${host}:${address.port}`,
     messages,
     to: (address) => messages.filter((message) => message.to.includes(address.toLowerCase())),
+    get duplicatesDropped() {
+      return duplicatesDropped;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
