@@ -42,9 +42,12 @@ function eventsOf(order: SeedOrder): OrderEvent[] {
   return events;
 }
 
-function seedRows(plan: SeedPlan): { notifications: Notification[]; deliveries: Delivery[] } {
+/** Seeded deliveries are finished ones: none is in the middle of a send. */
+type SeedDelivery = Omit<Delivery, 'sendClaim' | 'sendingSince'>;
+
+function seedRows(plan: SeedPlan): { notifications: Notification[]; deliveries: SeedDelivery[] } {
   const notifications: Notification[] = [];
-  const deliveries: Delivery[] = [];
+  const deliveries: SeedDelivery[] = [];
   const readBefore = SEED_TIMELINE.ordersTo - READ_AFTER_DAYS * DAY_MS;
   let orderIndex = 0;
   for (const order of seedOrders(plan)) {
@@ -100,7 +103,7 @@ function seedRecipients(plan: SeedPlan): Recipient[] {
   });
 }
 
-const DELIVERY_COLUMNS: BulkColumns<Delivery> = [
+const DELIVERY_COLUMNS: BulkColumns<SeedDelivery> = [
   ['notificationId', 'notification_id', 'uuid'],
   ['channel', 'channel', '"NotificationChannel"'],
   ['status', 'status', '"DeliveryStatus"'],

@@ -51,3 +51,31 @@ export async function deliveriesByNotification(
   }
   return byNotification;
 }
+
+/**
+ * Takes the EMAIL delivery for one send attempt: `claim` is committed (with attempts + 1) before the worker
+ * talks to the mail server, so a later attempt can tell that this one may have handed the message over.
+ * Only from the state the caller saw (`previousClaim`, null for none) and never once SENT: of two attempts
+ * running at once (a stalled job re-run while the first still works), one gets it. False when it was taken.
+ */
+export async function claimEmailSend(prisma: Prisma.TransactionClient, notificationId: string, claim: string, previousClaim: string | null): Promise<boolean> {
+  const { count } = await prisma.delivery.updateMany({
+    where: { notificationId, channel: 'EMAIL', status: { not: 'SENT' }, sendClaim: previousClaim },
+    data: { sendClaim: claim, sendingSince: new Date(), attempts: { increment: 1 } },
+  });
+  return count === 1;
+}
+
+/**
+ * Records what the server answered the attempt holding `claim` and releases the claim; its attempt was
+ * counted when it was claimed. A claim someone else holds by now is left alone. Returns whether it recorded.
+ */
+export async function recordEmailOutcome(prisma: Prisma.TransactionClient, notificationId: string, claim: string, outcome: DeliveryOutcome): Promise<boolean> {
+  const { count } = await prisma.delivery.updateMany({
+    where: { notificationId, channel: 'EMAIL', status: { not: 'SENT' }, sendClaim: claim },
+    data: outcome.sent
+      ? { status: 'SENT', lastError: null, sendClaim: null, sendingSince: null }
+      : { status: outcome.willRetry ? 'PENDING' : 'FAILED', lastError: outcome.error.slice(0, MAX_ERROR_LENGTH), sendClaim: null, sendingSince: null },
+  });
+  return count === 1;
+}

@@ -10,14 +10,24 @@
  *    event's retry writes the same notification id (derived from the dedupe key, notificationIdFor), so an
  *    early job finds the row its retry commits; re-adding the job is a no-op (jobId = delivery id). A row that
  *    never appears (the event was dead-lettered) ends the job as unrecoverable after ORPHAN_AFTER_MS;
- *  - a job that sent but died before recording SENT runs again and sends again: the message keeps its
- *    Message-ID (derived from the delivery id), so the receiving side can recognise the duplicate. A delivery
- *    already SENT is never sent again.
+ *
+ * Sending is the one step that cannot be rolled back or repeated safely, so each attempt leaves a trail that a
+ * later attempt can read (see claimEmailSend):
+ *  1. it claims the delivery (send_claim, committed) before it talks to the mail server: no claim, no send;
+ *  2. the server's answer goes into the job itself (Redis) before the database: after the database went away
+ *     (a restart, a dropped connection), the retry finds the answer there and records SENT without sending;
+ *  3. then the outcome is recorded and the claim released.
+ * A retry that finds a claim with no answer for it (the worker died between the server's reply and step 2)
+ * cannot know whether the message left. It sends again only when the server drops a Message-ID it already
+ * has (MailTransport.deduplicatesMessageIds, a provider's idempotency key); otherwise it marks the delivery
+ * FAILED and dead-letters the job for a person, who can requeue it to send anyway. A delivery already SENT is
+ * never sent again, and the Message-ID (derived from the delivery id) is the same on every attempt.
  */
+import { randomUUID } from 'node:crypto';
 import { DelayedError, type Job, type JobsOptions, type Queue, UnrecoverableError } from 'bullmq';
 import { type EventLogger, heavyJobOptions, openQueue, type QueueConnection } from '@storefront/events';
 import type { PrismaClient } from './database.ts';
-import { recordDelivery } from './deliveries.ts';
+import { claimEmailSend, recordDelivery, recordEmailOutcome } from './deliveries.ts';
 import { isPermanentMailError, type MailTransport, senderDomain } from './mail-transport.ts';
 import { recipientOf } from './recipients.ts';
 
@@ -25,6 +35,8 @@ export const EMAIL_DELIVERIES_QUEUE = 'jobs.email-deliveries';
 
 export interface EmailDeliveryJob {
   notificationId: string;
+  /** What the mail server answered the attempt that held `claim`: written here before the database is told. */
+  handedOver?: { claim: string; accepted: boolean; messageId: string };
 }
 
 export interface EmailDeliveryResult {
@@ -105,8 +117,31 @@ export function emailDeliveryProcessor(options: EmailDeliveryProcessorOptions) {
     if (delivery.status === 'SENT') return { status: 'already-sent' };
 
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const fail = async (error: Error, permanent: boolean): Promise<never> => {
-      await recordDelivery(prisma, notificationId, 'EMAIL', { sent: false, error: error.message, willRetry: !permanent && !lastAttempt });
+    const messageId = emailMessageId(notificationId, transport.from);
+    const previousClaim = delivery.sendClaim;
+    if (previousClaim) {
+      const answer = job.data.handedOver?.claim === previousClaim ? job.data.handedOver : undefined;
+      if (answer?.accepted) {
+        // The server took it; only the database did not hear of it (it was away). Record, never resend.
+        if (!(await recordEmailOutcome(prisma, notificationId, previousClaim, { sent: true }))) throw new Error(`E-mail delivery ${job.id} changed while recording it`);
+        logger.info({ jobId: job.id, messageId: answer.messageId }, 'e-mail accepted by an earlier attempt recorded as sent, not sent again');
+        return { status: 'sent', messageId: answer.messageId };
+      }
+      if (!answer && !transport.deduplicatesMessageIds) {
+        const reason =
+          `E-mail ${messageId} may have been sent: an attempt since ${delivery.sendingSince?.toISOString() ?? '?'} ended without recording the ` +
+          `server's answer, and this server would deliver a second copy. Not resent; requeue the dead letter to send it anyway.`;
+        await recordEmailOutcome(prisma, notificationId, previousClaim, { sent: false, error: reason, willRetry: false });
+        logger.warn({ jobId: job.id, messageId }, 'e-mail outcome unknown, not resent');
+        throw new UnrecoverableError(reason);
+      }
+      // Refused last time, or the server drops a second copy of this Message-ID: sending again is safe.
+    }
+
+    const fail = async (error: Error, permanent: boolean, claim?: string): Promise<never> => {
+      const outcome = { sent: false, error: error.message, willRetry: !permanent && !lastAttempt } as const;
+      if (claim) await recordEmailOutcome(prisma, notificationId, claim, outcome);
+      else await recordDelivery(prisma, notificationId, 'EMAIL', outcome);
       throw permanent ? new UnrecoverableError(error.message) : error;
     };
 
@@ -114,7 +149,9 @@ export function emailDeliveryProcessor(options: EmailDeliveryProcessorOptions) {
     // UserRegistered may still be on its way (it travels another queue path than the order's events).
     if (!recipient) return fail(new Error(`No e-mail address known for user ${delivery.notification.userId}`), false);
 
-    const messageId = emailMessageId(notificationId, transport.from);
+    const claim = randomUUID();
+    // Taken meanwhile by another run of this job (stalled and re-run while the first still worked): retry later.
+    if (!(await claimEmailSend(prisma, notificationId, claim, previousClaim))) throw new Error(`E-mail delivery ${job.id} is being sent by another attempt`);
     try {
       await transport.send({
         to: { name: recipient.name, address: recipient.email },
@@ -125,9 +162,11 @@ export function emailDeliveryProcessor(options: EmailDeliveryProcessorOptions) {
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       logger.warn({ jobId: job.id, attemptsMade: job.attemptsMade + 1, err: failure.message }, 'e-mail not sent');
-      return fail(failure, isPermanentMailError(error));
+      await job.updateData({ notificationId, handedOver: { claim, accepted: false, messageId } });
+      return fail(failure, isPermanentMailError(error), claim);
     }
-    await recordDelivery(prisma, notificationId, 'EMAIL', { sent: true });
+    await job.updateData({ notificationId, handedOver: { claim, accepted: true, messageId } });
+    await recordEmailOutcome(prisma, notificationId, claim, { sent: true });
     return { status: 'sent', messageId };
   };
 }

@@ -23,6 +23,12 @@ export interface MailTransport {
   readonly kind: 'smtp' | 'recording';
   /** The From header of every message. */
   readonly from: string;
+  /**
+   * Whether the server accepts a message whose Message-ID it already has without delivering it again (a
+   * provider's idempotency key; SMTP_DEDUPLICATES_MESSAGE_ID). Only then may the worker resend a message
+   * whose earlier attempt ended without saying whether the server took it.
+   */
+  readonly deduplicatesMessageIds: boolean;
   send(mail: OutgoingMail): Promise<{ messageId: string; response?: string }>;
   close(): Promise<void>;
 }
@@ -38,6 +44,8 @@ const mailEnv = z
       z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must be an smtp:// or smtps:// URL' }).optional(),
     ),
     MAIL_FROM: z.string().trim().min(3).default(DEFAULT_MAIL_FROM),
+    // Only a relay known to drop a Message-ID it has already accepted may say so: a wrong "true" means duplicates.
+    SMTP_DEDUPLICATES_MESSAGE_ID: z.enum(['true', 'false']).default('false'),
   })
   .refine((env) => env.NODE_ENV !== 'production' || env.SMTP_URL !== undefined, {
     message: 'SMTP_URL is required in production (without it e-mails would only be recorded in memory)',
@@ -53,7 +61,9 @@ export function loadMailConfig(env: NodeJS.ProcessEnv = process.env): MailConfig
 /** SMTP over nodemailer when SMTP_URL is set; otherwise (development, test) the recording transport. */
 export function mailTransportFromEnv(env: NodeJS.ProcessEnv, logger: EventLogger): MailTransport {
   const config = loadMailConfig(env);
-  return config.SMTP_URL ? new SmtpMailTransport(config.SMTP_URL, config.MAIL_FROM) : new RecordingMailTransport(config.MAIL_FROM, logger);
+  return config.SMTP_URL
+    ? new SmtpMailTransport(config.SMTP_URL, config.MAIL_FROM, { deduplicatesMessageIds: config.SMTP_DEDUPLICATES_MESSAGE_ID === 'true' })
+    : new RecordingMailTransport(config.MAIL_FROM, logger);
 }
 
 /**
@@ -65,10 +75,12 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
 export class SmtpMailTransport implements MailTransport {
   readonly kind = 'smtp';
   readonly from: string;
+  readonly deduplicatesMessageIds: boolean;
   readonly #transporter: ReturnType<typeof nodemailer.createTransport>;
 
-  constructor(url: string, from: string) {
+  constructor(url: string, from: string, options: { deduplicatesMessageIds?: boolean } = {}) {
     this.from = from;
+    this.deduplicatesMessageIds = options.deduplicatesMessageIds ?? false;
     this.#transporter = nodemailer.createTransport({ url, ...SMTP_TIMEOUTS });
   }
 
@@ -84,10 +96,12 @@ export class SmtpMailTransport implements MailTransport {
 
 /**
  * Development and tests without an SMTP server: composes each message with nodemailer (JSON transport, so
- * headers are what SMTP would carry), keeps it in memory and logs one line per message.
+ * headers are what SMTP would carry), keeps it in memory and logs one line per message. A Message-ID it
+ * already holds is acknowledged and not kept again, as a provider with idempotency keys does.
  */
 export class RecordingMailTransport implements MailTransport {
   readonly kind = 'recording';
+  readonly deduplicatesMessageIds = true;
   readonly from: string;
   readonly messages: RecordedMail[] = [];
   readonly #logger: EventLogger;
@@ -99,6 +113,7 @@ export class RecordingMailTransport implements MailTransport {
   }
 
   async send(mail: OutgoingMail): Promise<{ messageId: string }> {
+    if (this.messages.some((kept) => kept.messageId === mail.messageId)) return { messageId: mail.messageId };
     const info = await this.#composer.sendMail({ from: this.from, ...mail });
     this.messages.push({ ...mail, from: this.from, composed: info.message });
     this.#logger.info({ to: mail.to.address, subject: mail.subject, messageId: info.messageId }, 'e-mail recorded (no SMTP_URL)');
