@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createInternalIdentitySigner, nameBasedUuid, SEED_DEMO_PASSWORD, SeedNamespace, viewerWithRoles, type SeedPlan } from '@storefront/common';
 import { signTestIdentity } from '@storefront/prisma-tools';
 import { SignJWT } from 'jose';
+import { DEFAULT_PROTECTION, startRouter } from '@storefront/router';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';
 
 /*
@@ -110,6 +111,36 @@ describe('signing in through the router', () => {
     const throttled = attempts.filter((body) => body.errors?.[0]?.extensions?.code === 'TOO_MANY_ATTEMPTS');
     expect(throttled.length).toBeGreaterThan(0);
     expect(throttled[0]).toMatchObject({ data: null, errors: [{ extensions: { code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: expect.any(Number), serviceName: 'accounts' } }] });
+  });
+
+  it('throttles one account per client address, so an attacker elsewhere cannot lock its owner out', async () => {
+    // Behind one proxy (TRUSTED_PROXY_HOPS=1) the client is X-Forwarded-For's last entry; the router sends it to
+    // accounts on every call. Without it every sign-in would count as coming from one address.
+    const behindProxy = await startRouter({ ...stack.routerConfig, protection: { ...DEFAULT_PROTECTION, trustedProxyHops: 1 } }, undefined);
+    try {
+      while (!behindProxy.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));
+      const { email } = await signUp();
+      const logIn = async (password: string, address: string) =>
+        (
+          await postGraphQL<{ logIn: Session }>(
+            behindProxy.url,
+            { query: `mutation ($input: LogInInput!) { logIn(input: $input) { ${SESSION} } }`, variables: { input: { email, password } } },
+            { headers: { 'x-forwarded-for': address } },
+          )
+        ).body;
+      const attacker = '203.0.113.7';
+      const codes: unknown[] = [];
+      for (let i = 0; i < 8; i += 1) codes.push((await logIn(`wrong guess ${i}`, attacker)).errors?.[0]?.extensions?.code ?? 'answered');
+      expect(codes).toContain('TOO_MANY_ATTEMPTS');
+      // The attacker's address is locked even with the right password ...
+      expect((await logIn(PASSWORD, attacker)).errors?.[0]?.extensions?.code).toBe('TOO_MANY_ATTEMPTS');
+      // ... and the owner, from their own address, signs in.
+      const owner = await logIn(PASSWORD, '198.51.100.20');
+      expect(owner.errors).toBeUndefined();
+      expect(owner.data?.logIn.accessToken).toEqual(expect.any(String));
+    } finally {
+      await behindProxy.close();
+    }
   });
 
   it('answers anonymous requests without a token', async () => {

@@ -7,4 +7,4 @@ export { CACHING_OFF, ENTITY_INVALIDATION_CHANNEL } from './cache/index.ts';
 export type { CacheConfig, CacheCounters, EntityRef } from './cache/index.ts';
 export { accessRulesOf, STORE_POLICIES, withAuthorization, withRouterEnforcedSecurity } from './authorization/index.ts';
 export type { AccessRules, AuthorizationOptions, Policy } from './authorization/index.ts';
-export { DEFAULT_CIRCUIT_BREAKER } from './protection/index.ts';
+export { DEFAULT_CIRCUIT_BREAKER, DEFAULT_PROTECTION } from './protection/index.ts';

@@ -22,6 +22,7 @@ import { FILES_PREFIX, forwardFiles } from './files/index.ts';
 import { acceptsIncremental, DEFAULT_SUBGRAPH_HTTP, FederationEngine, SubgraphCaller, SubgraphHttp, type EngineRequestContext } from './execution/index.ts';
 import { createRouterMetrics } from './metrics.ts';
 import { setUpProtection } from './protection/index.ts';
+import { clientIp } from './protection/rate-limit.ts';
 import { createSessionRoutes } from './session/index.ts';
 import { countingFetches, SubgraphFetches, subgraphFetchesOf, type RouterRequestContext } from './subgraph-fetches.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
@@ -117,7 +118,8 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   // Starting completes when the first supergraph loads, which may be long after we listen.
   apollo.start().catch((error: unknown) => log.fatal({ err: error }, 'router failed to start'));
 
-  const contextOf = async ({ requestId, traceId, logger: requestLogger, viewer, headers }: IncomingRequest): Promise<RouterRequestContext> => ({
+  const trustedProxyHops = config.protection?.trustedProxyHops ?? config.protection?.rateLimit?.trustedProxyHops ?? 0;
+  const contextOf = async ({ requestId, traceId, logger: requestLogger, viewer, headers, remoteAddress }: IncomingRequest): Promise<RouterRequestContext> => ({
     // traceId rides along for the subgraph calls; the Accept header says whether @defer may stream.
     requestId,
     traceId,
@@ -126,6 +128,8 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
     acceptsIncremental: acceptsIncremental(headers.accept),
     delivery: {},
     subgraphFetches: new SubgraphFetches(),
+    // Resolved behind the trusted proxies like the rate limit's; accounts' sign-in throttle counts by it.
+    clientAddress: clientIp({ headers, socket: { remoteAddress } }, trustedProxyHops),
   });
   // The browser's sign-in, refresh and sign-out: the refresh token lives in an HttpOnly cookie (router/src/session).
   const sessionRoutes = createSessionRoutes({

@@ -23,6 +23,8 @@ export interface IncomingRequest {
    */
   traceId: string;
   headers: http.IncomingHttpHeaders;
+  /** The connected peer's address (a proxy's, when there is one in front: the router resolves the client's). */
+  remoteAddress: string | undefined;
   logger: Logger;
   viewer: Viewer | null;
 }
@@ -297,6 +299,7 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
       requestId,
       traceId,
       headers: req.headers,
+      remoteAddress: req.socket.remoteAddress,
       logger: logger.child({ requestId, traceId }),
       // Set per GraphQL request by `authenticate`; other routes act for nobody.
       viewer: null,

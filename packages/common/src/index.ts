@@ -43,6 +43,7 @@ export { orderByKeys, pagedRelationLoader, uniqueLoader } from './batching.ts';
 export { isAdmin, isRole, requireAdmin, requireOwnerOrAdmin, requireViewer, ROLES, SCOPES_BY_ROLE, scopesFor, viewerWithRoles } from './viewer.ts';
 export {
   AuthenticationError,
+  CLIENT_ADDRESS_HEADER,
   createInternalIdentitySigner,
   createInternalIdentityVerifier,
   describeJoseError,

@@ -19,6 +19,12 @@ import { isRole, type Viewer } from './viewer.ts';
 export const ROUTER_IDENTITY_ISSUER = 'storefront-router';
 /** The JWT `typ` of internal identity tokens, so a client's access token can never pass as one. */
 export const INTERNAL_IDENTITY_TYPE = 'storefront-identity+jwt';
+/**
+ * The client's address on the router's calls to subgraphs (accounts' sign-in throttle counts by it). Only the
+ * router sets it, with the address it resolved behind its trusted proxies; subgraphs answer only calls that
+ * carry the router's signed identity, so no client can reach a subgraph with an address of its choosing.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-storefront-client-address';
 /** Long enough for one request's subgraph calls; short enough that a leaked token is soon useless. */
 export const INTERNAL_IDENTITY_TTL_SECONDS = 60;
 /** Clocks of the processes may differ a little. */

@@ -49,6 +49,8 @@ type SchemaListener = Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0];
 /** What a request's context may carry for the engine, beside the shared RequestContext. */
 export interface EngineRequestContext extends RequestContext {
   traceId?: string;
+  /** The client's address as the router resolved it, sent to subgraphs (CLIENT_ADDRESS_HEADER). */
+  clientAddress?: string;
   /** The client accepts `multipart/mixed` incremental delivery (deferSpec=20220824). */
   acceptsIncremental?: boolean;
   /**

@@ -1,4 +1,4 @@
-import { untracedTraceparent, withSpan, type RequestContext } from '@storefront/common';
+import { CLIENT_ADDRESS_HEADER, untracedTraceparent, withSpan, type RequestContext } from '@storefront/common';
 import type { GraphQLFormattedError } from 'graphql';
 import type { SubgraphIdentity } from '../auth/index.ts';
 import { hintFromHeader, type CacheHint, type EntityCache, type EntityCallResult } from '../cache/entity-cache.ts';
@@ -31,7 +31,7 @@ export interface SubgraphCallerOptions {
 
 /** What a call needs of the client request it serves. */
 export interface ClientRequest {
-  context: RequestContext & { traceId?: string };
+  context: RequestContext & { traceId?: string; clientAddress?: string };
   /** The client operation's type: entities are cached, and fetches joined, only for queries. */
   operationKind: string;
   cachePolicy: { restrict(hint: CacheHint): void } | undefined;
@@ -121,6 +121,8 @@ export class SubgraphCaller {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: ACCEPT, authorization };
     if (context.requestId) headers['x-request-id'] = context.requestId;
     if (traceparent) headers.traceparent = traceparent;
+    // Every call says whom it is for: the router resolved the address, and subgraphs answer only the router.
+    if (context.clientAddress) headers[CLIENT_ADDRESS_HEADER] = context.clientAddress;
     let status: number;
     let text: string;
     let cacheControl: string | undefined;

@@ -10,6 +10,8 @@ export interface ProtectionConfig {
   /** Per-IP and per-user request limits in Redis; absent, nothing is rate limited. */
   rateLimit?: RateLimitConfig;
   circuitBreaker: CircuitBreakerOptions;
+  /** Proxies in front of the router that append to X-Forwarded-For (TRUSTED_PROXY_HOPS): how the client's address is found. */
+  trustedProxyHops?: number;
 }
 
 export interface RateLimitConfig extends RateLimits {
@@ -72,6 +74,7 @@ export function protectionConfigFrom(env: ParsedProtectionEnv & SharedRedisEnv):
           redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
         }
       : undefined,
+    trustedProxyHops: env.TRUSTED_PROXY_HOPS,
     circuitBreaker: {
       failureThreshold: env.CIRCUIT_BREAKER_FAILURES,
       timeoutThreshold: env.CIRCUIT_BREAKER_TIMEOUTS,

@@ -83,7 +83,7 @@ export class RateLimiter {
 }
 
 /** The caller's address: the socket's, or the one the trusted proxies recorded in X-Forwarded-For. */
-export function clientIp(req: Pick<http.IncomingMessage, 'headers' | 'socket'>, trustedProxyHops: number): string {
+export function clientIp(req: { headers: http.IncomingHttpHeaders; socket: { remoteAddress?: string | undefined } }, trustedProxyHops: number): string {
   const socketAddress = normalize(req.socket.remoteAddress ?? 'unknown');
   if (trustedProxyHops <= 0) return socketAddress;
   const header = req.headers['x-forwarded-for'];

@@ -87,7 +87,7 @@ export function createSessionRoutes(options: SessionRoutesOptions): Record<strin
         sendJson(res, 400, httpErrorBody(ErrorCode.BAD_REQUEST, 'The body must be a JSON object', requestId));
         return;
       }
-      const request: IncomingRequest = { requestId, traceId: newTraceId(), headers: req.headers, logger: options.logger.child({ requestId }), viewer: null };
+      const request: IncomingRequest = { requestId, traceId: newTraceId(), headers: req.headers, remoteAddress: req.socket.remoteAddress, logger: options.logger.child({ requestId }), viewer: null };
       const refusal = await options.admit?.(request, req);
       if (refusal) {
         for (const [name, value] of Object.entries(refusal.headers ?? {})) res.setHeader(name, value);

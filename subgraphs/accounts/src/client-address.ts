@@ -1,13 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
+import { CLIENT_ADDRESS_HEADER } from '@storefront/common';
 
 /*
  * The client's address, for the per-address sign-in limits. Only the router knows it (it resolves it behind
- * its trusted proxies, as its own rate limit does): it is to set this header on its calls to accounts, with
- * the address it resolved, replacing anything a client sent. Subgraphs answer only requests that carry the
- * router's signed identity, so no one else can reach this header.
+ * its trusted proxies, as its own rate limit does) and sends it on every call as CLIENT_ADDRESS_HEADER.
  */
-export const CLIENT_ADDRESS_HEADER = 'x-storefront-client-address';
+export { CLIENT_ADDRESS_HEADER };
 
 /**
  * The address the throttle counts by: an IPv4 address as is (IPv4-mapped IPv6 unwrapped), an IPv6 address by

@@ -13,8 +13,9 @@ import type { ThrottleCounter, ThrottleRule, ThrottleStore } from './throttle-st
  *   e-mails count exactly like known ones).
  *
  * Counters are keyed by the e-mail as typed (normalised), never by whether an account has it, so a throttled
- * answer is the same for every e-mail. Until the router sends the client's address, every request counts as
- * coming from one unknown address: the first counter then holds per account, and the other two are skipped.
+ * answer is the same for every e-mail. The router sends the client's address on every call; a call without
+ * one (a test, or a router behind an unconfigured proxy) counts as coming from one unknown address: the first
+ * counter then holds per account, and the other two are skipped.
  */
 
 /** The GraphQL error code of a refused attempt; `extensions.retryAfterSeconds` says when to try again. */
