@@ -46,6 +46,18 @@ describe('access token verification', () => {
     expect(await hsVerifier(`Bearer ${await token({ expiresIn: -2 })}`)).not.toBeNull();
   });
 
+  it('refuses a token that expires while it is remembered as verified (inside the cache window)', async () => {
+    const strict = createAccessTokenVerifier({ keys: { kind: 'secret', secret: SECRET }, issuer: ISSUER, audience: AUDIENCE, clockSkewSeconds: 0 });
+    const shortLived = await token({ expiresIn: 1 });
+    const expiresAtMs = (JSON.parse(Buffer.from(shortLived.split('.')[1] ?? '', 'base64url').toString()) as { exp: number }).exp * 1000;
+    expect(await strict(`Bearer ${shortLived}`)).toMatchObject({ userId });
+    // The cache remembers it for a minute; the token lives about a second.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAtMs - Date.now()) + 50));
+    expect(await refusal(strict, `Bearer ${shortLived}`)).toBe('Invalid access token: token expired');
+    // Forgotten, not just refused once: a second try is refused the same way.
+    expect(await refusal(strict, `Bearer ${shortLived}`)).toBe('Invalid access token: token expired');
+  });
+
   it('refuses a token not yet valid (nbf in the future)', async () => {
     const notYet = await token({ claims: { nbf: Math.floor(Date.now() / 1000) + 120 } });
     expect(await refusal(hsVerifier, `Bearer ${notYet}`)).toMatch(/claim "nbf"/);
