@@ -108,7 +108,7 @@ it('compensates a stock shortage: nothing reserved, no payment asked for', async
   expect(await statusEvents(order.id)).toEqual(['CANCELLED']);
 });
 
-it('gives up on a payment provider that does not answer: cancelled with PAYMENT_TIMEOUT, stock released', async () => {
+it('gives up on a payment provider that does not answer: cancelled with PAYMENT_TIMEOUT, stock released, the authorization voided once it answers', async () => {
   await priceProduct(4, 2_007); // the simulator answers amounts ending in 07 too late
   const before = await stockOf(4);
   const order = await place(4, [{ product: 4, quantity: 1 }]);
@@ -118,8 +118,21 @@ it('gives up on a payment provider that does not answer: cancelled with PAYMENT_
   expect(done).toMatchObject({ status: 'CANCELLED', cancelReason: 'PAYMENT_TIMEOUT' });
   await waitFor(async () => (await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).awaitingStockRelease === false, 'stock release');
   expect(await stockOf(4)).toEqual(before);
-  const payment = await world.payments.payment.findUniqueOrThrow({ where: { orderId: order.id } });
-  expect(['PENDING', 'VOIDED']).toContain(payment.status); // never captured
+  expect((await world.payments.payment.findUniqueOrThrow({ where: { orderId: order.id } })).status).toBe('PENDING');
+
+  // The provider answers again (its answers no longer hang): the void's retry settles what the provider held
+  // and voids it, and only then is the checkout COMPENSATED.
+  await world.stopWorkers();
+  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '1500', PAYMENTS_PROVIDER_TIMEOUT_MS: '300', PAYMENTS_PROVIDER_HANG_MS: '0' });
+  try {
+    const compensated = await settled(order.id, 'COMPENSATED');
+    expect(compensated.saga).toMatchObject({ failureReason: 'PAYMENT_TIMEOUT', awaitingStockRelease: false, awaitingPaymentVoid: false });
+    expect((await world.payments.payment.findUniqueOrThrow({ where: { orderId: order.id } })).status).toBe('VOIDED');
+    expect(await stockOf(4)).toEqual(before);
+  } finally {
+    await world.stopWorkers();
+    await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '1500', PAYMENTS_PROVIDER_TIMEOUT_MS: '300' });
+  }
 });
 
 it('lets the customer cancel while the payment is pending, and returns what the saga had obtained', async () => {
@@ -138,31 +151,45 @@ it('lets the customer cancel while the payment is pending, and returns what the 
   expect((await world.orders.order.findUniqueOrThrow({ where: { id: order.id } })).cancelReason).toBe('CUSTOMER_REQUEST');
 });
 
-it('applies a duplicated reply once: a second PaymentCaptured for a paid order changes nothing', async () => {
+it('applies a duplicated reply once: a second PaymentCaptured for a paid order is delivered, recorded and changes nothing', async () => {
   await priceProduct(6, 1_000);
   const order = await place(6, [{ product: 6, quantity: 1 }]);
   await settled(order.id, 'COMPLETED');
   const payment = await world.payments.payment.findUniqueOrThrow({ where: { orderId: order.id } });
-  const { writeToOutbox, defineEvent } = await import('@storefront/events');
+  const sagaBefore = await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } });
+  const ordersEventsBefore = await world.orders.outboxEvent.count({ where: { aggregateId: order.id } });
+  const { consumerQueueName, defineEvent, openQueue, writeToOutbox } = await import('@storefront/events');
   // The same fact published again under a new event id (e.g. payments replayed its outbox by hand).
-  await world.payments.$transaction((tx) =>
-    writeToOutbox(
-      tx,
-      defineEvent({
-        type: 'PaymentCaptured',
-        version: 1,
-        source: 'payments',
-        aggregateId: order.id,
-        correlationId: null,
-        payload: { paymentId: payment.id, orderId: order.id, amount: { amount: 1_000, currency: 'EUR' } },
-      }),
-    ),
+  const duplicate = defineEvent({
+    type: 'PaymentCaptured',
+    version: 1,
+    source: 'payments',
+    aggregateId: order.id,
+    correlationId: null,
+    payload: { paymentId: payment.id, orderId: order.id, amount: { amount: 1_000, currency: 'EUR' } },
+  });
+  await world.payments.$transaction((tx) => writeToOutbox(tx, duplicate));
+
+  // Delivered to the saga's consumer and applied as a no-op: its id is recorded in the transaction that ran
+  // the handler, and its job completed (a duplicate that failed or dead-lettered would show here).
+  await waitFor(
+    async () => (await world.orders.processedEvent.count({ where: { consumer: 'orders-saga', eventId: duplicate.id } })) === 1,
+    'the saga to process the duplicate',
   );
-  await waitFor(async () => (await world.payments.outboxEvent.count({ where: { aggregateId: order.id, publishedAt: null } })) === 0, 'relay');
-  await waitFor(async () => (await world.orders.processedEvent.count({ where: { consumer: 'orders-saga' } })) > 0, 'consumer');
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  const queue = openQueue(consumerQueueName('orders-saga'), world.queues);
+  try {
+    await waitFor(async () => (await queue.getJob(duplicate.id))?.finishedOn !== undefined, 'the duplicate job to finish');
+    const job = (await queue.getJob(duplicate.id))!;
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toBe('applied');
+  } finally {
+    await queue.close();
+  }
   expect(await statusEvents(order.id)).toEqual(['RESERVED', 'PAID']);
+  expect(await world.orders.outboxEvent.count({ where: { aggregateId: order.id } })).toBe(ordersEventsBefore);
+  expect(await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).toEqual(sagaBefore);
   expect((await world.orders.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe('PAID');
+  expect((await world.payments.payment.findUniqueOrThrow({ where: { orderId: order.id } })).status).toBe('CAPTURED');
 });
 
 it('cancels with RESERVATION_EXPIRED when the reservation lapses while the payment is pending', async () => {
