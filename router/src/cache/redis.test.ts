@@ -83,7 +83,7 @@ describe('the router’s Redis connection when Redis stops answering', () => {
       expect(await cache.get('k')).toBe('v');
       // One line when it stopped answering, one when it came back: not one per request.
       const transitions = lines.filter((line) => line.msg.startsWith('redis ')).map((line) => line.msg);
-      expect(transitions).toEqual(['redis connected; caches on', `redis did not answer within ${DEADLINE_MS} ms; caches are skipped until it answers again`, 'redis answering again; caches resumed']);
+      expect(transitions).toEqual(['redis connected; caches on', `redis did not answer within ${DEADLINE_MS} ms; serving without caches until it answers again`, 'redis answering again; caches resumed']);
     } finally {
       await connection.close();
     }

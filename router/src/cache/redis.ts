@@ -36,8 +36,10 @@ export interface RedisConnectionOptions {
   commandTimeoutMs: number;
   logger: Logger;
   stats: CacheStats;
-  /** What depends on this connection, for its log lines ("caches", "rate limits"). */
+  /** What depends on this connection, for its log lines: "caches" (the default), "rate limits". */
   purpose?: string;
+  /** What happens meanwhile, for the log line when Redis stops answering; default "serving without caches". */
+  whileAway?: string;
 }
 
 /** How often the connection's health is checked: a PING while answering, a probe or a watchdog check otherwise. */
@@ -154,7 +156,7 @@ export class RedisConnection {
     this.answering = false;
     if (!log) return;
     const detail = how === 'not answering' ? `did not answer within ${this.options.commandTimeoutMs} ms` : 'unreachable';
-    this.logger.warn({ err: error, redis: redactedUrl(this.options.url) }, `redis ${detail}; ${this.purpose} are skipped until it answers again`);
+    this.logger.warn({ err: error, redis: redactedUrl(this.options.url) }, `redis ${detail}; ${this.options.whileAway ?? 'serving without caches'} until it answers again`);
   }
 
   private warn(error: unknown, message: string): void {

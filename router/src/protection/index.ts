@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLHttpHostOptions, Logger, RequestContext } from '@storefront/common';
 import { RedisConnection } from '../cache/redis.ts';
-import { CacheStats } from '../cache/stats.ts';
+import { CacheStats, type CacheCounters } from '../cache/stats.ts';
 import { CircuitBreakers } from './circuit-breaker.ts';
 import { DEFAULT_PROTECTION, type ProtectionConfig } from './config.ts';
 import { costMetadataOf, NO_COST_METADATA, type CostMetadata } from './cost-directives.ts';
@@ -28,6 +28,8 @@ export interface RouterProtection {
   attach(engine: SupergraphSource): void;
   /** Whether the rate limits' Redis connection is up; undefined when rate limiting is off. */
   redisReady(): boolean | undefined;
+  /** The rate limits' Redis counters (`rateLimit.errors`: requests counted in this process because Redis did not answer). */
+  stats(): Record<string, CacheCounters>;
   close(): Promise<void>;
 }
 
@@ -35,8 +37,9 @@ export function setUpProtection(config: ProtectionConfig = DEFAULT_PROTECTION, l
   let metadata: CostMetadata = NO_COST_METADATA;
   const rate = config.rateLimit;
   // Its own connection: the caches' exists only while a cache is on, and rate limits must not depend on that.
+  const stats = new CacheStats();
   const redis = rate
-    ? new RedisConnection({ url: rate.redisUrl, keyPrefix: rate.keyPrefix, commandTimeoutMs: rate.redisCommandTimeoutMs, logger, stats: new CacheStats() })
+    ? new RedisConnection({ url: rate.redisUrl, keyPrefix: rate.keyPrefix, commandTimeoutMs: rate.redisCommandTimeoutMs, logger, stats, purpose: 'rate limits', whileAway: 'counting rate limits in this process only' })
     : undefined;
   const limiter = rate && redis ? new RateLimiter(redis, rate) : undefined;
   return {
@@ -55,6 +58,7 @@ export function setUpProtection(config: ProtectionConfig = DEFAULT_PROTECTION, l
       });
     },
     redisReady: () => redis?.isReady,
+    stats: () => stats.snapshot(),
     close: async () => {
       await redis?.close();
     },

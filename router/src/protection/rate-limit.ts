@@ -39,20 +39,60 @@ end
 return { count, ttl }
 `;
 
-/** The counters' name in the router's Redis stats (errors there mean requests let through unlimited). */
+/** The counters' name in the router's Redis stats (errors there mean requests counted in this process only). */
 const STATS_NAME = 'rateLimit';
+
+/**
+ * This replica's own fixed-window counters, used while Redis does not answer: limits then hold per replica (a
+ * caller may get up to replicas × the limit) instead of vanishing, and nothing waits for Redis. Bounded: windows
+ * open in time order and all last as long, so the oldest (first in the Map) expire first and are dropped first.
+ */
+export class LocalRateWindows {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(private readonly maxSubjects = 100_000) {}
+
+  hit(key: string, windowMs: number, now = Date.now()): { count: number; ttl: number } {
+    let window = this.windows.get(key);
+    if (!window || window.resetAt <= now) {
+      this.windows.delete(key);
+      window = { count: 0, resetAt: now + windowMs };
+      this.windows.set(key, window);
+      this.prune(now);
+    }
+    window.count += 1;
+    return { count: window.count, ttl: window.resetAt - now };
+  }
+
+  get size(): number {
+    return this.windows.size;
+  }
+
+  private prune(now: number): void {
+    for (const [key, window] of this.windows) {
+      if (window.resetAt > now && this.windows.size <= this.maxSubjects) break;
+      this.windows.delete(key);
+    }
+  }
+}
 
 /**
  * Limits requests per signed-in user, or per client IP for anonymous ones: a user's requests count against
  * the user only, so customers behind one office or mobile-carrier address do not share a budget, while
- * anonymous traffic (including sign-in attempts) is bounded per address. Fails open: while Redis is down or
- * slow, requests go through unlimited rather than the store going down with it.
+ * anonymous traffic (including sign-in attempts) is bounded per address. Never waits on Redis past its
+ * deadline: while Redis is down, slow or frozen, requests are counted in this process instead
+ * (LocalRateWindows), so the limits loosen to per replica rather than holding requests or switching off.
  */
 export class RateLimiter {
+  private readonly local: LocalRateWindows;
+
   constructor(
     private readonly redis: RedisConnection,
     private readonly limits: RateLimits,
-  ) {}
+    local?: LocalRateWindows,
+  ) {
+    this.local = local ?? new LocalRateWindows();
+  }
 
   /** Counts one request of `subject` and says whether it is within the limit. */
   async hit(subject: { kind: 'ip' | 'user'; id: string }): Promise<RateDecision> {
@@ -60,9 +100,8 @@ export class RateLimiter {
     if (!limit) return { allowed: true, limit, resetMs: 0 };
     const key = this.redis.key('ratelimit', subject.kind, subject.id);
     const reply = await this.redis.run(STATS_NAME, (client) => client.eval(HIT, { keys: [key], arguments: [String(this.limits.windowMs)] }));
-    if (!Array.isArray(reply)) return { allowed: true, limit, resetMs: 0 };
-    const [count, ttl] = reply.map(Number);
-    return { allowed: (count ?? 0) <= limit, limit, resetMs: Math.max(0, ttl ?? this.limits.windowMs) };
+    const { count, ttl } = Array.isArray(reply) ? { count: Number(reply[0] ?? 0), ttl: Number(reply[1] ?? this.limits.windowMs) } : this.local.hit(key, this.limits.windowMs);
+    return { allowed: count <= limit, limit, resetMs: Math.max(0, ttl) };
   }
 
   /** The HTTP host's `admit` hook: 429 RATE_LIMITED with Retry-After once the caller's budget is spent. */
