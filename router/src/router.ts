@@ -50,7 +50,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   const caching = setUpCaching(config.cache ?? CACHING_OFF, log);
   const protection = setUpProtection(config.protection, log);
   const metrics = createMetricsRegistry('router');
-  const routerMetrics = createRouterMetrics(metrics, () => caching.stats());
+  const routerMetrics = createRouterMetrics(metrics, () => ({ ...caching.stats(), ...protection.stats() }));
   // Where each subgraph is served, as the gateway routes to it: /files/<subgraph>/… goes to the same origin.
   const subgraphTargets = new Map<string, string>();
   // Loaded only when on: bull-board, express, BullMQ and the operations subgraph's queue admin are tens of
