@@ -187,6 +187,12 @@ export async function startGateway(supergraphSdl: string): Promise<Engine> {
   };
 }
 
+/** An engine that would not load the case's supergraph: every operation gets the reason, as a request error. */
+function refusingEngine(error: unknown): Engine {
+  const message = `refused the supergraph: ${error instanceof Error ? error.message : String(error)}`;
+  return { run: async () => ({ errors: [{ message, extensions: { code: 'SUPERGRAPH_REFUSED' } }] }), close: async () => undefined };
+}
+
 /** This project's router over the supergraph in a temporary file, with each subgraph's URL overridden. */
 export async function startProjectRouter(supergraphSdl: string, subgraphUrls: Record<string, string>): Promise<Engine> {
   const dir = await mkdtemp(path.join(tmpdir(), 'federation-case-'));
@@ -317,7 +323,7 @@ export async function startCase(testCase: FederationCase): Promise<RunningCase> 
   try {
     const supergraphSdl = composeCase(testCase.subgraphs, (name) => fleet.url(name, '@apollo/gateway'));
     const routerUrls = Object.fromEntries(testCase.subgraphs.map((subgraph) => [subgraph.name.toLowerCase(), fleet.url(subgraph.name, 'router')]));
-    const [router, gateway] = await Promise.all([startProjectRouter(supergraphSdl, routerUrls), startGateway(supergraphSdl)]);
+    const [router, gateway] = await Promise.all([startProjectRouter(supergraphSdl, routerUrls), startGateway(supergraphSdl).catch(refusingEngine)]);
     engines.set('router', router);
     engines.set('@apollo/gateway', gateway);
   } catch (error) {

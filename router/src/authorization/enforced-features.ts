@@ -1,14 +1,15 @@
 import { Kind, parse, print, visit, type ConstDirectiveNode } from 'graphql';
 
 /*
- * A supergraph links the security specs `for: SECURITY`, which tells a gateway "refuse to serve this unless
- * you enforce it". @apollo/gateway enforces none of them and so refuses every supergraph that uses them. This
- * router does enforce @authenticated, @requiresScopes and @policy (withAuthorization), so before the gateway
- * sees a supergraph we drop the `for: SECURITY` of exactly those three links; any other security feature keeps
- * its purpose, and the gateway still refuses it (fail closed).
+ * A supergraph links some specs `for: SECURITY`, which tells a gateway "refuse to serve this unless you
+ * implement it". @apollo/gateway implements none of them and so refuses every supergraph that uses them. This
+ * router enforces @authenticated, @requiresScopes and @policy (withAuthorization) and fills in @fromContext
+ * arguments (execution/context-arguments.ts), so before the gateway sees a supergraph we drop the
+ * `for: SECURITY` of exactly those links; any other such feature keeps its purpose, and the gateway still
+ * refuses it (fail closed).
  */
 
-const ENFORCED = /^https:\/\/specs\.apollo\.dev\/(authenticated|requiresScopes|policy)\/v\d+\.\d+$/;
+const ENFORCED = /^https:\/\/specs\.apollo\.dev\/(authenticated|requiresScopes|policy|context)\/v\d+\.\d+$/;
 
 function isEnforcedSecurityLink(directive: ConstDirectiveNode): boolean {
   if (directive.name.value !== 'link' && directive.name.value !== 'core') return false;
@@ -17,7 +18,7 @@ function isEnforcedSecurityLink(directive: ConstDirectiveNode): boolean {
   return url?.kind === Kind.STRING && ENFORCED.test(url.value) && purpose?.kind === Kind.ENUM && purpose.value === 'SECURITY';
 }
 
-/** The supergraph as the gateway should load it behind this router (unchanged when it links none of the three). */
+/** The supergraph as the gateway should load it behind this router (unchanged when it links none of those specs). */
 export function withRouterEnforcedSecurity(supergraphSdl: string): string {
   if (!/for:\s*SECURITY/.test(supergraphSdl)) return supergraphSdl;
   let document;

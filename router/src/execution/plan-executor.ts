@@ -1,5 +1,6 @@
 import type { DeferNode, DeferredNode, FetchNode, PlanNode } from '@apollo/query-planner';
 import { parse, type GraphQLFormattedError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
+import { contextValuesFor, contextVariablesOf, groupAlias, groupedOperation, groupVariables } from './context-arguments.ts';
 import { applyRewrites, isObject, mergeInto, RepresentationIndex, representationOf, type JsonObject } from './data.ts';
 import { SubgraphCallError } from './errors.ts';
 
@@ -255,6 +256,10 @@ export class PlanExecution {
       await this.runRootFetch(node, scope, errors);
       return;
     }
+    if (node.contextRewrites?.length) {
+      await this.runContextualFetch(node, node.requires, scope, errors);
+      return;
+    }
     const { representations, targets } = this.representationsFor(node, node.requires, scope);
     if (representations.length === 0) return;
     const targetPaths = () => commonPrefix(targets.flatMap((indexes) => indexes.map((index) => scope.pathOf(index))));
@@ -284,6 +289,75 @@ export class PlanExecution {
         errors.push(clientError(error, node.serviceName, targetPaths()));
       }
     }
+  }
+
+  /**
+   * An entity fetch whose fields take @fromContext arguments: its entities grouped by their context values, one
+   * aliased `_entities` per group in a single call (context-arguments.ts).
+   */
+  private async runContextualFetch(node: FetchNode, requires: NonNullable<FetchNode['requires']>, scope: Scope, errors: GraphQLFormattedError[]): Promise<void> {
+    const contextVariables = contextVariablesOf(node.contextRewrites ?? []);
+    const groups = new Map<string, { values: JsonObject; representations: JsonObject[]; targets: number[][]; seen: RepresentationIndex }>();
+    for (let index = 0; index < scope.objects.length; index += 1) {
+      const representation = representationOf(this.schema, requires, scope.objects[index] as JsonObject);
+      if (!representation) continue;
+      applyRewrites(this.schema, node.inputRewrites, representation);
+      const values = contextValuesFor(this.schema, contextVariables, this.ancestorsAt(scope.pathOf(index)));
+      const key = JSON.stringify(values);
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { values, representations: [], targets: [], seen: new RepresentationIndex() }));
+      const known = group.seen.positionOf(representation, group.representations.length);
+      if (known !== undefined) {
+        group.targets[known]?.push(index);
+        continue;
+      }
+      group.representations.push(representation);
+      group.targets.push([index]);
+    }
+    if (groups.size === 0) return;
+    const ordered = [...groups.values()];
+    const variables: JsonObject = this.variablesFor(node);
+    ordered.forEach((group, position) => Object.assign(variables, groupVariables(position, group.representations, group.values)));
+    const targetPaths = () => commonPrefix(ordered.flatMap((group) => group.targets.flatMap((indexes) => indexes.map((index) => scope.pathOf(index)))));
+
+    let result: SubgraphFetchResult;
+    try {
+      result = await this.fetch({
+        serviceName: node.serviceName,
+        query: groupedOperation(node, new Set(contextVariables.keys()), ordered.length),
+        operationName: node.operationName,
+        operationKind: node.operationKind,
+        variables,
+      });
+    } catch (error) {
+      errors.push(this.failure(error, node.serviceName, targetPaths()));
+      return;
+    }
+    ordered.forEach((group, position) => {
+      const entities = result.data?.[groupAlias(position)];
+      if (Array.isArray(entities)) this.mergeEntities(node, scope, group.targets, entities);
+    });
+    for (const error of result.errors ?? []) {
+      const [root, position, ...rest] = error.path ?? [];
+      const group = typeof root === 'string' ? ordered[ordered.findIndex((_, i) => groupAlias(i) === root)] : undefined;
+      const indexes = group && typeof position === 'number' ? group.targets[position] : undefined;
+      if (indexes) {
+        for (const index of indexes) errors.push(clientError(error, node.serviceName, [...scope.pathOf(index), ...rest]));
+      } else {
+        errors.push(clientError(error, node.serviceName, targetPaths()));
+      }
+    }
+  }
+
+  /** The objects on the way from the response's root to the one at `path`, that one last (lists are skipped). */
+  private ancestorsAt(path: ResponsePath): JsonObject[] {
+    const ancestors: JsonObject[] = [this.data];
+    let value: unknown = this.data;
+    for (const step of path) {
+      value = Array.isArray(value) ? value[step as number] : isObject(value) ? value[step] : undefined;
+      if (isObject(value)) ancestors.push(value);
+    }
+    return ancestors;
   }
 
   /**

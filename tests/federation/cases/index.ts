@@ -1,5 +1,6 @@
 import type { CaseGroup } from '../case.ts';
 import { abstractTypes } from './abstract.ts';
+import { context } from './context.ts';
 import { directives } from './directives.ts';
 import { entities } from './entities.ts';
 import { fed1 } from './fed1.ts';
@@ -17,7 +18,7 @@ import { typeMerging } from './types.ts';
 export const TYPE_GROUPS: CaseGroup[] = [entities, abstractTypes, interfaceObject, shareable, inaccessible, typeMerging, fed1];
 
 /** The cases about field-level directives and operations (directives-and-operations.test.ts). */
-export const DIRECTIVE_GROUPS: CaseGroup[] = [requires, provides, override, mutations, directives, operations];
+export const DIRECTIVE_GROUPS: CaseGroup[] = [requires, provides, override, context, mutations, directives, operations];
 
 /** Every conformance case, by feature, in the README's order. */
 export const ALL_GROUPS: CaseGroup[] = [
@@ -26,6 +27,7 @@ export const ALL_GROUPS: CaseGroup[] = [
   requires,
   provides,
   override,
+  context,
   interfaceObject,
   inaccessible,
   shareable,
