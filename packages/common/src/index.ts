@@ -40,7 +40,7 @@ export { serveSubgraph, subgraphProcessConfig, subgraphProcessEnv } from './subg
 export type { GraphQLResolverMap, SubgraphDefinition, SubgraphHttpConfig } from './subgraph.ts';
 export { DateTimeScalar } from './scalars.ts';
 export { orderByKeys, pagedRelationLoader, uniqueLoader } from './batching.ts';
-export { isAdmin, isRole, requireAdmin, requireOwnerOrAdmin, requireViewer, ROLES, SCOPES_BY_ROLE, scopesFor, viewerWithRoles } from './viewer.ts';
+export { isAdmin, isRole, requireAdmin, requireOwnerOrAdmin, requireViewer, ROLES, SCOPES_BY_ROLE, scopesFor, viewerKey, viewerWithRoles } from './viewer.ts';
 export {
   AuthenticationError,
   CLIENT_ADDRESS_HEADER,

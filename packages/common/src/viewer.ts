@@ -35,6 +35,11 @@ export function isRole(value: unknown): value is Role {
 }
 
 /** A viewer with the scopes its roles grant: what a freshly issued access token carries (tests use it too). */
+/** One string per distinct viewer (user, roles, scopes), for keys of what may be shared between its requests only. */
+export function viewerKey(viewer: Viewer | null | undefined): string {
+  return viewer ? `${viewer.userId}\0${viewer.roles.join(',')}\0${viewer.scopes.join(' ')}` : '-';
+}
+
 export function viewerWithRoles(userId: string, roles: readonly Role[]): Viewer {
   return { userId, roles, scopes: scopesFor(roles) };
 }

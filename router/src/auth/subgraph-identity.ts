@@ -1,14 +1,10 @@
-import { createInternalIdentitySigner, INTERNAL_IDENTITY_TTL_SECONDS, type RequestContext, type Viewer } from '@storefront/common';
+import { createInternalIdentitySigner, INTERNAL_IDENTITY_TTL_SECONDS, viewerKey, type RequestContext } from '@storefront/common';
 import type { KeyObject } from 'node:crypto';
 
 /** A token is replaced once less than this is left of it: a call that starts must finish within its life. */
 const RENEW_BEFORE_EXPIRY_MS = 20_000;
 /** Viewers remembered; beyond it the least recently used one is forgotten (its next call signs again). */
 const MAX_VIEWERS = 10_000;
-
-function viewerKey(viewer: Viewer | null | undefined): string {
-  return viewer ? `${viewer.userId}\0${viewer.roles.join(',')}\0${viewer.scopes.join(' ')}` : '';
-}
 
 /**
  * The `authorization` header value for a subgraph call: the router's signed statement of who the request

@@ -3,7 +3,7 @@ import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { operationFromDocument, type Schema as FederationSchema } from '@apollo/federation-internals';
 import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
-import { withSpan, type Logger, type RequestContext, type Viewer } from '@storefront/common';
+import { viewerKey, withSpan, type Logger, type RequestContext } from '@storefront/common';
 import {
   execute as executeGraphQL,
   GraphQLError,
@@ -94,10 +94,6 @@ interface Supergraph {
 interface GatewayInternals {
   queryPlanner?: QueryPlanner;
   apiSchema?: FederationSchema;
-}
-
-function viewerKey(viewer: Viewer | null | undefined): string {
-  return viewer ? `${viewer.userId}\0${viewer.roles.join(',')}\0${viewer.scopes.join(' ')}` : '-';
 }
 
 /** The plan key @apollo/gateway's executor uses (query hash, with the operation name when there is one). */
