@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { Supergraph } from '@apollo/federation-internals';
+import { SUPERGRAPH_PATH } from '@storefront/schema';
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+
+/**
+ * The API schema clients see: the composed supergraph without its join/link machinery and without
+ * @inaccessible elements, with @defer. This, not any one subgraph, is what the web app's operations must
+ * validate against.
+ */
+export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
+  return Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema({ includeDefer: true });
+}
+
+export function committedApiSchema(path = SUPERGRAPH_PATH): GraphQLSchema {
+  return apiSchemaOf(readFileSync(path, 'utf8'));
+}
+
+export function printApiSchema(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(printApiSchema(committedApiSchema()));

@@ -1,0 +1,31 @@
+import { ApolloClient, ApolloLink, HttpLink } from '@apollo/client';
+import { Defer20220824Handler } from '@apollo/client/incremental';
+import { SetContextLink } from '@apollo/client/link/context';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import type { SessionManager } from './auth/session.ts';
+import { createCache } from './cache.ts';
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Every operation is sent as a persisted query (its SHA-256, then the text only if the router does not know
+ * it): in production the router runs in safelist mode with web/persisted-queries.json, built from the very
+ * documents this client sends. Without Web Crypto (plain http on a non-local host) the text is sent.
+ */
+export function createClient(session: SessionManager, uri = '/graphql'): ApolloClient {
+  const auth = new SetContextLink(async (previous) => {
+    const token = await session.accessToken();
+    return token ? { headers: { ...(previous.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } } : {};
+  });
+  const http = new HttpLink({ uri, credentials: 'same-origin' });
+  const persisted = globalThis.crypto?.subtle ? new PersistedQueryLink({ sha256: sha256Hex }) : undefined;
+  return new ApolloClient({
+    cache: createCache(),
+    link: ApolloLink.from(persisted ? [auth, persisted, http] : [auth, http]),
+    incrementalHandler: new Defer20220824Handler(),
+    clientAwareness: { name: 'storefront-web', version: '0.1.0' },
+  });
+}
