@@ -61,6 +61,19 @@ describe('deployment files agree with each other', () => {
     }
   });
 
+  it('every service with workers (a subgraph package exporting ./workers) runs them under compose and in Kubernetes', () => {
+    const withWorkers = listSubgraphs().filter((subgraph) => {
+      const manifest = JSON.parse(readFileSync(path.join(subgraph.dir, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> };
+      return manifest.exports?.['./workers'] !== undefined;
+    });
+    expect(withWorkers.map((subgraph) => subgraph.name)).toContain('accounts');
+    for (const { name } of withWorkers) {
+      const service = compose.services[`${name}-worker`];
+      const deployment = named(production, 'Deployment', `${name}-worker`);
+      expect([name, service?.command, deployment !== undefined]).toEqual([name, ['node', '--import', 'tsx', 'workers/src/main.ts', name], true]);
+    }
+  });
+
   it('every entry point that compose starts exists', () => {
     const entries = new Set(appServices(compose).map(([, service]) => [...(service.entrypoint ?? []), ...(service.command ?? [])].find((arg) => arg.endsWith('.ts'))!));
     expect([...entries].filter((entry) => !existsSync(path.join(REPO_ROOT, entry)))).toEqual([]);
