@@ -24,12 +24,6 @@ export interface LoginThrottleSettings {
   policy: LoginThrottlePolicy;
 }
 
-/**
- * A Redis command slower than this counts as Redis being away: the attempt is counted in the process instead,
- * on counters that know nothing of Redis's. Generous, because the timer also fires when this process's event
- * loop was busy while the answer waited in the socket: such a false alarm would admit a locked-out guesser.
- */
-const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 /** How long start-up waits for Redis before serving with the in-process fallback. */
 const REDIS_CONNECT_WAIT_MS = 2_000;
 
@@ -72,10 +66,10 @@ export async function openLoginThrottle(settings: LoginThrottleSettings, logger:
   const redis = new Redis({
     ...settings.redis,
     lazyConnect: true,
-    // Fail fast instead of queueing while disconnected: a sign-in should not wait for Redis to come back.
+    // Fail fast instead of queueing while disconnected: a sign-in should not wait for Redis to come back. A
+    // Redis that is connected but silent is the store's deadline's to catch (DEFAULT_THROTTLE_DEADLINE_MS).
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
   });
   redis.on('error', () => {}); // the fallback store logs when it takes over; ioredis keeps reconnecting
   let waited: ReturnType<typeof setTimeout> | undefined;

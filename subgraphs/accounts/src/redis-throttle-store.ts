@@ -1,3 +1,4 @@
+import { DeadlineExceededError, withDeadline } from '@storefront/common';
 import type { Redis } from 'ioredis';
 import type { ThrottleCounter, ThrottleStore } from './throttle-store.ts';
 
@@ -52,24 +53,50 @@ end
 return 0
 `;
 
+/**
+ * How long one script may take before Redis counts as away for it. Short enough that a sign-in never waits
+ * long on a Redis that accepts connections and does not answer (a stopped process, a stalled VM), which
+ * neither a refused connection nor ioredis's offline queue notices; the verdict is given one event-loop turn
+ * late (withDeadline), so this process being busy does not pass for Redis being slow.
+ */
+export const DEFAULT_THROTTLE_DEADLINE_MS = 500;
+
 export class RedisThrottleStore implements ThrottleStore {
-  /** `redis` is the store's own: close() ends it. */
-  constructor(private readonly redis: Redis) {}
+  /** `redis` is the store's own: close() ends it, and a missed deadline makes it reconnect. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly deadlineMs = DEFAULT_THROTTLE_DEADLINE_MS,
+  ) {}
 
   async attempt(counters: readonly ThrottleCounter[]): Promise<number> {
     if (counters.length === 0) return 0;
     const rules = counters.flatMap(({ rule }) => [rule.freeFailures, rule.firstLockMs, rule.maxLockMs, rule.memoryMs].map(String));
-    const wait = await this.redis.eval(ATTEMPT, counters.length, ...counters.map(({ key }) => key), ...rules);
+    const wait = await this.withinDeadline(this.redis.eval(ATTEMPT, counters.length, ...counters.map(({ key }) => key), ...rules));
     return Number(wait);
   }
 
   async succeeded(reset: readonly ThrottleCounter[], refund: readonly ThrottleCounter[]): Promise<void> {
     const keys = [...reset, ...refund].map(({ key }) => key);
     if (keys.length === 0) return;
-    await this.redis.eval(SUCCEEDED, keys.length, ...keys, String(reset.length), ...refund.map(({ rule }) => String(rule.freeFailures)));
+    await this.withinDeadline(this.redis.eval(SUCCEEDED, keys.length, ...keys, String(reset.length), ...refund.map(({ rule }) => String(rule.freeFailures))));
+  }
+
+  /**
+   * A missed deadline drops the connection and opens a new one: its commands the silent server still owes are
+   * rejected rather than piling up, and until the new connection passes ioredis's ready check (which waits for
+   * Redis to answer) later commands fail at once when the offline queue is off, as openLoginThrottle sets it.
+   */
+  private async withinDeadline<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(command, this.deadlineMs, 'redis (login throttle)');
+    } catch (error) {
+      if (error instanceof DeadlineExceededError && this.redis.status === 'ready') this.redis.disconnect(true);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // QUIT waits for an answer too; a Redis that gives none must not hold the shutdown.
+    await withDeadline(this.redis.quit(), this.deadlineMs, 'redis QUIT').catch(() => this.redis.disconnect());
   }
 }

@@ -44,15 +44,13 @@ export function lockAfter(failures: number, rule: ThrottleRule): number {
   return Math.min(rule.maxLockMs, rule.firstLockMs * 2 ** (failures - rule.freeFailures));
 }
 
-/** How long a warning about the shared store being away is held back after the last one. */
-const WARN_EVERY_MS = 30_000;
-
 /**
  * The shared store (Redis, so every replica sees the same counters), and this process's own while the shared
- * one fails: throttling then holds per replica instead of vanishing, and sign-in keeps working.
+ * one fails: throttling then holds per replica instead of vanishing, and sign-in keeps working. Both changes
+ * of store are logged, once each.
  */
 export class FallbackThrottleStore implements ThrottleStore {
-  private lastWarning = 0;
+  private usingLocal = false;
 
   constructor(
     private readonly shared: ThrottleStore,
@@ -61,27 +59,46 @@ export class FallbackThrottleStore implements ThrottleStore {
   ) {}
 
   attempt(counters: readonly ThrottleCounter[]): Promise<number> {
-    return this.shared.attempt(counters).catch((error: unknown) => {
-      this.warn(error);
-      return this.local.attempt(counters);
-    });
+    return this.shared.attempt(counters).then(
+      (wait) => {
+        this.sharedAnswered();
+        return wait;
+      },
+      (error: unknown) => {
+        this.sharedFailed(error);
+        return this.local.attempt(counters);
+      },
+    );
   }
 
   succeeded(reset: readonly ThrottleCounter[], refund: readonly ThrottleCounter[]): Promise<void> {
-    return this.shared.succeeded(reset, refund).catch((error: unknown) => {
-      this.warn(error);
-      return this.local.succeeded(reset, refund);
-    });
+    return this.shared.succeeded(reset, refund).then(
+      () => this.sharedAnswered(),
+      (error: unknown) => {
+        this.sharedFailed(error);
+        return this.local.succeeded(reset, refund);
+      },
+    );
+  }
+
+  /** Whether attempts are counted in this process right now (the shared store failed its last call). */
+  get degraded(): boolean {
+    return this.usingLocal;
   }
 
   async close(): Promise<void> {
     await Promise.all([this.shared.close(), this.local.close()]);
   }
 
-  private warn(error: unknown): void {
-    const now = Date.now();
-    if (now - this.lastWarning < WARN_EVERY_MS) return;
-    this.lastWarning = now;
+  private sharedFailed(error: unknown): void {
+    if (this.usingLocal) return;
+    this.usingLocal = true;
     this.logger.warn({ err: error }, 'login throttle store unavailable: counting sign-in attempts in this process only');
+  }
+
+  private sharedAnswered(): void {
+    if (!this.usingLocal) return;
+    this.usingLocal = false;
+    this.logger.info('login throttle store answering again: counting sign-in attempts across replicas');
   }
 }
