@@ -25,11 +25,20 @@ export interface ServiceDatabase {
   readonly queries: QueryCounter;
   readonly description: string;
   readonly appliedMigrations: string[];
+  /**
+   * Where this database's NOTIFYs can be heard (outbox relays wake on commits): Postgres on a connection of
+   * the listener's own, to `url`; embedded PGlite through its own listen, being one session in this process.
+   */
+  readonly notifications: DatabaseNotifications;
   /** The connection pool's live counts, for metrics (Postgres only; embedded PGlite has no pool). */
   readonly pool?: { readonly totalCount: number; readonly idleCount: number; readonly waitingCount: number };
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+export type DatabaseNotifications =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'embedded'; listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> };
 
 export function describeTarget(target: DatabaseTarget): string {
   return target.kind === 'postgres' ? redactUrl(target.url) : `embedded PGlite in ${target.dataDir}`;
@@ -58,6 +67,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     adapter: new PrismaPg(pool),
     queries,
     pool,
+    notifications: { kind: 'postgres', url },
     description: describeTarget(options.target),
     appliedMigrations,
     ping: async () => {
@@ -82,6 +92,15 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
   return {
     adapter: new PrismaPGlite(pglite),
     queries,
+    notifications: {
+      kind: 'embedded',
+      async listen(channel, onNotify) {
+        const unlisten = await pglite.listen(channel, () => onNotify());
+        return async () => {
+          await unlisten();
+        };
+      },
+    },
     description: describeTarget(options.target),
     appliedMigrations,
     ping: async () => {

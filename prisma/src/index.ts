@@ -1,5 +1,5 @@
 export { openDatabase, describeTarget } from './database.ts';
-export type { DatabaseTarget, OpenDatabaseOptions, ServiceDatabase } from './database.ts';
+export type { DatabaseNotifications, DatabaseTarget, OpenDatabaseOptions, ServiceDatabase } from './database.ts';
 export { createPgPool, dropDatabase, ensureDatabaseExists, QueryCounter, redactUrl } from './pg.ts';
 export { pgliteMigrationFactory, postgresMigrationFactory } from './migration-adapters.ts';
 export type { MigrationAdapterFactory } from './migration-adapters.ts';

@@ -14,7 +14,7 @@ import {
   type RunningHttpServer,
 } from '@storefront/common';
 import type { DocumentNode } from 'graphql';
-import { openDatabase } from './database.ts';
+import { type DatabaseNotifications, openDatabase } from './database.ts';
 import type { QueryCounter } from './pg.ts';
 import type { SubgraphConfig } from './subgraph-config.ts';
 
@@ -36,7 +36,7 @@ export interface PrismaSubgraph<Client extends { $disconnect(): Promise<void> },
    * the development shape on the embedded database, which only one process can open. In production the
    * workers run as their own processes (workers/src/main.ts).
    */
-  background?: (client: Client, log: Logger, metrics: Registry) => Promise<{ close(): Promise<void> }>;
+  background?: (client: Client, log: Logger, metrics: Registry, notifications: DatabaseNotifications) => Promise<{ close(): Promise<void> }>;
 }
 
 export interface RunningSubgraph extends RunningHttpServer {
@@ -62,7 +62,7 @@ export async function startPrismaSubgraph<Client extends { $disconnect(): Promis
   if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, 'applied migrations');
   const client = subgraph.createClient(database.adapter);
   const metrics = createMetricsRegistry(subgraph.name);
-  const background = config.runWorkers && subgraph.background ? await subgraph.background(client, log.child({ role: 'workers' }), metrics) : undefined;
+  const background = config.runWorkers && subgraph.background ? await subgraph.background(client, log.child({ role: 'workers' }), metrics, database.notifications) : undefined;
   if (database.pool) registerPoolMetrics(metrics, database.pool);
   const server = await serveSubgraph<Context>(
     {
