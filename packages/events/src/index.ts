@@ -1,8 +1,8 @@
 export * from './contracts/index.ts';
 export type { SqlExecutor, TransactionalDatabase, TransactionOptions } from './database.ts';
 export { OUTBOX_CHANNEL, OUTBOX_PRISMA_MODEL, OUTBOX_TABLE_DDL, eventFromOutboxRow, writeAllToOutbox, writeToOutbox } from './outbox.ts';
-export { PostgresOutboxListener } from './outbox-listener.ts';
-export type { OutboxWakeups, PostgresOutboxListenerOptions } from './outbox-listener.ts';
+export { embeddedOutboxWakeups, PostgresOutboxListener } from './outbox-listener.ts';
+export type { ChannelListen, OutboxWakeups, PostgresOutboxListenerOptions } from './outbox-listener.ts';
 export type { OutboxRow } from './outbox.ts';
 export { OutboxRelay } from './relay.ts';
 export type { OutboxRelayOptions, RelayBatchResult } from './relay.ts';

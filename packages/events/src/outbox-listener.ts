@@ -133,3 +133,35 @@ export class PostgresOutboxListener implements OutboxWakeups {
     }
   }
 }
+
+/** How a database that delivers its notifications itself is listened to (embedded PGlite's `listen`). */
+export type ChannelListen = (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
+
+/**
+ * Wake-ups from a database in this process (embedded PGlite: one session, which hears its own NOTIFYs on
+ * commit). Nothing to reconnect; a failure to listen leaves the relay polling, which it logs.
+ */
+export function embeddedOutboxWakeups(listen: ChannelListen, options: { channel?: string; logger?: EventLogger } = {}): OutboxWakeups {
+  const channel = options.channel ?? OUTBOX_CHANNEL;
+  const logger = options.logger ?? silentEventLogger;
+  let listening: Promise<(() => Promise<void>) | undefined> | undefined;
+  return {
+    start(wake) {
+      listening ??= listen(channel, wake).then(
+        (unlisten) => {
+          wake();
+          return unlisten;
+        },
+        (error: unknown) => {
+          logger.warn({ channel, err: errorMessage(error) }, 'outbox listener not started; the relay polls');
+          return undefined;
+        },
+      );
+    },
+    async close() {
+      const unlisten = await listening;
+      listening = undefined;
+      await unlisten?.().catch(() => {});
+    },
+  };
+}

@@ -1,11 +1,18 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Queue } from 'bullmq';
 import pg from 'pg';
+import { openDatabase } from '@storefront/prisma-tools';
+import { PrismaClient } from '../../../subgraphs/orders/src/generated/prisma/client.ts';
 import { waitFor } from '@storefront/common';
 import {
   type DomainEvent,
+  embeddedOutboxWakeups,
   eventFromOutboxRow,
   EventPublisher,
   OUTBOX_CHANNEL,
+  OUTBOX_TABLE_DDL,
   OutboxRelay,
   type OutboxRow,
   PostgresOutboxListener,
@@ -316,4 +323,46 @@ describe('publishing on commit (LISTEN/NOTIFY)', () => {
       await relay.stop();
     }
   });
+});
+
+describe('publishing on commit on the embedded database', () => {
+  it('hears its own commits through PGlite and publishes a committed row at once', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'relay-pglite-'));
+    const database = await openDatabase({ target: { kind: 'pglite', dataDir }, migrationsDir: '', migrate: false });
+    const prisma = new PrismaClient({ adapter: database.adapter });
+    try {
+      for (const statement of OUTBOX_TABLE_DDL.split(';').filter((s) => s.trim())) await prisma.$executeRawUnsafe(statement);
+      if (database.notifications.kind !== 'embedded') throw new Error('expected the embedded database');
+      let batches = 0;
+      const relay = new OutboxRelay({
+        db: prisma,
+        queues: env.queues,
+        subscriptions: { 'relay-embedded': ['OrderPlaced'] },
+        idleDelayMs: { min: 600_000, max: 600_000 },
+        wakeups: embeddedOutboxWakeups(database.notifications.listen),
+        onBatch: () => {
+          batches += 1;
+        },
+      });
+      relay.start();
+      try {
+        // The first poll and the one asked for once listening, then quiet: only a new wake-up can follow.
+        await waitFor(() => batches > 0, 'the first poll');
+        for (let seen = -1; seen !== batches; ) {
+          seen = batches;
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        const event = orderPlaced();
+        await prisma.$transaction(async (tx) => writeToOutbox(tx, event));
+        await waitFor(async () => (await queueOf('relay-embedded').getJobs(['waiting'])).length === 1, 'the woken relay');
+        expect((await queueOf('relay-embedded').getJobs(['waiting']))[0]!.id).toBe(event.id);
+      } finally {
+        await relay.stop();
+      }
+    } finally {
+      await prisma.$disconnect();
+      await database.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000); // creating an embedded database takes seconds, more on a busy machine
 });

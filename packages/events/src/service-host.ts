@@ -1,6 +1,8 @@
 import { type Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type Registry } from 'prom-client';
+import { z } from 'zod';
+import { loadConfig } from '@storefront/common';
 import { type SqlExecutor, type TransactionalDatabase } from './database.ts';
 import { type EventConsumer } from './event-consumer.ts';
 import { eventHousekeeping, eventRetentionFromEnv } from './housekeeping.ts';
@@ -9,7 +11,7 @@ import { openQueue, type QueueConnection } from './job-options.ts';
 import { errorMessage, type EventLogger } from './logger.ts';
 import { queueConnectionFromEnv } from './queue-config.ts';
 import { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
-import { type OutboxWakeups, PostgresOutboxListener } from './outbox-listener.ts';
+import { type ChannelListen, embeddedOutboxWakeups, type OutboxWakeups, PostgresOutboxListener } from './outbox-listener.ts';
 import { OutboxRelay } from './relay.ts';
 import { type ScheduleSpec, type ServiceWorkersFactory, type WorkerRuntime } from './service-workers.ts';
 import { STORE_SUBSCRIPTIONS } from './subscriptions.ts';
@@ -37,8 +39,9 @@ export interface StartServiceWorkersOptions {
   /** Relay poll delays (tests shorten them). */
   relayIdleDelayMs?: { min: number; max: number };
   /**
-   * A direct Postgres URL of the service's database (not through a transaction pooler): the relay LISTENs
-   * there and publishes as soon as outbox rows commit. Without it (or `outboxWakeups`) the relay only polls.
+   * A Postgres URL of the service's database (the worker process passes its DATABASE_URL; OUTBOX_LISTEN_URL in
+   * the runtime's env wins, for a DATABASE_URL that goes through PgBouncer in transaction mode): the relay
+   * LISTENs there and publishes as soon as outbox rows commit. Without one it only polls.
    */
   outboxListenUrl?: string;
   /** Another source of wake-ups for the relay (embedded databases); wins over outboxListenUrl. */
@@ -46,6 +49,11 @@ export interface StartServiceWorkersOptions {
   /** Where this host's metrics go (queue depth, job durations and failures, outbox backlog, relay counts). */
   metrics?: Registry;
 }
+
+const listenEnv = z.object({
+  // Set when DATABASE_URL goes through a pooler in transaction mode, where LISTEN does not work: a direct URL.
+  OUTBOX_LISTEN_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'OUTBOX_LISTEN_URL must be a postgres:// URL' }).optional(),
+});
 
 /** A service's Prisma client as the host uses it: transactions, raw reads (outbox backlog) and prunes. */
 export type WorkerDatabase = TransactionalDatabase & Pick<SqlExecutor, '$queryRaw' | '$executeRaw'>;
@@ -61,6 +69,7 @@ export async function startServiceWorkers<Client extends WorkerDatabase>(
   options: StartServiceWorkersOptions = {},
 ): Promise<RunningServiceWorkers> {
   const { queues, logger } = runtime;
+  const outboxListenUrl = loadConfig(service, listenEnv, runtime.env).OUTBOX_LISTEN_URL ?? options.outboxListenUrl;
   const definition = await factory(runtime);
   const relay =
     definition.relay === false
@@ -73,7 +82,7 @@ export async function startServiceWorkers<Client extends WorkerDatabase>(
           idleDelayMs: options.relayIdleDelayMs,
           wakeups:
             options.outboxWakeups ??
-            (options.outboxListenUrl ? new PostgresOutboxListener({ connectionString: options.outboxListenUrl, logger }) : undefined),
+            (outboxListenUrl ? new PostgresOutboxListener({ connectionString: outboxListenUrl, logger }) : undefined),
           onBatch: options.metrics && relayMetrics(options.metrics, service),
         });
   const tables = { outbox: relay !== undefined, processed: definition.consumers.length > 0 };
@@ -146,11 +155,24 @@ function registerSchedules(schedules: readonly ScheduleSpec[], queues: QueueConn
   return [...opened.values()];
 }
 
+/** Where the subgraph process's database can be heard (prisma-tools' ServiceDatabase.notifications). */
+export type HostedDatabaseNotifications = { kind: 'postgres'; url: string } | { kind: 'embedded'; listen: ChannelListen };
+
 /**
  * The `background` hook of a subgraph process (packages/prisma-tools startPrismaSubgraph) that hosts the
- * service's workers in-process, on the subgraph's own client (RUN_WORKERS=true; development on PGlite).
+ * service's workers in-process, on the subgraph's own client (RUN_WORKERS=true; development on PGlite). Its
+ * relay wakes on commits as a worker process's does: through PGlite's own listen, or LISTEN on Postgres.
  */
 export function hostedWorkers<Client extends WorkerDatabase>(service: string, factory: ServiceWorkersFactory<Client>) {
-  return (prisma: Client, logger: EventLogger, metrics: Registry): Promise<RunningServiceWorkers> =>
-    startServiceWorkers(service, factory, { prisma, queues: queueConnectionFromEnv(process.env, service), logger, env: process.env }, { metrics });
+  return (prisma: Client, logger: EventLogger, metrics: Registry, notifications?: HostedDatabaseNotifications): Promise<RunningServiceWorkers> =>
+    startServiceWorkers(
+      service,
+      factory,
+      { prisma, queues: queueConnectionFromEnv(process.env, service), logger, env: process.env },
+      {
+        metrics,
+        outboxListenUrl: notifications?.kind === 'postgres' ? notifications.url : undefined,
+        outboxWakeups: notifications?.kind === 'embedded' ? embeddedOutboxWakeups(notifications.listen, { logger }) : undefined,
+      },
+    );
 }
