@@ -81,8 +81,13 @@ export class EmailDeliveryQueue {
 
 /** How long a job waits for its delivery row to commit before it gives up as an orphan. */
 const ORPHAN_AFTER_MS = 10 * 60_000;
-/** How long a job whose row is not visible yet waits before looking again. */
-const ROW_WAIT_MS = 500;
+/**
+ * How long a job whose row is not visible yet waits before looking again: short at first, because the usual
+ * cause is the consumer's transaction committing a few milliseconds after the job was added (the job starts at
+ * once), then doubling up to ROW_WAIT_MAX_MS for a row that is slow to come or never will.
+ */
+const ROW_WAIT_MS = 25;
+const ROW_WAIT_MAX_MS = 2_000;
 
 export interface EmailDeliveryProcessorOptions {
   prisma: PrismaClient;
@@ -111,7 +116,8 @@ export function emailDeliveryProcessor(options: EmailDeliveryProcessorOptions) {
         throw new UnrecoverableError(`Delivery ${emailDeliveryId(notificationId)} was never committed (its event was not applied)`);
       }
       // The consumer's transaction that queued this job has not committed yet (see the top of this file).
-      await job.moveToDelayed(Date.now() + rowWaitMs, token);
+      const wait = Math.min(rowWaitMs * 2 ** Math.max(0, job.attemptsStarted - 1), Math.max(rowWaitMs, ROW_WAIT_MAX_MS));
+      await job.moveToDelayed(Date.now() + wait, token);
       throw new DelayedError();
     }
     if (delivery.status === 'SENT') return { status: 'already-sent' };
