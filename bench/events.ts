@@ -103,38 +103,41 @@ try {
   if (process.env.BENCH_COMPARE_POLLING === '1') await loneCheckouts('relays polling only', { pollOnly: true });
   await loneCheckouts('relays woken by LISTEN/NOTIFY', {});
 
-  // 3. The checkout saga with two worker instances of each service (as two replicas would run).
-  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '60000' }, { productionRelays: true });
-  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '60000' }, { productionRelays: true });
-  const sagaStarted = performance.now();
-  const ids: string[] = [];
-  for (let i = 0; i < ORDERS; i += 1) {
-    const result = await placeOrder(
-      world.orders,
-      userId(i % SAGA_PLAN.users),
-      {
-        idempotencyKey: randomUUID(),
-        items: [{ purchasableId: productId(i % SAGA_PLAN.products), quantity: 1 }],
-        shippingAddress: address,
-      },
-      `bench-${i}`,
+  // 3. The checkout saga with two worker instances of each service (as two replicas would run), under a stream
+  //    of orders; BENCH_COMPARE_POLLING=1 runs it with polling-only relays first.
+  async function streamOfCheckouts(label: string, options: { pollOnly?: boolean }): Promise<void> {
+    await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '60000' }, { productionRelays: true, ...options });
+    await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '60000' }, { productionRelays: true, ...options });
+    const sagaStarted = performance.now();
+    const ids: string[] = [];
+    for (let i = 0; i < ORDERS; i += 1) {
+      const result = await placeOrder(
+        world.orders,
+        userId(i % SAGA_PLAN.users),
+        { idempotencyKey: randomUUID(), items: [{ purchasableId: productId(i % SAGA_PLAN.products), quantity: 1 }], shippingAddress: address },
+        `bench-${label}-${i}`,
+      );
+      if (result.order) ids.push(result.order.id);
+      // Arrivals spread over time, like customers, rather than one burst.
+      if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (;;) {
+      const finished = await world.orders.orderSaga.count({ where: { orderId: { in: ids }, finishedAt: { not: null } } });
+      if (finished >= ids.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const wall = (performance.now() - sagaStarted) / 1000;
+    await world.stopWorkers();
+    const sagas = await world.orders.orderSaga.findMany({ where: { orderId: { in: ids } } });
+    const latencies = sagas.flatMap((saga) => (saga.finishedAt ? [saga.finishedAt.getTime() - saga.startedAt.getTime()] : [])).sort((a, b) => a - b);
+    const paid = sagas.filter((saga) => saga.state === 'COMPLETED').length;
+    console.log(
+      `checkout saga (${label}): ${ids.length} orders (${paid} PAID) in ${wall.toFixed(1)} s; placeOrder → PAID p50 ${percentile(latencies, 50)} ms, ` +
+        `p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (2 workers per service)`,
     );
-    if (result.order) ids.push(result.order.id);
-    // Arrivals spread over time, like customers, rather than one burst.
-    if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  for (;;) {
-    const finished = await world.orders.orderSaga.count({ where: { orderId: { in: ids }, finishedAt: { not: null } } });
-    if (finished >= ids.length) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const wall = (performance.now() - sagaStarted) / 1000;
-  const sagas = await world.orders.orderSaga.findMany({ where: { orderId: { in: ids } } });
-  const latencies = sagas.flatMap((saga) => (saga.finishedAt ? [saga.finishedAt.getTime() - saga.startedAt.getTime()] : [])).sort((a, b) => a - b);
-  const paid = sagas.filter((saga) => saga.state === 'COMPLETED').length;
-  console.log(
-    `checkout saga: ${ids.length} orders (${paid} PAID) in ${wall.toFixed(1)} s; placeOrder → PAID p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (2 workers per service)`,
-  );
+  if (process.env.BENCH_COMPARE_POLLING === '1') await streamOfCheckouts('relays polling only', { pollOnly: true });
+  await streamOfCheckouts('relays woken by LISTEN/NOTIFY', {});
 } finally {
   await world.close();
 }
