@@ -74,6 +74,11 @@ export function badUserInput(message: string, argument?: string): GraphQLError {
   });
 }
 
+/** A refusal the client should retry shortly: SERVICE_UNAVAILABLE, with `retryAfterSeconds`. */
+export function serviceUnavailable(message: string, retryAfterSeconds = 1): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds } });
+}
+
 /** An HTTP-level error body in the GraphQL-over-HTTP shape, for failures before GraphQL runs. */
 export function httpErrorBody(code: ErrorCode, message: string, requestId?: string): string {
   return JSON.stringify({ errors: [{ message, extensions: { code, ...(requestId ? { requestId } : {}) } }] });

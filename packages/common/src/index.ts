@@ -4,7 +4,7 @@ export { ConfigError, envBoolean, envLogLevel, envNodeEnv, envPort, httpProcessE
 export { ANY_ORIGIN, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, isSerializedOrigin } from './cors.ts';
 export type { CorsOptions } from './cors.ts';
 export { DeadlineExceededError, withDeadline } from './deadline.ts';
-export { badUserInput, ErrorCode, httpErrorBody } from './errors.ts';
+export { badUserInput, ErrorCode, httpErrorBody, serviceUnavailable } from './errors.ts';
 export { GRAPHQL_PATH, METRICS_PATH, jsonProbe, requestIdFrom, sendJson, startGraphQLHttpServer } from './http-host.ts';
 export type { GraphQLHttpHostOptions, HttpRefusal, IncomingRequest, RouteHandler, RunningHttpServer } from './http-host.ts';
 export { isUuid, nameBasedUuid } from './ids.ts';
@@ -88,3 +88,6 @@ export type { HttpMetrics, PoolStats } from './metrics/index.ts';
 export { fileSigningFromEnv, signUrl, verifySignedUrl } from './signed-urls.ts';
 export type { FileSigningConfig, SignedUrlCheck, SignedUrlParts } from './signed-urls.ts';
 export { waitFor } from './wait-for.ts';
+export { AsyncQueue } from './async-queue.ts';
+export { IDENTITY_REFUSED, serveSubgraphSubscriptions } from './subgraph-subscriptions.ts';
+export type { SubgraphSubscriptions, SubgraphSubscriptionsOptions } from './subgraph-subscriptions.ts';
