@@ -55,8 +55,15 @@ function Header() {
           {signedIn ? (
             <>
               <li>
-                <Link to="/notifications" aria-label={`Notifications, ${count} unread`}>
-                  Notifications{count ? <span className="count">{count}</span> : null}
+                <Link to="/notifications">
+                  Notifications
+                  {count ? (
+                    <>
+                      {' '}
+                      <span className="count">{count}</span>
+                      <span className="visually-hidden"> unread</span>
+                    </>
+                  ) : null}
                 </Link>
               </li>
               <li>
@@ -74,8 +81,15 @@ function Header() {
             </li>
           ) : null}
           <li>
-            <Link to="/cart" aria-label={`Cart, ${itemCount} item${itemCount === 1 ? '' : 's'}`}>
-              Cart{itemCount ? <span className="count">{itemCount}</span> : null}
+            <Link to="/cart">
+              Cart
+              {itemCount ? (
+                <>
+                  {' '}
+                  <span className="count">{itemCount}</span>
+                  <span className="visually-hidden"> item{itemCount === 1 ? '' : 's'}</span>
+                </>
+              ) : null}
             </Link>
           </li>
         </ul>

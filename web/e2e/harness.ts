@@ -1,0 +1,141 @@
+/*
+ * The browser tests' world: the real stack (every subgraph on its own fresh Postgres database, their workers on
+ * a BullMQ prefix of this run, the router in safelist mode with the app's persisted-query manifest), the app's
+ * production build served by `vite preview` with the router proxied, and Debian's Chromium driven by
+ * playwright-core.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createLogger, nameBasedUuid, REPO_ROOT, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { CACHING_OFF, startRouter, type RunningRouter } from '@storefront/router';
+import { postGraphQL, type GraphQLResponse } from '@storefront/prisma-tools';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startStack, type TestStack } from '../../tests/support/stack.ts';
+import { MANIFEST_PATH } from '../scripts/manifest.ts';
+
+const WEB = path.join(REPO_ROOT, 'web');
+const VITE = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+const silentLogger = createLogger({ service: 'web-e2e', level: 'silent' });
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const E2E_PLAN: SeedPlan = { users: 10, categories: 3, products: 80, warehouses: 2, orders: 20, wishlistItemsPerUser: 0 };
+export const ADMIN: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 0), ['ADMIN', 'CUSTOMER']);
+
+export interface WebWorld {
+  stack: TestStack;
+  /**
+   * A GraphQL request for the test itself (setup, checks), through a second router on the same subgraphs
+   * without the safelist: the app's router runs only the app's operations.
+   */
+  query(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResponse>;
+  webUrl: string;
+  browser: Browser;
+  /** A fresh browser profile (cookies, storage): one visitor. */
+  newContext(): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`vite preview exited with ${child.exitCode}`);
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Builds the app unless web/dist is newer than every source file (CI builds once; reruns skip it). */
+export async function buildWeb(): Promise<void> {
+  await promisify(execFile)(process.execPath, [VITE, 'build', '--config', path.join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: REPO_ROOT });
+}
+
+export async function startWebWorld(): Promise<WebWorld> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  // The workers every subgraph hosts use a queue prefix of this run only.
+  process.env.QUEUE_PREFIX = `web-e2e-${randomUUID().slice(0, 8)}`;
+  process.env.SAGA_DEADLINE_SWEEP_MS ??= '500';
+  const [stack] = await Promise.all([
+    startStack(E2E_PLAN, { runWorkers: true, router: { cache: { ...CACHING_OFF, safelistPath: MANIFEST_PATH } } }),
+    buildWeb(),
+  ]);
+  let preview: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  let testRouter: RunningRouter | undefined;
+  try {
+    testRouter = await startRouter({ ...stack.routerConfig, cache: CACHING_OFF, port: 0 }, silentLogger);
+    const testRouterUrl = testRouter.url;
+    while (!testRouter.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));
+    const port = await freePort();
+    preview = spawn(process.execPath, [VITE, 'preview', '--config', path.join(WEB, 'vite.config.ts'), '--port', String(port), '--strictPort', '--host', '127.0.0.1', '--bypass-lock'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ROUTER_URL: new URL(stack.routerUrl).origin },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const webUrl = `http://127.0.0.1:${port}`;
+    await waitForHttp(webUrl, preview);
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const opened = browser;
+    const child = preview;
+    const extra = testRouter;
+    return {
+      stack,
+      query: async (query, variables, viewer) =>
+        postGraphQL(testRouterUrl, { query, variables }, { token: viewer ? await stack.accessTokenFor(viewer) : undefined }),
+      webUrl,
+      browser: opened,
+      newContext: () => opened.newContext({ baseURL: webUrl, viewport: { width: 1280, height: 900 } }),
+      async close() {
+        await opened.close();
+        child.kill('SIGTERM');
+        await extra.close();
+        await stack.close();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    preview?.kill('SIGTERM');
+    await testRouter?.close();
+    await stack.close();
+    throw error;
+  }
+}
+
+const AXE_SOURCE = readFileSync(path.join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core's WCAG 2 A/AA rules on the page as it is now: the serious and critical violations. */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  });
+  return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+}

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { seedProduct } from '@storefront/common';
+import type { BrowserContext, Page } from 'playwright-core';
+import { E2E_PLAN, seriousA11yViolations, startWebWorld, type WebWorld } from './harness.ts';
+
+/*
+ * The shop in a real browser against the real stack: a visitor signs up, searches, opens a product, adds it to
+ * the cart, checks out and watches the order reach PAID, then downloads the invoice; a second tab sees the
+ * order appear; a declined payment shows its reason and gives the stock back. axe-core checks each page.
+ */
+
+let world: WebWorld;
+let context: BrowserContext;
+let page: Page;
+const email = `e2e-${randomUUID().slice(0, 8)}@example.com`;
+const a11y: Record<string, string[]> = {};
+
+beforeAll(async () => {
+  world = await startWebWorld();
+  context = await world.newContext();
+  page = await context.newPage();
+}, 240_000);
+afterAll(() => world?.close());
+
+/** Records serious accessibility violations of the page as it is now, checked together at the end. */
+async function checkA11y(name: string): Promise<void> {
+  const violations = await seriousA11yViolations(page);
+  a11y[name] = violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+interface ProductFacts {
+  id: string;
+  name: string;
+  available: number;
+}
+
+/** A seeded product in stock, found through the router, with a word of its name to search for. */
+async function productInStock(skip = 0): Promise<ProductFacts> {
+  let found = 0;
+  for (let i = 0; i < E2E_PLAN.products; i += 1) {
+    const product = seedProduct(i, E2E_PLAN);
+    const answer = await world.query('query($sku: String!) { product(sku: $sku) { id name inStock stock { available } } }', { sku: product.sku });
+    const facts = answer.body.data?.product as { id: string; name: string; inStock: boolean; stock: { available: number } } | null;
+    if (facts?.inStock && facts.stock.available >= 5 && found++ === skip) return { id: facts.id, name: facts.name, available: facts.stock.available };
+  }
+  throw new Error('no seeded product in stock');
+}
+
+async function available(productId: string): Promise<number> {
+  const answer = await world.query('query($id: ID!) { product(id: $id) { stock { available } } }', { id: productId });
+  return (answer.body.data?.product as { stock: { available: number } }).stock.available;
+}
+
+async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!accept(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await probe();
+  }
+  return value;
+}
+
+async function checkOut(): Promise<void> {
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+  await checkA11y('cart');
+  await page.getByRole('link', { name: 'Check out' }).click();
+  await page.getByRole('heading', { name: 'Checkout' }).waitFor();
+  await page.getByLabel('Address', { exact: true }).fill('1 Main Street');
+  await page.getByLabel('City').fill('Berlin');
+  await page.getByLabel('Postal code').fill('10115');
+  await page.getByLabel('Country').fill('DE');
+  await checkA11y('checkout');
+  // A double click places one order: the same idempotency key, and the second click is ignored while in flight.
+  await page.getByRole('button', { name: 'Place order' }).dblclick();
+  await page.waitForURL(/\/orders\//);
+}
+
+describe('a visitor buys a product', () => {
+  let product: ProductFacts;
+  let orderUrl: string;
+
+  it('signs up', async () => {
+    product = await productInStock();
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Products' }).waitFor();
+    await checkA11y('catalog');
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await checkA11y('sign in');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByLabel('Name').fill('Ada Lovelace');
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create your account' }).click();
+    // The InputError is shown at its field.
+    await page.getByText('Password is too short.').waitFor();
+    await checkA11y('sign up with an error');
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Create your account' }).click();
+    await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+    // The refresh token is in an HttpOnly cookie no script can read; the page keeps only the access token.
+    const cookies = await context.cookies();
+    expect(cookies.find((cookie) => cookie.name === 'storefront_refresh')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/session' });
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).toBe('{}');
+  });
+
+  it('stays signed in across a reload (the refresh cookie is exchanged and rotated)', async () => {
+    const before = (await context.cookies()).find((cookie) => cookie.name === 'storefront_refresh')?.value;
+    await page.reload();
+    await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+    const after = (await context.cookies()).find((cookie) => cookie.name === 'storefront_refresh')?.value;
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+  });
+
+  it('searches and opens the product page, whose reviews and shipping estimate are deferred', async () => {
+    const word = product.name.split(' ')[0]!;
+    await page.getByRole('searchbox', { name: 'Search products' }).first().fill(word);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('heading', { name: `Results for “${word}”` }).waitFor();
+    await page.getByRole('link', { name: product.name }).click();
+    await page.getByRole('heading', { name: product.name, level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Reviews' }).waitFor();
+    await page.locator('.shipping-estimate').waitFor();
+    await page.getByLabel('Ship to').selectOption('FR');
+    await page.locator('.shipping-estimate').waitFor();
+    await checkA11y('product');
+  });
+
+  it('adds it to the cart', async () => {
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.getByRole('link', { name: 'Cart 1 item' }).waitFor();
+  });
+
+  it('checks out, sees PAID arrive live, and downloads the invoice; a second tab sees the order appear', async () => {
+    const second = await context.newPage();
+    await second.goto('/account');
+    await second.getByRole('heading', { name: 'Your orders' }).waitFor();
+    await checkOut();
+    orderUrl = page.url();
+    const status = page.getByTestId('order-status');
+    await status.filter({ hasText: 'Paid' }).waitFor({ timeout: 30_000 });
+    await checkA11y('order');
+    const invoice = page.getByTestId('invoice-link');
+    await invoice.waitFor({ timeout: 30_000 });
+    const href = await invoice.getAttribute('href');
+    const pdf = await page.request.get(href!);
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()['content-type']).toContain('application/pdf');
+    expect((await pdf.body()).subarray(0, 4).toString()).toBe('%PDF');
+    const number = (await page.getByRole('heading', { level: 1 }).textContent())!.replace('Order ', '');
+    await second.getByTestId('order-list').getByText(`Order ${number}`).waitFor({ timeout: 15_000 });
+    await second.close();
+  });
+
+  it('placed exactly one order for the double click', async () => {
+    await page.goto('/account');
+    await page.getByRole('heading', { name: 'Your orders' }).waitFor();
+    expect(await page.getByTestId('order-list').locator('li').count()).toBe(1);
+    await checkA11y('account');
+    expect(orderUrl).toMatch(/\/orders\//);
+  });
+
+  it('lists the order notifications with an unread count', async () => {
+    await page.getByRole('link', { name: /^Notifications/ }).first().click();
+    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await page.getByText(/unread/).first().waitFor();
+    await checkA11y('notifications');
+  });
+});
+
+describe('a declined payment', () => {
+  it('shows the reason and gives the stock back', async () => {
+    // The payment simulator declines totals ending in 13 cents: a seeded product and quantity that make one.
+    const { product, quantity } = await declinedPurchase();
+    const before = await available(product.id);
+    await page.goto(`/products/${product.id}`);
+    await page.getByRole('heading', { name: product.name, level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.getByRole('link', { name: 'Cart 1 item' }).waitFor();
+    await page.getByRole('link', { name: /^Cart/ }).click();
+    for (let n = 2; n <= quantity; n += 1) {
+      await page.getByRole('button', { name: `One more ${product.name}` }).click();
+      await page.getByRole('link', { name: `Cart ${n} items` }).waitFor();
+    }
+    await checkOut();
+    await page.getByTestId('order-status').filter({ hasText: 'Cancelled' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('cancel-reason').textContent()).toContain('The payment was declined');
+    expect(await eventually(() => available(product.id), (value) => value === before)).toBe(before);
+  });
+});
+
+async function declinedPurchase(): Promise<{ product: ProductFacts; quantity: number }> {
+  for (let i = 0; i < E2E_PLAN.products; i += 1) {
+    const { sku } = seedProduct(i, E2E_PLAN);
+    const answer = await world.query('query($sku: String!) { product(sku: $sku) { id name price { amount } stock { available } } }', { sku });
+    const facts = answer.body.data?.product as { id: string; name: string; price: { amount: number }; stock: { available: number } } | null;
+    if (!facts) continue;
+    for (let quantity = 1; quantity <= Math.min(facts.stock.available, 12); quantity += 1) {
+      if ((facts.price.amount * quantity) % 100 === 13) return { product: { id: facts.id, name: facts.name, available: facts.stock.available }, quantity };
+    }
+  }
+  throw new Error('no seeded product and quantity with a total ending in 13 cents: change E2E_PLAN');
+}
+
+describe('accessibility', () => {
+  it('has no serious or critical axe-core violations on any page visited', () => {
+    expect(Object.keys(a11y).length).toBeGreaterThanOrEqual(8);
+    expect(a11y).toEqual(Object.fromEntries(Object.keys(a11y).map((name) => [name, []])));
+  });
+});
