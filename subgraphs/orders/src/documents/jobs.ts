@@ -1,5 +1,6 @@
 import { type Queue } from 'bullmq';
 import { z } from 'zod';
+import { DeadlineExceededError, withDeadline } from '@storefront/common';
 import { heavyJobOptions, openQueue, type QueueConnection } from '@storefront/events';
 
 /*
@@ -28,6 +29,13 @@ export const DOCUMENT_JOB_OPTIONS = heavyJobOptions({ attempts: 5, backoffMs: 2_
 export const invoiceJobId = (orderId: string) => `invoice-${orderId}`;
 
 /**
+ * How long requestSalesReport, a mutation, may wait for Redis to take the job. BullMQ waits for Redis
+ * indefinitely (it queues commands while disconnected, and a frozen server never answers), so the request
+ * would wait with it.
+ */
+export const ENQUEUE_DEADLINE_MS = 1_000;
+
+/**
  * Adds document jobs. Each queue is opened on first use (a process that never adds a report never connects
  * for it) and closed by close().
  */
@@ -45,9 +53,32 @@ export class DocumentJobs {
     await this.#queue(INVOICE_QUEUE).add('invoice', data, { ...DOCUMENT_JOB_OPTIONS, jobId: invoiceJobId(orderId) });
   }
 
+  /**
+   * Throws DeadlineExceededError after ENQUEUE_DEADLINE_MS. The job may still be added later (Redis thawing
+   * with the command in its socket), which is harmless: the processor builds any report that is not READY.
+   */
   async requestSalesReport(reportId: string): Promise<void> {
     const data: SalesReportJobData = salesReportJobData.parse({ reportId });
-    await this.#queue(SALES_REPORT_QUEUE).add('sales-report', data, { ...DOCUMENT_JOB_OPTIONS, jobId: reportId });
+    const queue = this.#queue(SALES_REPORT_QUEUE);
+    try {
+      await withDeadline(queue.add('sales-report', data, { ...DOCUMENT_JOB_OPTIONS, jobId: reportId }), ENQUEUE_DEADLINE_MS, `queue ${SALES_REPORT_QUEUE}`);
+    } catch (error) {
+      if (error instanceof DeadlineExceededError) this.#drop(SALES_REPORT_QUEUE, queue);
+      throw error;
+    }
+  }
+
+  /**
+   * Forgets a queue whose Redis did not answer: disconnecting rejects what its connection still holds back
+   * (commands queued while it was down would otherwise run whenever Redis returns), and the next add opens a
+   * fresh connection.
+   */
+  #drop(name: string, queue: Queue): void {
+    if (this.#queues.get(name) === queue) this.#queues.delete(name);
+    // disconnect() ends a connection that was ready (close() would send QUIT and wait for the answer); close()
+    // ends one still connecting (disconnect() would wait for it to be ready). Neither is awaited.
+    void queue.disconnect().catch(() => undefined);
+    void queue.close().catch(() => undefined);
   }
 
   #queue(name: string): Queue {

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { z } from 'zod';
-import { InputErrorCode, validateInput, type InputError, type Page } from '@storefront/common';
+import { DeadlineExceededError, InputErrorCode, serviceUnavailable, validateInput, type InputError, type Page } from '@storefront/common';
 import { OrderStatus, type Prisma, type PrismaClient } from '../database.ts';
 import { orderNumber } from '../orders.ts';
 import { csvRow } from './csv.ts';
@@ -68,7 +68,8 @@ export type RequestSalesReportResult = { report: SalesReportSummary | null; erro
 
 /**
  * Records a QUEUED report and adds its job (jobId = report id). If the job cannot be added the report is
- * marked FAILED, so no report waits forever for a job that does not exist.
+ * marked FAILED, so no report waits forever for a job that does not exist; when Redis did not take it within
+ * its deadline, the admin gets SERVICE_UNAVAILABLE (retry shortly) instead of waiting for Redis.
  */
 export async function requestSalesReport(
   prisma: PrismaClient,
@@ -83,6 +84,7 @@ export async function requestSalesReport(
     await jobs.requestSalesReport(report.id);
   } catch (error) {
     await prisma.salesReport.update({ where: { id: report.id }, data: { status: 'FAILED', error: 'The report could not be queued', finishedAt: new Date() } });
+    if (error instanceof DeadlineExceededError) throw serviceUnavailable('The report could not be queued right now; request it again in a moment');
     throw error;
   }
   return { report, errors: [] };
