@@ -302,6 +302,41 @@ describe('publishing on commit (LISTEN/NOTIFY)', () => {
     }
   });
 
+  it('keeps its backoff while batches fail instead of retrying on every commit', async () => {
+    const delayMs = 1_000;
+    const relay = new OutboxRelay({
+      db: env.prisma,
+      queues: env.queues,
+      subscriptions: { 'relay-failing': ['OrderPlaced'] },
+      idleDelayMs: { min: delayMs, max: delayMs },
+      wakeups: listenerStates().listener,
+      maxAttempts: 1_000,
+      onBatch,
+    });
+    // Rows no publish can take (a contract that changed since they were written), each announced on commit.
+    const poisoned = () =>
+      env.prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`
+          INSERT INTO outbox_events (id, type, version, source, aggregate_id, payload, occurred_at)
+          VALUES (gen_random_uuid(), 'OrderPlaced', 9, 'orders', 'x', '{}'::jsonb, now())`;
+        await tx.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`;
+      });
+    await poisoned();
+    relay.start();
+    const started = performance.now();
+    try {
+      await firstPoll();
+      for (let i = 0; i < 30; i += 1) await poisoned();
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the last notifications arrive
+    } finally {
+      await relay.stop();
+    }
+    const elapsed = performance.now() - started;
+    const [first] = await env.prisma.$queryRaw<Array<{ attempts: number }>>`SELECT attempts FROM outbox_events ORDER BY occurred_at LIMIT 1`;
+    // One try per poll delay (plus the start and the listener's connect), whatever the commits asked for.
+    expect(first!.attempts).toBeLessThanOrEqual(Math.ceil(elapsed / delayMs) + 2);
+  });
+
   it('is woken in-process by wake(), for rows written without a notification', async () => {
     const relay = new OutboxRelay({ db: env.prisma, queues: env.queues, subscriptions: { 'relay-nudge': ['OrderPlaced'] }, idleDelayMs: sleepy, onBatch });
     relay.start();
