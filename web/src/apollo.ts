@@ -26,6 +26,25 @@ export function createClient(session: SessionManager, uri = '/graphql'): ApolloC
     cache: createCache(),
     link: ApolloLink.from(persisted ? [auth, persisted, http] : [auth, http]),
     incrementalHandler: new Defer20220824Handler(),
+    // A subgraph that is down costs a page only its part: keep the partial data and show the errors beside it.
+    defaultOptions: { watchQuery: { errorPolicy: 'all' }, query: { errorPolicy: 'all' } },
     clientAwareness: { name: 'storefront-web', version: '0.1.0' },
   });
+}
+
+// The default error policy above, declared so that every query's types know data may come with errors.
+declare module '@apollo/client' {
+  // Apollo Client 4 declares default options by augmenting its namespaces; there is no other way.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  export namespace ApolloClient {
+    // eslint-disable-next-line @typescript-eslint/no-namespace
+    export namespace DeclareDefaultOptions {
+      interface WatchQuery {
+        errorPolicy: 'all';
+      }
+      interface Query {
+        errorPolicy: 'all';
+      }
+    }
+  }
 }

@@ -50,7 +50,7 @@ export interface SessionEnvironment {
   channel?: { postMessage(message: TabMessage): void; listen(listener: (message: TabMessage) => void): void };
 }
 
-/** Refresh this long before the access token expires (or at half its life, if that is shorter). */
+/** Refresh this long before the access token expires (or at half its life, for tokens shorter than two margins). */
 export const REFRESH_MARGIN_MS = 60_000;
 
 interface SessionBody {
@@ -101,11 +101,12 @@ export class SessionManager {
 
   /** Exchanges the refresh cookie for a new access token (and a new cookie). Joins a refresh in flight. */
   refresh(): Promise<Session | null> {
+    const known = this.state.status === 'signed-in' ? this.state.session.accessToken : undefined;
     this.refreshing ??= this.env
       .withLock('storefront-session-refresh', async () => {
         // Another tab may have refreshed while this one waited for the lock: its token is good, and the
         // cookie it left is the only valid one, so refreshing again would only rotate it once more.
-        if (this.state.status === 'signed-in' && this.state.session.expiresAt - this.env.now() > REFRESH_MARGIN_MS) return this.state.session;
+        if (this.state.status === 'signed-in' && this.state.session.accessToken !== known) return this.state.session;
         const result = await this.post('refresh', {});
         if (result.kind === 'signed-in') return result.session;
         if (result.kind === 'failed' && this.state.status === 'signed-in') {
@@ -166,7 +167,7 @@ export class SessionManager {
     this.timer = undefined;
     if (state.status === 'signed-in') {
       const lifetime = state.session.expiresAt - this.env.now();
-      this.schedule(Math.max(1_000, Math.min(lifetime - REFRESH_MARGIN_MS, lifetime / 2)));
+      this.schedule(Math.max(1_000, lifetime - REFRESH_MARGIN_MS, lifetime / 2));
     }
     if (broadcast && state.status !== 'unknown') {
       this.env.channel?.postMessage(state.status === 'signed-in' ? { type: 'session', session: state.session } : { type: 'signed-out' });

@@ -7,7 +7,7 @@ export function Price({ money, className }: { money: MoneyValue; className?: str
   return <span className={className ?? 'price'}>{formatMoney(money)}</span>;
 }
 
-export function Rating({ average, count }: { average: number | null | undefined; count: number }) {
+export function Rating({ average, count }: { average: number | null | undefined; count: number | null | undefined }) {
   if (!count || average == null) return <span className="rating muted">No reviews yet</span>;
   const rounded = Math.round(average * 10) / 10;
   return (
@@ -17,7 +17,9 @@ export function Rating({ average, count }: { average: number | null | undefined;
   );
 }
 
-export function StockBadge({ inStock, available }: { inStock: boolean; available?: number }) {
+export function StockBadge({ inStock, available }: { inStock: boolean | null; available?: number | undefined }) {
+  // null: inventory did not answer; the rest of the page still shows.
+  if (inStock === null) return <span className="badge">Stock unknown</span>;
   if (!inStock) return <span className="badge badge-out">Out of stock</span>;
   if (available !== undefined && available <= 5) return <span className="badge badge-low">Only {available} left</span>;
   return <span className="badge badge-in">In stock</span>;
@@ -39,6 +41,15 @@ export function ErrorMessage({ error, children }: { error: ErrorLike | undefined
       {message}
       {children}
     </div>
+  );
+}
+
+/** Where one subgraph's part of a page did not come (a null field in a partial answer). */
+export function Unavailable({ what }: { what: string }) {
+  return (
+    <p className="muted" role="status">
+      {what} {what.endsWith('s') ? 'are' : 'is'} unavailable right now.
+    </p>
   );
 }
 

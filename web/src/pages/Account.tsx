@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useSession } from '../auth/SessionContext.tsx';
-import { CANCEL_REASONS, ErrorMessage, Field, formatDate, Loading, Price, sameOriginUrl, SignInPrompt, STATUS_LABELS } from '../components/common.tsx';
+import { CANCEL_REASONS, ErrorMessage, Field, formatDate, Loading, Price, sameOriginUrl, SignInPrompt, STATUS_LABELS, Unavailable } from '../components/common.tsx';
 import { getFragmentData, graphql, type FragmentType } from '../generated/gql/index.ts';
 import { fieldErrors, type FieldErrors } from '../lib/form-errors.ts';
 import { onOrdersChanged } from '../lib/tabs.ts';
@@ -107,14 +107,15 @@ export function AccountPage() {
         <Link to="/notifications">Notifications</Link>
       </p>
       <h2>Your orders</h2>
-      {me.orders.edges.length === 0 ? <p>No orders yet.</p> : null}
+      {!me.orders ? <Unavailable what="Your orders" /> : null}
+      {me.orders?.edges.length === 0 ? <p>No orders yet.</p> : null}
       <ul className="orders" data-testid="order-list">
-        {me.orders.edges.map(({ node }) => (
+        {me.orders?.edges.map(({ node }) => (
           <OrderSummary key={node.id} order={node} />
         ))}
       </ul>
-      {me.orders.pageInfo.hasNextPage ? (
-        <button type="button" disabled={loading} onClick={() => void fetchMore({ variables: { after: me.orders.pageInfo.endCursor } })}>
+      {me.orders?.pageInfo.hasNextPage ? (
+        <button type="button" disabled={loading} onClick={() => void fetchMore({ variables: { after: me.orders?.pageInfo.endCursor } })}>
           Older orders
         </button>
       ) : null}

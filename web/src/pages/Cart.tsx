@@ -78,7 +78,7 @@ export function AddToCartButton({ purchasableId, disabled }: { purchasableId: st
   const [setItem, { loading, error }] = useSetCartItem();
   const [message, setMessage] = useState<string | undefined>();
   const contents = data?.cart ? getFragmentData(CartContentsFragment, data.cart) : undefined;
-  const current = contents?.items.edges.find(({ node }) => node.purchasable.id === purchasableId)?.node.quantity ?? 0;
+  const current = contents?.items.edges.find(({ node }) => node.purchasable?.id === purchasableId)?.node.quantity ?? 0;
   const add = async () => {
     if (session.status !== 'signed-in') {
       navigate(`/sign-in?next=${encodeURIComponent(window.location.pathname)}`);
@@ -128,7 +128,8 @@ function CartContents(props: { cart: FragmentType<typeof CartContentsFragment> }
   const cart = getFragmentData(CartContentsFragment, props.cart);
   const [setItem, { loading, error }] = useSetCartItem();
   const [lineError, setLineError] = useState<string | undefined>();
-  const lines = cart.items.edges.map(({ node }) => node);
+  // A line whose purchasable catalog did not return still shows, under a placeholder name.
+  const lines = cart.items.edges.map(({ node }, i) => ({ ...node, purchasable: node.purchasable ?? { id: `unavailable-${i}`, name: 'Item details unavailable' } }));
   if (lines.length === 0) return <EmptyCart />;
   const summary = summarizeCart(lines, cart.total);
   const setQuantity = async (purchasableId: string, quantity: number) => {

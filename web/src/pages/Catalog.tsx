@@ -76,7 +76,7 @@ export function CatalogPage() {
   };
 
   const more = async () => {
-    const endCursor = shown?.products.pageInfo.endCursor;
+    const endCursor = shown?.products?.pageInfo.endCursor;
     if (!endCursor) return;
     setLoadingMore(true);
     try {
@@ -98,7 +98,7 @@ export function CatalogPage() {
           Category
           <select name="category" defaultValue={category}>
             <option value="">All</option>
-            {shown?.categories.edges.map(({ node }) => (
+            {shown?.categories?.edges.map(({ node }) => (
               <option key={node.id} value={node.id}>
                 {node.name}
               </option>
@@ -127,13 +127,13 @@ export function CatalogPage() {
       </form>
       <ErrorMessage error={error} />
       {!shown && loading ? <Loading label="Loading products…" /> : null}
-      {shown && shown.products.edges.length === 0 ? <p>No products match. Try fewer filters.</p> : null}
+      {shown?.products && shown.products.edges.length === 0 ? <p>No products match. Try fewer filters.</p> : null}
       <ul className="grid" aria-busy={loading}>
-        {shown?.products.edges.map(({ node }) => (
+        {shown?.products?.edges.map(({ node }) => (
           <ProductCard key={node.id} product={node} />
         ))}
       </ul>
-      {shown?.products.pageInfo.hasNextPage ? (
+      {shown?.products?.pageInfo.hasNextPage ? (
         <button type="button" className="more" onClick={() => void more()} disabled={loadingMore}>
           {loadingMore ? 'Loading…' : 'Show more'}
         </button>

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useSession } from '../auth/SessionContext.tsx';
-import { ErrorMessage, formatDate, Loading, SignInPrompt } from '../components/common.tsx';
+import { ErrorMessage, formatDate, Loading, SignInPrompt, Unavailable } from '../components/common.tsx';
 import { graphql } from '../generated/gql/index.ts';
 import { Link } from '../router.tsx';
 
@@ -65,12 +65,13 @@ export function NotificationsPage() {
   if (error && !data) return <ErrorMessage error={error} />;
   if (!data?.me) return <Loading />;
   const me = data.me;
+  const unread = me.unreadNotificationCount ?? 0;
   return (
     <section aria-labelledby="notifications-title">
       <h1 id="notifications-title">Notifications</h1>
       <p>
-        {me.unreadNotificationCount} unread{' '}
-        {me.unreadNotificationCount > 0 ? (
+        {unread} unread{' '}
+        {unread > 0 ? (
           <button type="button" disabled={marking.loading} onClick={() => void markRead({ variables: { ids: null } })}>
             Mark all as read
           </button>
@@ -78,7 +79,8 @@ export function NotificationsPage() {
       </p>
       <ErrorMessage error={marking.error} />
       <ul className="notifications">
-        {me.notifications.edges.map(({ node }) => (
+        {!me.notifications ? <Unavailable what="Notifications" /> : null}
+        {me.notifications?.edges.map(({ node }) => (
           <li key={node.id} className={node.readAt ? 'panel' : 'panel unread'}>
             <strong>{node.title}</strong> <span className="muted">{formatDate(node.createdAt)}</span>
             <p>{node.body}</p>
@@ -91,8 +93,8 @@ export function NotificationsPage() {
           </li>
         ))}
       </ul>
-      {me.notifications.pageInfo.hasNextPage ? (
-        <button type="button" disabled={loading} onClick={() => void fetchMore({ variables: { after: me.notifications.pageInfo.endCursor } })}>
+      {me.notifications?.pageInfo.hasNextPage ? (
+        <button type="button" disabled={loading} onClick={() => void fetchMore({ variables: { after: me.notifications?.pageInfo.endCursor } })}>
           Older notifications
         </button>
       ) : null}

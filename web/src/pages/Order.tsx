@@ -132,7 +132,8 @@ export function OrderPage({ id }: { id: string }) {
       <ul>
         {order.items.edges.map(({ node }) => (
           <li key={node.id}>
-            {node.quantity} × <Link to={`/products/${node.purchasable.id}`}>{node.purchasable.name}</Link> — <Price money={node.lineTotal} />
+            {node.quantity} × {node.purchasable ? <Link to={`/products/${node.purchasable.id}`}>{node.purchasable.name}</Link> : 'Item details unavailable'} —{' '}
+            <Price money={node.lineTotal} />
           </li>
         ))}
       </ul>

@@ -1,7 +1,7 @@
 import { useLazyQuery, useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../auth/SessionContext.tsx';
-import { ErrorMessage, Field, formatDate, Loading, Price, Rating, StockBadge } from '../components/common.tsx';
+import { ErrorMessage, Field, formatDate, Loading, Price, Rating, StockBadge, Unavailable } from '../components/common.tsx';
 import { getFragmentData, graphql, type FragmentType } from '../generated/gql/index.ts';
 import { hasArrived } from '../lib/deferred.ts';
 import { fieldErrors, type FieldErrors } from '../lib/form-errors.ts';
@@ -153,7 +153,7 @@ export function ProductPage({ id }: { id: string }) {
         </div>
         <aside className="panel buy" aria-label="Buy">
           <Price money={product.price} className="price price-large" />
-          <StockBadge inStock={product.inStock} available={product.stock.available} />
+          <StockBadge inStock={product.inStock} available={product.stock?.available} />
           <AddToCartButton purchasableId={product.id} disabled={!product.inStock} />
           <section aria-labelledby="shipping-title" className="shipping">
             <h2 id="shipping-title">Shipping</h2>
@@ -182,6 +182,7 @@ export function ProductPage({ id }: { id: string }) {
 
 function ShippingEstimate(props: { product: FragmentType<typeof ShippingEstimateFragment> }) {
   const { shippingEstimate: estimate } = getFragmentData(ShippingEstimateFragment, props.product);
+  if (!estimate) return <Unavailable what="The shipping estimate" />;
   return (
     <p className="shipping-estimate">
       <Price money={estimate.cost} /> with {estimate.carrier}, {estimate.minDays}–{estimate.maxDays} days
@@ -193,9 +194,11 @@ function Reviews(props: { product: FragmentType<typeof ReviewsFragment> }) {
   const product = getFragmentData(ReviewsFragment, props.product);
   const [fetchPage, { loading }] = useLazyQuery(MoreReviewsQuery);
   const [error, setError] = useState<Error | undefined>();
+  const reviews = product.reviews;
   const more = async () => {
+    if (!reviews) return;
     try {
-      await fetchPage({ variables: { id: product.id, after: product.reviews.pageInfo.endCursor ?? null } });
+      await fetchPage({ variables: { id: product.id, after: reviews.pageInfo.endCursor ?? null } });
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     }
@@ -204,8 +207,9 @@ function Reviews(props: { product: FragmentType<typeof ReviewsFragment> }) {
     <section aria-labelledby="reviews-title" className="reviews">
       <h2 id="reviews-title">Reviews</h2>
       <Rating average={product.averageRating} count={product.reviewCount} />
+      {!reviews ? <Unavailable what="Reviews" /> : null}
       <ul>
-        {product.reviews.edges.map(({ node }) => (
+        {reviews?.edges.map(({ node }) => (
           <li key={node.id} className="review">
             <p>
               <strong>{node.title}</strong> <span aria-label={`${node.rating} out of 5`}>{'★'.repeat(node.rating)}</span>
@@ -219,7 +223,7 @@ function Reviews(props: { product: FragmentType<typeof ReviewsFragment> }) {
         ))}
       </ul>
       <ErrorMessage error={error} />
-      {product.reviews.pageInfo.hasNextPage ? (
+      {reviews?.pageInfo.hasNextPage ? (
         <button type="button" onClick={() => void more()} disabled={loading}>
           More reviews
         </button>

@@ -132,7 +132,7 @@ export type WriteReviewInput = {
   title: string;
 };
 
-export type ProductCard_ProductFragment = { id: string, name: string, inStock: boolean, averageRating: number | null, reviewCount: number, price: { amount: number, currency: string }, category: { id: string, name: string } } & { ' $fragmentName'?: 'ProductCard_ProductFragment' };
+export type ProductCard_ProductFragment = { id: string, name: string, inStock: boolean | null, averageRating: number | null, reviewCount: number | null, price: { amount: number, currency: string }, category: { id: string, name: string } } & { ' $fragmentName'?: 'ProductCard_ProductFragment' };
 
 export type OrderSummary_OrderFragment = { id: string, number: string, status: OrderStatus, cancelReason: CancelReason | null, placedAt: string, itemCount: number, total: { amount: number, currency: string }, invoice: { number: string, url: string } | null } & { ' $fragmentName'?: 'OrderSummary_OrderFragment' };
 
@@ -144,7 +144,7 @@ export type AccountQueryVariables = Exact<{
 export type AccountQuery = { me: { id: string, name: string, email: string | null, orders: { edges: Array<{ cursor: string, node: (
           { id: string }
           & { ' $fragmentRefs'?: { 'OrderSummary_OrderFragment': OrderSummary_OrderFragment } }
-        ) }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, addresses: { edges: Array<{ node: { id: string, label: string, line1: string, line2: string | null, city: string, postalCode: string, country: string, isDefault: boolean } }> } | null } | null };
+        ) }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null, addresses: { edges: Array<{ node: { id: string, label: string, line1: string, line2: string | null, city: string, postalCode: string, country: string, isDefault: boolean } }> } | null } | null };
 
 export type AddAddressMutationVariables = Exact<{
   input: AddressInput;
@@ -163,7 +163,7 @@ export type RemoveAddressMutation = { removeAddress: { errors: Array<{ path: Arr
 export type CartContents_CartFragment = { id: string, itemCount: number, total: { amount: number, currency: string }, items: { edges: Array<{ node: { quantity: number, unitPrice: { amount: number, currency: string }, lineTotal: { amount: number, currency: string }, purchasable:
           | { id: string, name: string }
           | { id: string, name: string }
-         } }> } } & { ' $fragmentName'?: 'CartContents_CartFragment' };
+         | null } }> } } & { ' $fragmentName'?: 'CartContents_CartFragment' };
 
 export type CartQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -194,7 +194,7 @@ export type CatalogQueryVariables = Exact<{
 export type CatalogQuery = { products: { edges: Array<{ cursor: string, node: (
         { id: string }
         & { ' $fragmentRefs'?: { 'ProductCard_ProductFragment': ProductCard_ProductFragment } }
-      ) }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, categories: { edges: Array<{ node: { id: string, name: string } }> } };
+      ) }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null, categories: { edges: Array<{ node: { id: string, name: string } }> } | null };
 
 export type CheckoutDetailsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -211,14 +211,14 @@ export type PlaceOrderMutation = { placeOrder: { replayed: boolean, order: { id:
 export type UnreadCountQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type UnreadCountQuery = { me: { id: string, unreadNotificationCount: number } | null };
+export type UnreadCountQuery = { me: { id: string, unreadNotificationCount: number | null } | null };
 
 export type NotificationsQueryVariables = Exact<{
   after?: string | null | undefined;
 }>;
 
 
-export type NotificationsQuery = { me: { id: string, unreadNotificationCount: number, notifications: { edges: Array<{ cursor: string, node: { id: string, kind: NotificationKind, title: string, body: string, createdAt: string, readAt: string | null, order: { id: string, number: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+export type NotificationsQuery = { me: { id: string, unreadNotificationCount: number | null, notifications: { edges: Array<{ cursor: string, node: { id: string, kind: NotificationKind, title: string, body: string, createdAt: string, readAt: string | null, order: { id: string, number: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null } | null };
 
 export type MarkNotificationsReadMutationVariables = Exact<{
   ids?: Array<string | number> | string | number | null | undefined;
@@ -235,11 +235,11 @@ export type OrderProgressQueryVariables = Exact<{
 export type OrderProgressQuery = { order: { id: string, number: string, status: OrderStatus, cancelReason: CancelReason | null, placedAt: string, total: { amount: number, currency: string }, checkout: { state: CheckoutState, failureReason: CancelReason | null, updatedAt: string } | null, payment: { id: string, status: PaymentStatus, declineReason: string | null } | null, invoice: { number: string, url: string } | null, items: { edges: Array<{ node: { id: string, quantity: number, lineTotal: { amount: number, currency: string }, purchasable:
             | { id: string, name: string }
             | { id: string, name: string }
-           } }> } } | null };
+           | null } }> } } | null };
 
-export type ShippingEstimate_ProductFragment = { shippingEstimate: { carrier: string, minDays: number, maxDays: number, cost: { amount: number, currency: string } } } & { ' $fragmentName'?: 'ShippingEstimate_ProductFragment' };
+export type ShippingEstimate_ProductFragment = { shippingEstimate: { carrier: string, minDays: number, maxDays: number, cost: { amount: number, currency: string } } | null } & { ' $fragmentName'?: 'ShippingEstimate_ProductFragment' };
 
-export type Reviews_ProductFragment = { id: string, averageRating: number | null, reviewCount: number, reviews: { edges: Array<{ cursor: string, node: { id: string, rating: number, title: string, body: string, createdAt: string, verifiedPurchase: boolean, author: { name: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } & { ' $fragmentName'?: 'Reviews_ProductFragment' };
+export type Reviews_ProductFragment = { id: string, averageRating: number | null, reviewCount: number | null, reviews: { edges: Array<{ cursor: string, node: { id: string, rating: number, title: string, body: string, createdAt: string, verifiedPurchase: boolean, author: { name: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null } & { ' $fragmentName'?: 'Reviews_ProductFragment' };
 
 export type ProductPageQueryVariables = Exact<{
   id: string | number;
@@ -247,7 +247,7 @@ export type ProductPageQueryVariables = Exact<{
 }>;
 
 
-export type ProductPageQuery = { product: { id: string, name: string, sku: string, description: string, inStock: boolean, price: { amount: number, currency: string }, category: { id: string, name: string }, stock: { available: number } } & { ' $fragmentRefs'?: { 'ShippingEstimate_ProductFragment': Incremental<ShippingEstimate_ProductFragment> } } & { ' $fragmentRefs'?: { 'Reviews_ProductFragment': Incremental<Reviews_ProductFragment> } } | null };
+export type ProductPageQuery = { product: { id: string, name: string, sku: string, description: string, inStock: boolean | null, price: { amount: number, currency: string }, category: { id: string, name: string }, stock: { available: number } | null } & { ' $fragmentRefs'?: { 'ShippingEstimate_ProductFragment': Incremental<ShippingEstimate_ProductFragment> } } & { ' $fragmentRefs'?: { 'Reviews_ProductFragment': Incremental<Reviews_ProductFragment> } } | null };
 
 export type MoreReviewsQueryVariables = Exact<{
   id: string | number;
@@ -255,7 +255,7 @@ export type MoreReviewsQueryVariables = Exact<{
 }>;
 
 
-export type MoreReviewsQuery = { product: { id: string, reviews: { edges: Array<{ cursor: string, node: { id: string, rating: number, title: string, body: string, createdAt: string, verifiedPurchase: boolean, author: { name: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+export type MoreReviewsQuery = { product: { id: string, reviews: { edges: Array<{ cursor: string, node: { id: string, rating: number, title: string, body: string, createdAt: string, verifiedPurchase: boolean, author: { name: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null } | null };
 
 export type WriteReviewMutationVariables = Exact<{
   input: WriteReviewInput;
