@@ -1,7 +1,7 @@
 /*
  * E-mail is a side effect outside the database, so it is not sent in the event's transaction: the consumer
  * writes the notification and its PENDING EMAIL delivery, and queues a job on jobs.email-deliveries whose
- * processor sends and records the outcome (recordDelivery).
+ * processor sends and records the outcome (recordEmailOutcome).
  *
  * The job is added from inside the consumer's transaction, before it commits. That ordering is safe because:
  *  - a failed add throws, the transaction rolls back and the event is retried: no delivery without a job;
@@ -9,7 +9,7 @@
  *    delivery row and postpones itself (moveToDelayed, which spends no attempt) until the row appears. The
  *    event's retry writes the same notification id (derived from the dedupe key, notificationIdFor), so an
  *    early job finds the row its retry commits; re-adding the job is a no-op (jobId = delivery id). A row that
- *    never appears (the event was dead-lettered) ends the job as unrecoverable after ORPHAN_AFTER_MS;
+ *    never appears (the event was dead-lettered) ends the job as unrecoverable after ORPHAN_AFTER_MS.
  *
  * Sending is the one step that cannot be rolled back or repeated safely, so each attempt leaves a trail that a
  * later attempt can read (see claimEmailSend):
@@ -17,8 +17,8 @@
  *  2. the server's answer goes into the job itself (Redis) before the database: after the database went away
  *     (a restart, a dropped connection), the retry finds the answer there and records SENT without sending;
  *  3. then the outcome is recorded and the claim released.
- * A retry that finds a claim with no answer for it (the worker died between the server's reply and step 2)
- * cannot know whether the message left. It sends again only when the server drops a Message-ID it already
+ * A retry that finds a claim with no answer for it (the worker died during the SMTP exchange or between the
+ * server's reply and step 2) cannot know whether the message left. It sends again only when the server drops a Message-ID it already
  * has (MailTransport.deduplicatesMessageIds, a provider's idempotency key); otherwise it marks the delivery
  * FAILED and dead-letters the job for a person, who can requeue it to send anyway. A delivery already SENT is
  * never sent again, and the Message-ID (derived from the delivery id) is the same on every attempt.
