@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, signUrl, type FileSigningConfig, type InputError, type Page } from '@storefront/common';
+import { DeadlineExceededError, inputError, InputErrorCode, serviceUnavailable, signUrl, withDeadline, type FileSigningConfig, type InputError, type Page } from '@storefront/common';
 import { heavyJobOptions } from '@storefront/events';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
@@ -44,9 +44,17 @@ export async function createProductImport(
 }
 
 /**
+ * How long startProductImport, a mutation, may wait for Redis to take the job: BullMQ waits for Redis
+ * indefinitely (commands queue while it is away, and a frozen server never answers).
+ */
+export const ENQUEUE_DEADLINE_MS = 1_000;
+
+/**
  * Queues an uploaded import. UPLOADED → QUEUED is a conditional update, so concurrent starts queue it once;
  * starting a QUEUED import again re-adds its job (a no-op while the job exists, by jobId), which also repairs
- * a start whose job was never added. If adding the job fails, the import goes back to UPLOADED.
+ * a start whose job was never added. If adding the job fails, the import goes back to UPLOADED. If Redis does
+ * not take it within ENQUEUE_DEADLINE_MS, whether the job exists is unknown (Redis may run the command when it
+ * thaws): the import stays QUEUED and the caller gets SERVICE_UNAVAILABLE, since starting it again is safe.
  */
 export async function startProductImport(prisma: PrismaClient, queue: () => Queue, id: string): Promise<ProductImportPayload> {
   const moved = await prisma.productImport.updateMany({ where: { id, status: 'UPLOADED' }, data: { status: 'QUEUED' } });
@@ -57,14 +65,36 @@ export async function startProductImport(prisma: PrismaClient, queue: () => Queu
     return { productImport: current, errors: [inputError(['id'], InputErrorCode.INVALID_STATE, message)] };
   }
   const data: ProductImportJobData = { importId: id };
+  const handle = queue();
   try {
-    await queue().add('product-import', data, { ...PRODUCT_IMPORT_JOB_OPTIONS, jobId: id });
+    await withDeadline(handle.add('product-import', data, { ...PRODUCT_IMPORT_JOB_OPTIONS, jobId: id }), ENQUEUE_DEADLINE_MS, `queue ${PRODUCT_IMPORT_QUEUE}`);
   } catch (error) {
+    if (error instanceof DeadlineExceededError) {
+      abandonQueue(handle);
+      throw serviceUnavailable('The import could not be queued right now; start it again in a moment');
+    }
     if (moved.count === 1) await prisma.productImport.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'UPLOADED' } });
     throw error;
   }
   return { productImport: current, errors: [] };
 }
+
+/** Handles whose Redis missed a deadline: the next get() opens a fresh one instead. */
+const abandoned = new WeakSet<Queue>();
+
+/**
+ * Gives up on a queue handle whose Redis did not answer in time: disconnecting rejects whatever its connection
+ * still holds back (commands queued while Redis was away would otherwise run whenever it returns), and the
+ * provider that made it opens a new one on the next get(). disconnect() ends a connection that was ready
+ * (close() would send QUIT and wait for its answer), close() one still connecting; neither is awaited.
+ */
+export function abandonQueue(queue: Queue): void {
+  abandoned.add(queue);
+  void queue.disconnect().catch(() => undefined);
+  void queue.close().catch(() => undefined);
+}
+
+export const isAbandoned = (queue: Queue): boolean => abandoned.has(queue);
 
 /** 0–100: rows read of the rows the file holds (100 once finished, whatever the file held). */
 export function importProgress(row: ProductImport): number {
