@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InputErrorCode, listSubgraphs } from '@storefront/common';
-import { Kind, parse, print, visit, type DefinitionNode, type EnumTypeDefinitionNode } from 'graphql';
+import { parse, print, visit, type DefinitionNode, type EnumTypeDefinitionNode } from 'graphql';
 
 /*
  * The value types every subgraph declares for itself (a subgraph must define what it returns): the same
@@ -29,7 +29,7 @@ const definitions = listSubgraphs().map((subgraph) => {
   const document = parse(readFileSync(subgraph.sdlPath, 'utf8'));
   const byName = new Map<string, DefinitionNode>();
   for (const definition of document.definitions) {
-    if ('name' in definition && definition.name && definition.kind !== Kind.SCHEMA_EXTENSION) byName.set(definition.name.value, definition);
+    if ('name' in definition && definition.name) byName.set(definition.name.value, definition);
   }
   return { subgraph: subgraph.name, byName };
 });
