@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@storefront/common';
@@ -178,18 +178,19 @@ export class ProcessGroup {
     clearTimeout(force);
   }
 
-  /** Resident memory of each running process in kB, from /proc/<pid>/status (VmRSS). */
-  rss(): Record<string, number> {
+  /**
+   * Resident memory of each running process in kB (VmRSS of /proc/<pid>/status). A process listed in
+   * `withDescendants` (Postgres: one backend process per connection) also counts its descendants, under
+   * `<name>+children` — shared buffers then count once per process that touched them, so it overstates.
+   */
+  rss(withDescendants: string[] = []): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, managed] of this.#processes) {
       if (!managed.alive || !managed.pid) continue;
-      try {
-        const status = readFileSync(`/proc/${managed.pid}/status`, 'utf8');
-        const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-        if (kb) out[name] = Number(kb);
-      } catch {
-        // exited between the check and the read
-      }
+      const own = vmRss(managed.pid);
+      if (own === undefined) continue;
+      out[name] = own;
+      if (withDescendants.includes(name)) out[`${name}+children`] = descendantsOf(managed.pid).reduce((sum, pid) => sum + (vmRss(pid) ?? 0), own);
     }
     return out;
   }
@@ -239,6 +240,43 @@ export class ProcessGroup {
       // a log that was never written
     }
   }
+}
+
+function vmRss(pid: number): number | undefined {
+  try {
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) : undefined;
+  } catch {
+    return undefined; // exited between the listing and the read
+  }
+}
+
+/** Every process below `root`, from the parent pids in /proc/<pid>/stat. */
+function descendantsOf(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name (field 2) is in parentheses and may hold spaces: the parent pid follows its last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // gone
+    }
+  }
+  const found: number[] = [];
+  const frontier = [root];
+  while (frontier.length) {
+    const parent = frontier.pop();
+    for (const [pid, ppid] of parentOf) {
+      if (ppid === parent) {
+        found.push(pid);
+        frontier.push(pid);
+      }
+    }
+  }
+  return found;
 }
 
 /**
