@@ -8,7 +8,8 @@
  *      router signs the identity it forwards with an Ed25519 key pair made fresh for this run, whose public
  *      half every subgraph gets (ROUTER_IDENTITY_PRIVATE_KEY / ROUTER_IDENTITY_PUBLIC_KEY);
  *   4. catches the store's e-mail like compose's Mailpit does, on the same ports: SMTP on 1025, the inbox on
- *      http://localhost:8025 (unless SMTP_URL is set, or something — Mailpit itself — already has port 1025).
+ *      http://localhost:8025 (unless SMTP_URL is set, or something — Mailpit itself — already has port 1025);
+ *   5. serves the shop (web/) with Vite on http://localhost:5173 (WEB_PORT), proxying the router.
  * Flags: --no-seed (leave new databases empty).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -176,6 +177,21 @@ if (onPostgres.length) run('workers', 2, path.join(REPO_ROOT, 'workers', 'src', 
 // The queue dashboard (/admin/queues, admins only) is opt-in for a gateway; on for local development.
 run('router', 1, path.join(REPO_ROOT, 'router', 'src', 'main.ts'), { PORT: String(ROUTER_PORT), ROUTER_IDENTITY_PRIVATE_KEY, ROUTER_QUEUE_DASHBOARD: 'true' });
 
+// The shop (web/): Vite with hot reload, /graphql, /session and /files proxied to the router (web/vite.config.ts).
+const WEB_PORT = Number(process.env.WEB_PORT ?? 5173);
+const vite = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), '--config', path.join(REPO_ROOT, 'web', 'vite.config.ts')], {
+  cwd: REPO_ROOT,
+  env: { ...process.env, ROUTER_URL: `http://localhost:${ROUTER_PORT}`, WEB_PORT: String(WEB_PORT) },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+children.set('web', vite);
+if (vite.stdout) prefixLines('web', 96, vite.stdout, process.stdout);
+if (vite.stderr) prefixLines('web', 96, vite.stderr, process.stderr);
+vite.on('exit', (code, signal) => {
+  children.delete('web');
+  if (!shuttingDown) say(`web (Vite) exited (${signal ?? code})`);
+});
+
 // The router hot-reloads the supergraph file, so editing a schema.graphql shows up without restarts.
 let composeTimer: NodeJS.Timeout | undefined;
 for (const subgraph of subgraphs) {
@@ -191,6 +207,7 @@ const up = await waitUntilUp([
   ...subgraphs.map((subgraph) => `http://localhost:${subgraph.port}/ready`),
 ]);
 if (up) {
+  say(`the shop is at http://localhost:${WEB_PORT} (sign in as admin@example.com / storefront-demo, or sign up)`);
   say(`the stack is up — open http://localhost:${ROUTER_PORT}/graphql for Apollo Sandbox, or try:`);
   say(`  curl -s localhost:${ROUTER_PORT}/graphql -H 'content-type: application/json' \\`);
   say(`    -d '{"query":"{ products(first: 3) { edges { node { name price { amount currency } category { name } } } } }"}'`);

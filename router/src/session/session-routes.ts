@@ -105,9 +105,13 @@ export function createSessionRoutes(options: SessionRoutesOptions): Record<strin
       const executed = await options.execute({ query: operation.query, variables }, request);
       const payload = executed.result.data?.[operation.field] as SessionPayload | undefined;
       if (!payload) {
-        // A GraphQL error (TOO_MANY_ATTEMPTS, SUBGRAPH_UNAVAILABLE, …): passed on as the router answered it.
-        const status = executed.status === 200 ? 503 : executed.status;
-        sendJson(res, status, JSON.stringify({ errors: executed.result.errors ?? [] }));
+        // A GraphQL error (TOO_MANY_ATTEMPTS, SUBGRAPH_UNAVAILABLE, …): passed on, with an HTTP status that says it.
+        const errors = executed.result.errors ?? [];
+        const throttled = errors.find((error) => error.extensions?.code === ErrorCode.TOO_MANY_ATTEMPTS);
+        const retryAfter = throttled?.extensions?.retryAfterSeconds;
+        if (typeof retryAfter === 'number') res.setHeader('retry-after', String(Math.ceil(retryAfter)));
+        const status = throttled ? 429 : executed.status === 200 ? 503 : executed.status;
+        sendJson(res, status, JSON.stringify({ errors }));
         return;
       }
       if (operation.field === 'logOut') {
