@@ -62,6 +62,18 @@ export interface RestoreInput {
   variables: Readonly<Record<string, unknown>>;
   filtered: FilteredOperation;
   data: Record<string, unknown> | null | undefined;
+  /**
+   * The response streams its @defer parts (multipart): the initial data has none of them, and each part is
+   * restored on its own (restoreRemovedFieldsInPart), so a withheld non-null field nulls only its part.
+   */
+  streamsDeferred?: boolean;
+}
+
+/** One streamed @defer part, as the executor delivers it (deferSpec=20220824). */
+export interface DeferredPart {
+  data: Record<string, unknown> | null;
+  path: ReadonlyArray<string | number>;
+  label?: string;
 }
 
 export function unauthorizedError(message: string, path: Path): GraphQLError {
@@ -69,11 +81,25 @@ export function unauthorizedError(message: string, path: Path): GraphQLError {
 }
 
 /** The response data with the removed fields restored as nulls, and one error per removed field and path. */
-export function restoreRemovedFields({ schema, operation, fragments, variables, filtered, data }: RestoreInput): {
-  data: Record<string, unknown> | null;
-  errors: GraphQLError[];
-} {
-  const errors: GraphQLError[] = [];
+export function restoreRemovedFields(input: RestoreInput): { data: Record<string, unknown> | null; errors: GraphQLError[] } {
+  return restorer(input).restoreRoot(input.data);
+}
+
+/** A streamed @defer part with the removed fields of its fragment restored, and their errors. */
+export function restoreRemovedFieldsInPart(input: Omit<RestoreInput, 'data' | 'streamsDeferred'>, part: DeferredPart): { data: Record<string, unknown> | null; errors: GraphQLError[] } {
+  return restorer({ ...input, data: undefined, streamsDeferred: true }).restorePart(part);
+}
+
+/** A deferred fragment of the operation: where its part lands (response keys, no list indexes) and what it selects. */
+interface DeferredFragment {
+  label: string | undefined;
+  keys: string[];
+  type: GraphQLCompositeType;
+  selectionSet: SelectionSetNode;
+}
+
+function restorer({ schema, operation, fragments, variables, filtered, streamsDeferred = false }: RestoreInput) {
+  let errors: GraphQLError[] = [];
   const seen = new Set<string>();
   const report = (message: string, path: Path) => {
     const key = `${JSON.stringify(path)}\0${message}`;
@@ -96,9 +122,22 @@ export function restoreRemovedFields({ schema, operation, fragments, variables, 
     return true;
   };
 
+  /** An active @defer on a fragment (not `if: false`). */
+  const deferred = (node: { directives?: readonly DirectiveNode[] }): boolean => {
+    const directive = node.directives?.find((candidate) => candidate.name.value === 'defer');
+    if (!directive) return false;
+    const argument = directive.arguments?.find((a) => a.name.value === 'if')?.value;
+    return (argument ? valueFromAST(argument, GraphQLBoolean, variableValues) : true) !== false;
+  };
+  const labelOf = (node: { directives?: readonly DirectiveNode[] }): string | undefined => {
+    const argument = node.directives?.find((candidate) => candidate.name.value === 'defer')?.arguments?.find((a) => a.name.value === 'label')?.value;
+    return argument?.kind === Kind.STRING ? argument.value : undefined;
+  };
+
   /**
    * The fields selection sets on `scope` ask of an object of type `runtime` (of every possible type when
-   * undefined), merged by response key as GraphQL execution merges them.
+   * undefined), merged by response key as GraphQL execution merges them. Streamed @defer fragments are left
+   * out: their fields arrive in their own parts.
    */
   const collect = (
     selectionSets: readonly SelectionSetNode[],
@@ -119,6 +158,7 @@ export function restoreRemovedFields({ schema, operation, fragments, variables, 
           into.set(key, entry);
           continue;
         }
+        if (streamsDeferred && deferred(selection)) continue;
         const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : undefined;
         const body = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragment;
         if (!body) continue;
@@ -195,14 +235,68 @@ export function restoreRemovedFields({ schema, operation, fragments, variables, 
     return completeObject(selectionSets, runtime, value, path);
   };
 
-  const rootType = schema.getRootType(operation.operation);
-  if (!rootType) return { data: data ?? null, errors };
-  if (data === null || data === undefined) {
-    reportUnreached([operation.selectionSet], rootType, []);
-    return { data: null, errors };
-  }
-  const restored = completeObject([operation.selectionSet], rootType, data as JsonObject, []);
-  return { data: restored, errors };
+  /** Every deferred fragment of the operation, found through fields and fragments whatever the runtime types. */
+  const deferredFragments = (): DeferredFragment[] => {
+    const found: DeferredFragment[] = [];
+    const walk = (selectionSet: SelectionSetNode, type: GraphQLCompositeType, keys: string[], depth: number) => {
+      // Fragments may spread each other only without cycles (validation), but stay bounded regardless.
+      if (depth > 64) return;
+      for (const selection of selectionSet.selections) {
+        if (selection.kind === Kind.FIELD) {
+          const child = fieldType(type, selection.name.value);
+          const named = child && namedOf(child);
+          if (selection.selectionSet && named && isCompositeType(named)) walk(selection.selectionSet, named, [...keys, selection.alias?.value ?? selection.name.value], depth + 1);
+          continue;
+        }
+        const body = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+        if (!body) continue;
+        const conditionName = body.typeCondition?.name.value;
+        const condition = conditionName ? schema.getType(conditionName) : type;
+        if (!isCompositeType(condition)) continue;
+        if (deferred(selection)) found.push({ label: labelOf(selection), keys, type: condition, selectionSet: body.selectionSet });
+        walk(body.selectionSet, condition, keys, depth + 1);
+      }
+    };
+    const root = schema.getRootType(operation.operation);
+    if (root) walk(operation.selectionSet, root, [], 0);
+    return found;
+  };
+
+  return {
+    restoreRoot(data: Record<string, unknown> | null | undefined): { data: Record<string, unknown> | null; errors: GraphQLError[] } {
+      errors = [];
+      const rootType = schema.getRootType(operation.operation);
+      if (!rootType) return { data: data ?? null, errors };
+      if (data === null || data === undefined) {
+        reportUnreached([operation.selectionSet], rootType, []);
+        return { data: null, errors };
+      }
+      const restored = completeObject([operation.selectionSet], rootType, data as JsonObject, []);
+      return { data: restored, errors };
+    },
+
+    restorePart(part: DeferredPart): { data: Record<string, unknown> | null; errors: GraphQLError[] } {
+      errors = [];
+      const keys = JSON.stringify(part.path.filter((step) => typeof step === 'string'));
+      const matching = deferredFragments().filter((fragment) => fragment.label === part.label && JSON.stringify(fragment.keys) === keys);
+      const data = part.data;
+      if (matching.length === 0 || data === null) return { data, errors };
+      const typename = data[TYPENAME_ALIAS] ?? data.__typename;
+      const named = typeof typename === 'string' ? schema.getType(typename) : matching.map((fragment) => fragment.type).find(isObjectType);
+      const selectionSets = matching.map((fragment) => fragment.selectionSet);
+      if (isObjectType(named)) return { data: completeObject(selectionSets, named, data as JsonObject, part.path), errors };
+      // A part on an abstract type without __typename: its removed fields, whatever the object's type.
+      const restored: Record<string, unknown> = { ...data };
+      for (const fragment of matching) {
+        for (const [key, entry] of collect([fragment.selectionSet], fragment.type, undefined, undefined)) {
+          if (!entry.removedBecause || entry.kept.length > 0 || key in restored) continue;
+          report(entry.removedBecause, [...part.path, key]);
+          restored[key] = null;
+        }
+      }
+      return { data: restored, errors };
+    },
+  };
 }
 
 function namedOf(type: GraphQLOutputType) {

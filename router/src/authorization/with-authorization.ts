@@ -2,7 +2,9 @@ import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server
 import type { Logger, RequestContext, Viewer } from '@storefront/common';
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { filterOperation, type FilteredOperation } from './filter.ts';
-import { restoreRemovedFields } from './response.ts';
+import type { EngineRequestContext } from '../execution/engine.ts';
+import type { SubsequentPayload } from '../execution/incremental.ts';
+import { restoreRemovedFields, restoreRemovedFieldsInPart, type RestoreInput } from './response.ts';
 import { accessRulesOf, type AccessRules } from './rules.ts';
 import { accessSubject, STORE_POLICIES, type Policy } from './subject.ts';
 
@@ -89,15 +91,20 @@ export function withAuthorization(gateway: GatewayInterface, options: Authorizat
         : await executor({ ...requestContext, document: filtered.document, operation: filtered.operation, queryHash: filtered.planKey });
       // Without data the request failed before execution (e.g. bad variables): nothing to restore.
       if (result.data === undefined) return result;
-      const restored = restoreRemovedFields({
+      const input: Omit<RestoreInput, 'data'> = {
         schema: requestContext.schema,
         operation: decision.operation,
         fragments: decision.fragments,
         variables: requestContext.request.variables ?? {},
         filtered,
-        data: result.data,
-      });
-      return { ...result, data: restored.data, errors: [...(result.errors ?? []), ...restored.errors] };
+      };
+      // A streamed response's @defer parts come later: each is restored as it passes, within its own part.
+      const delivery = (requestContext.context as EngineRequestContext).delivery;
+      const parts = delivery?.incremental;
+      if (delivery && parts) delivery.incremental = restoredParts(parts, input);
+      const restored = restoreRemovedFields({ ...input, data: result.data, streamsDeferred: parts !== undefined });
+      const errors = [...(result.errors ?? []), ...restored.errors];
+      return { ...result, data: restored.data, ...(errors.length ? { errors } : {}) };
     };
 
   return {
@@ -108,4 +115,18 @@ export function withAuthorization(gateway: GatewayInterface, options: Authorizat
       return { executor: executor && wrap(executor) };
     },
   };
+}
+
+/** The subsequent payloads of a streamed response, each part with its fragment's removed fields restored. */
+async function* restoredParts(parts: AsyncIterable<SubsequentPayload>, input: Omit<RestoreInput, 'data'>): AsyncGenerator<SubsequentPayload> {
+  for await (const payload of parts) {
+    yield {
+      ...payload,
+      incremental: payload.incremental.map((item) => {
+        const restored = restoreRemovedFieldsInPart(input, item);
+        const errors = [...(item.errors ?? []), ...restored.errors.map((error) => error.toJSON())];
+        return { ...item, data: restored.data, ...(errors.length ? { errors } : {}) };
+      }),
+    };
+  }
 }

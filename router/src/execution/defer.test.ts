@@ -29,7 +29,7 @@ const CATALOG = `${LINK}
   type Query { product(id: ID!): Product products: [Product!]! }
   type Product @key(fields: "id") { id: ID! name: String! }`;
 const REVIEWS = `${LINK}
-  type Product @key(fields: "id") { id: ID! reviews(delayMs: Int = 0): [Review!]! secretNote: String @authenticated }
+  type Product @key(fields: "id") { id: ID! reviews(delayMs: Int = 0): [Review!]! secretNote: String @authenticated secretCode: String! @authenticated }
   type Review { body: String! }`;
 const SHIPPING = `${LINK}
   type Product @key(fields: "id") { id: ID! shippingEstimate(country: String!): Int }`;
@@ -59,6 +59,7 @@ beforeAll(async () => {
           return [{ body: `good ${id}` }];
         },
         secretNote: ({ id }: { id: string }) => `note ${id}`,
+        secretCode: ({ id }: { id: string }) => `code ${id}`,
       },
   });
   const shippingUrl = await serve(SHIPPING, {
@@ -164,12 +165,30 @@ it('answers one ordinary response for @defer(if: false) and for clients that do 
   expect(streamed).toHaveLength(2);
 });
 
-it('applies authorization to deferred selections: a field the caller may not see is never fetched, and is null with UNAUTHORIZED', async () => {
+it('applies authorization to deferred selections: a withheld field is never fetched, and is null with UNAUTHORIZED in its own part', async () => {
   const parts = (await readParts(await post('{ product(id: "p1") { name ... @defer { secretNote reviews { body } } } }'))).map(({ payload }) => payload);
   expect(JSON.stringify(parts)).not.toContain('note p1');
-  // The authorization stage restores withheld fields in the initial payload; merged as clients merge, the
-  // response is what an unstreamed one would be.
-  expect(parts[0]?.data).toEqual({ product: { name: 'Kettle', secretNote: null } });
-  expect(parts[0]?.errors).toEqual([expect.objectContaining({ path: ['product', 'secretNote'], extensions: expect.objectContaining({ code: 'UNAUTHORIZED' }) })]);
-  expect(parts.slice(1).flatMap((part) => part.incremental ?? [])).toEqual([{ data: { reviews: [{ body: 'good p1' }] }, path: ['product'] }]);
+  // Nothing of the deferred fragment is in the initial payload, the withheld field included.
+  expect(parts[0]).toMatchObject({ data: { product: { name: 'Kettle' } }, hasNext: true });
+  expect(parts[0]?.errors).toBeUndefined();
+  expect(parts.slice(1).flatMap((part) => part.incremental ?? [])).toEqual([
+    {
+      data: { secretNote: null, reviews: [{ body: 'good p1' }] },
+      path: ['product'],
+      errors: [expect.objectContaining({ path: ['product', 'secretNote'], extensions: expect.objectContaining({ code: 'UNAUTHORIZED' }) })],
+    },
+  ]);
+});
+
+it('a withheld non-null field nulls only the deferred part it is in, never the object the initial payload already sent', async () => {
+  const parts = (await readParts(await post('{ product(id: "p1") { name ... @defer(label: "secret") { secretCode reviews { body } } } }'))).map(({ payload }) => payload);
+  expect(parts[0]).toMatchObject({ data: { product: { name: 'Kettle' } } });
+  expect(parts.slice(1).flatMap((part) => part.incremental ?? [])).toEqual([
+    {
+      data: null,
+      path: ['product'],
+      label: 'secret',
+      errors: [expect.objectContaining({ path: ['product', 'secretCode'], extensions: expect.objectContaining({ code: 'UNAUTHORIZED' }) })],
+    },
+  ]);
 });
