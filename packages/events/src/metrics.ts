@@ -27,6 +27,7 @@ interface EventsMetricSet {
   relayBatchFailures: Counter<'source'>;
   outboxBacklog: Gauge<'source'>;
   outboxOldest: Gauge<'source'>;
+  outboxListener: Gauge<'source'>;
   /** Async readers the gauges above call at each scrape. */
   queueReaders: Set<() => Promise<void>>;
   outboxReaders: Set<() => Promise<void>>;
@@ -98,6 +99,12 @@ function metricsOf(registry: Registry): EventsMetricSet {
     outboxOldest: new Gauge({
       name: 'outbox_oldest_unpublished_age_seconds',
       help: 'Age of the oldest unpublished outbox row (0 when none), read with outbox_backlog',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    outboxListener: new Gauge({
+      name: 'outbox_listener_connected',
+      help: 'Whether the relay LISTENs for commits (1) or is reconnecting and only polls meanwhile (0), by producing service',
       labelNames: ['source'] as const,
       registers: [registry],
     }),
@@ -183,4 +190,10 @@ export function relayMetrics(registry: Registry, source: string): (outcome: Rela
     if (outcome.published) metrics.relayPublished.inc({ source }, outcome.published);
     if (outcome.failed) metrics.relayFailed.inc({ source }, outcome.failed);
   };
+}
+
+/** The outbox listener's `onState` hook (PostgresOutboxListenerOptions): 1 while it listens, 0 while it reconnects. */
+export function listenerMetrics(registry: Registry, source: string): (state: 'listening' | 'disconnected') => void {
+  const metrics = metricsOf(registry);
+  return (state) => metrics.outboxListener.set({ source }, state === 'listening' ? 1 : 0);
 }

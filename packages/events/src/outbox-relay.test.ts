@@ -5,12 +5,13 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { openDatabase } from '@storefront/prisma-tools';
 import { PrismaClient } from '../../../subgraphs/orders/src/generated/prisma/client.ts';
-import { waitFor } from '@storefront/common';
+import { createMetricsRegistry, waitFor } from '@storefront/common';
 import {
   type DomainEvent,
   embeddedOutboxWakeups,
   eventFromOutboxRow,
   EventPublisher,
+  listenerMetrics,
   OUTBOX_CHANNEL,
   OUTBOX_TABLE_DDL,
   OutboxRelay,
@@ -230,9 +231,16 @@ describe('publishing on commit (LISTEN/NOTIFY)', () => {
     batches = 0;
   });
 
-  function listenerStates(options: { reconnectDelayMs?: { min: number; max: number } } = {}) {
+  function listenerStates(options: { reconnectDelayMs?: { min: number; max: number }; onState?: (state: 'listening' | 'disconnected') => void } = {}) {
     const states: string[] = [];
-    const listener = new PostgresOutboxListener({ connectionString: env.database.url, onState: (state) => states.push(state), ...options });
+    const listener = new PostgresOutboxListener({
+      connectionString: env.database.url,
+      reconnectDelayMs: options.reconnectDelayMs,
+      onState: (state) => {
+        states.push(state);
+        options.onState?.(state);
+      },
+    });
     return { listener, states };
   }
 
@@ -280,7 +288,9 @@ describe('publishing on commit (LISTEN/NOTIFY)', () => {
   });
 
   it('reconnects when its connection is killed and publishes what committed while it was away', async () => {
-    const { listener, states } = listenerStates({ reconnectDelayMs: { min: 1_000, max: 1_000 } });
+    const registry = createMetricsRegistry('events-test', { processMetrics: false });
+    const connected = async () => /outbox_listener_connected\{[^}]*source="orders"[^}]*\} (\d)/.exec(await registry.getSingleMetricAsString('outbox_listener_connected'))?.[1];
+    const { listener, states } = listenerStates({ reconnectDelayMs: { min: 1_000, max: 1_000 }, onState: listenerMetrics(registry, 'orders') });
     const relay = new OutboxRelay({ db: env.prisma, queues: env.queues, subscriptions: { 'relay-reconnect': ['OrderPlaced'] }, idleDelayMs: sleepy, wakeups: listener, onBatch });
     relay.start();
     try {
@@ -289,10 +299,12 @@ describe('publishing on commit (LISTEN/NOTIFY)', () => {
       await env.prisma.$queryRaw`
         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'outbox-listener'`;
       await waitFor(() => states.includes('disconnected'), 'the listener to notice');
+      expect(await connected()).toBe('0');
       // Committed with nobody listening: its notification is lost, the reconnect's wake-up must cover it.
       const [missed] = await writeEvents(1);
       await waitFor(async () => (await unpublished()) === 0, 'the relay woken by the reconnect');
       expect(states).toEqual(['listening', 'disconnected', 'listening']);
+      expect(await connected()).toBe('1');
       const [later] = await writeEvents(1);
       await waitFor(async () => (await unpublished()) === 0, 'the relay woken by a notification on the new connection');
       const jobs = await queueOf('relay-reconnect').getJobs(['waiting'], 0, -1, true);

@@ -10,7 +10,7 @@ import { type JobWorker } from './job-worker.ts';
 import { openQueue, type QueueConnection } from './job-options.ts';
 import { errorMessage, type EventLogger } from './logger.ts';
 import { queueConnectionFromEnv } from './queue-config.ts';
-import { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
+import { instrumentWorker, listenerMetrics, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
 import { type ChannelListen, embeddedOutboxWakeups, type OutboxWakeups, PostgresOutboxListener } from './outbox-listener.ts';
 import { OutboxRelay } from './relay.ts';
 import { type ScheduleSpec, type ServiceWorkersFactory, type WorkerRuntime } from './service-workers.ts';
@@ -82,7 +82,9 @@ export async function startServiceWorkers<Client extends WorkerDatabase>(
           idleDelayMs: options.relayIdleDelayMs,
           wakeups:
             options.outboxWakeups ??
-            (outboxListenUrl ? new PostgresOutboxListener({ connectionString: outboxListenUrl, logger }) : undefined),
+            (outboxListenUrl
+              ? new PostgresOutboxListener({ connectionString: outboxListenUrl, logger, onState: options.metrics && listenerMetrics(options.metrics, service) })
+              : undefined),
           onBatch: options.metrics && relayMetrics(options.metrics, service),
         });
   const tables = { outbox: relay !== undefined, processed: definition.consumers.length > 0 };
