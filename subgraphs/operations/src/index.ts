@@ -7,7 +7,7 @@ import { QueueAdmin } from './queue-admin.ts';
 import { resolvers, type OperationsContext } from './resolvers.ts';
 
 export { loadOperationsConfig, type OperationsConfig } from './config.ts';
-export { declaredQueues, QueueAdmin, UnknownQueueError, type DeadLetterPage, type QueueStats } from './queue-admin.ts';
+export { declaredQueues, QueueAdmin, UnknownQueueError, type DeadLetterPage, type QueueAdminOptions, type QueueStats } from './queue-admin.ts';
 
 export const SUBGRAPH_NAME = 'operations';
 export const DEFAULT_PORT = 4008;
@@ -18,10 +18,16 @@ export interface RunningOperations extends RunningHttpServer {
   queries: { readonly count: number };
 }
 
+/**
+ * The longest a request (or /ready) waits for Redis: an admin listing is a few round trips, and a Redis that
+ * is frozen or away must cost the admin a retryable error, not a request hanging until it returns.
+ */
+export const REDIS_DEADLINE_MS = 2_000;
+
 /** Serves the operations subgraph: queue counts and dead letters of the queues in Redis. */
 export async function start(config: OperationsConfig, logger?: Logger): Promise<RunningOperations> {
   const log = logger ?? createLogger({ service: SUBGRAPH_NAME, level: config.logLevel, format: defaultLogFormat(config.http.nodeEnv, config.logFormat) });
-  const admin = new QueueAdmin(config.queues ?? queueConnectionFromEnv());
+  const admin = new QueueAdmin(config.queues ?? queueConnectionFromEnv(), { deadlineMs: REDIS_DEADLINE_MS });
   const server = await serveSubgraph<OperationsContext>(
     {
       name: SUBGRAPH_NAME,

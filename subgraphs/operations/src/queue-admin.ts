@@ -1,4 +1,5 @@
 import { consumerQueueName, DeadLetterQueue, JOB_QUEUES, STORE_SUBSCRIPTIONS, type DeadLetter, type QueueConnection } from '@storefront/events';
+import { withDeadline } from '@storefront/common';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -42,32 +43,59 @@ export function declaredQueues(): string[] {
  * release), so an operator sees every dead letter. Only those names are accepted: a typo must answer "no such
  * queue", not create an empty one. BullMQ handles are opened on first use and kept until close().
  */
+export interface QueueAdminOptions {
+  /**
+   * The longest any one method may wait for Redis; later it throws DeadlineExceededError (the work may still
+   * finish when Redis answers). BullMQ and ioredis wait for a Redis that is away or frozen indefinitely, which
+   * a GraphQL request must not. Default: no deadline (the dead-letter command line waits as long as it takes).
+   */
+  deadlineMs?: number;
+}
+
 export class QueueAdmin {
   readonly #queues: QueueConnection;
   readonly #prefix: string;
+  readonly #deadlineMs: number | undefined;
   readonly #workQueues = new Map<string, Queue>();
   readonly #deadLetterQueues = new Map<string, DeadLetterQueue>();
   #redis: Redis | undefined;
 
-  constructor(queues: QueueConnection) {
+  constructor(queues: QueueConnection, options: QueueAdminOptions = {}) {
     this.#queues = queues;
     // BullMQ's own default, so names found in Redis match the keys BullMQ writes.
     this.#prefix = queues.prefix ?? 'bull';
+    this.#deadlineMs = options.deadlineMs;
+  }
+
+  #within<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return this.#deadlineMs === undefined ? work() : withDeadline(work(), this.#deadlineMs, `redis (${what})`);
   }
 
   /** Every work queue, declared or found in Redis, sorted by name (dead-letter queues are not listed). */
-  async queueNames(): Promise<string[]> {
+  queueNames(): Promise<string[]> {
+    return this.#within('queue names', () => this.#queueNames());
+  }
+
+  async #queueNames(): Promise<string[]> {
     const found = await this.#discoveredQueues();
     return [...new Set([...declaredQueues(), ...found])].sort();
   }
 
-  async hasQueue(queue: string): Promise<boolean> {
+  hasQueue(queue: string): Promise<boolean> {
+    return this.#within('queue names', () => this.#hasQueue(queue));
+  }
+
+  async #hasQueue(queue: string): Promise<boolean> {
     return declaredQueues().includes(queue) || (await this.#discoveredQueues()).includes(queue);
   }
 
-  async stats(): Promise<QueueStats[]> {
+  stats(): Promise<QueueStats[]> {
+    return this.#within('queue counts', () => this.#stats());
+  }
+
+  async #stats(): Promise<QueueStats[]> {
     return Promise.all(
-      (await this.queueNames()).map(async (name) => {
+      (await this.#queueNames()).map(async (name) => {
         const [counts, deadLetters] = await Promise.all([
           this.#workQueue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
           this.#deadLetterQueue(name).count(),
@@ -90,8 +118,12 @@ export class QueueAdmin {
    * each queue's oldest first. Positions shift when dead letters are requeued or discarded meanwhile: fine
    * for an operator paging through a short list, and no dead letter is ever hidden by it for long.
    */
-  async deadLetters(options: { queue?: string; offset: number; limit: number }): Promise<DeadLetterPage> {
-    const names = options.queue === undefined ? await this.queueNames() : [await this.#known(options.queue)];
+  deadLetters(options: { queue?: string; offset: number; limit: number }): Promise<DeadLetterPage> {
+    return this.#within('dead letters', () => this.#deadLetters(options));
+  }
+
+  async #deadLetters(options: { queue?: string; offset: number; limit: number }): Promise<DeadLetterPage> {
+    const names = options.queue === undefined ? await this.#queueNames() : [await this.#known(options.queue)];
     const deadLetters: DeadLetter[] = [];
     let skip = options.offset;
     for (const name of names) {
@@ -110,29 +142,36 @@ export class QueueAdmin {
     return { deadLetters, offset: options.offset, hasMore: false };
   }
 
-  async deadLetter(queue: string, id: string): Promise<DeadLetter | undefined> {
-    return this.#deadLetterQueue(await this.#known(queue)).get(id);
+  deadLetter(queue: string, id: string): Promise<DeadLetter | undefined> {
+    return this.#within('dead letter', async () => this.#deadLetterQueue(await this.#known(queue)).get(id));
   }
 
-  /** Puts the dead letter back on its queue; answers what it was, or undefined when there is none. */
-  async requeue(queue: string, id: string): Promise<DeadLetter | undefined> {
-    const dlq = this.#deadLetterQueue(await this.#known(queue));
-    const deadLetter = await dlq.get(id);
-    if (!deadLetter) return undefined;
-    return (await dlq.requeue(id)) ? deadLetter : undefined;
+  /**
+   * Puts the dead letter back on its queue; answers what it was, or undefined when there is none. Past the
+   * deadline it may still happen when Redis answers: asking again then finds no such dead letter.
+   */
+  requeue(queue: string, id: string): Promise<DeadLetter | undefined> {
+    return this.#within('requeue', async () => {
+      const dlq = this.#deadLetterQueue(await this.#known(queue));
+      const deadLetter = await dlq.get(id);
+      if (!deadLetter) return undefined;
+      return (await dlq.requeue(id)) ? deadLetter : undefined;
+    });
   }
 
-  /** Deletes the dead letter; answers what it was, or undefined when there is none. */
-  async discard(queue: string, id: string): Promise<DeadLetter | undefined> {
-    const dlq = this.#deadLetterQueue(await this.#known(queue));
-    const deadLetter = await dlq.get(id);
-    if (!deadLetter) return undefined;
-    return (await dlq.discard(id)) ? deadLetter : undefined;
+  /** Deletes the dead letter; answers what it was, or undefined when there is none. Past the deadline, as requeue. */
+  discard(queue: string, id: string): Promise<DeadLetter | undefined> {
+    return this.#within('discard', async () => {
+      const dlq = this.#deadLetterQueue(await this.#known(queue));
+      const deadLetter = await dlq.get(id);
+      if (!deadLetter) return undefined;
+      return (await dlq.discard(id)) ? deadLetter : undefined;
+    });
   }
 
-  /** Answers when Redis does (readiness). */
+  /** Answers when Redis does (readiness), or fails within the deadline. */
   async ping(): Promise<void> {
-    await this.#client().ping();
+    await this.#within('ping', () => this.#client().ping());
   }
 
   async close(): Promise<void> {
@@ -161,7 +200,7 @@ export class QueueAdmin {
   }
 
   async #known(queue: string): Promise<string> {
-    if (!(await this.hasQueue(queue))) throw new UnknownQueueError(queue);
+    if (!(await this.#hasQueue(queue))) throw new UnknownQueueError(queue);
     return queue;
   }
 

@@ -1,11 +1,13 @@
 import {
   badUserInput,
   DateTimeScalar,
+  DeadlineExceededError,
   encodeCursor,
   inputError,
   InputErrorCode,
   parsePage,
   requireAdmin,
+  serviceUnavailable,
   type Connection,
   type GraphQLResolverMap,
   type InputError,
@@ -53,6 +55,16 @@ export function toDeadLetterNode(deadLetter: DeadLetter): DeadLetterNode {
   };
 }
 
+/** Redis not answering within the admin's deadline is a retryable SERVICE_UNAVAILABLE, not an internal error. */
+async function answered<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof DeadlineExceededError) throw serviceUnavailable('Redis, which holds the queues, did not answer in time; try again in a moment');
+    throw error;
+  }
+}
+
 /** Runs a requeue or discard and turns "no such queue" / "no such dead letter" into NOT_FOUND input errors. */
 async function changeDeadLetter(
   action: (queue: string, id: string) => Promise<DeadLetter | undefined>,
@@ -60,7 +72,7 @@ async function changeDeadLetter(
   id: string,
 ): Promise<DeadLetterPayload> {
   try {
-    const deadLetter = await action(queue, id);
+    const deadLetter = await answered(action(queue, id));
     if (deadLetter) return { deadLetter: toDeadLetterNode(deadLetter), errors: [] };
     return { deadLetter: null, errors: [inputError(['id'], InputErrorCode.NOT_FOUND, `No dead letter ${id} in ${queue}`)] };
   } catch (error) {
@@ -76,7 +88,7 @@ export const resolvers: GraphQLResolverMap<OperationsContext> = {
   Query: {
     queues(_: unknown, _args: unknown, { admin, viewer }: OperationsContext): Promise<QueueStats[]> {
       requireAdmin(viewer);
-      return admin.stats();
+      return answered(admin.stats());
     },
 
     async deadLetters(
@@ -89,7 +101,7 @@ export const resolvers: GraphQLResolverMap<OperationsContext> = {
       const offset = page.after ? page.after.position + 1 : 0;
       let listed;
       try {
-        listed = await admin.deadLetters({ queue: args.queue ?? undefined, offset, limit: page.first });
+        listed = await answered(admin.deadLetters({ queue: args.queue ?? undefined, offset, limit: page.first }));
       } catch (error) {
         if (error instanceof UnknownQueueError) throw badUserInput(error.message, 'queue');
         throw error;
@@ -112,7 +124,7 @@ export const resolvers: GraphQLResolverMap<OperationsContext> = {
     async deadLetter(_: unknown, { queue, id }: { queue: string; id: string }, { admin, viewer }: OperationsContext): Promise<DeadLetterNode | null> {
       requireAdmin(viewer);
       try {
-        const deadLetter = await admin.deadLetter(queue, id);
+        const deadLetter = await answered(admin.deadLetter(queue, id));
         return deadLetter ? toDeadLetterNode(deadLetter) : null;
       } catch (error) {
         if (error instanceof UnknownQueueError) return null;
