@@ -11,6 +11,7 @@ import { jsonProbe, startGraphQLHttpServer, type IncomingRequest, type RouteHand
 import { createInternalIdentityVerifier, routerTrustFromEnv, type TrustedSigner } from './internal-identity.ts';
 import type { Logger } from './logger.ts';
 import { createMetricsRegistry, graphqlMetricsPlugin, type Registry } from './metrics/index.ts';
+import { serveSubgraphSubscriptions } from './subgraph-subscriptions.ts';
 
 export interface SubgraphHttpConfig {
   nodeEnv: 'development' | 'test' | 'production';
@@ -50,12 +51,13 @@ export async function serveSubgraph<Context extends RequestContext>(
 ): Promise<RunningHttpServer> {
   const metrics = definition.metrics ?? createMetricsRegistry(definition.name);
   const apolloOptions = commonApolloOptions<Context>({ nodeEnv: config.nodeEnv, landingPage: false });
+  // Resolver maps are typed by their context for authors; the builder itself is context-agnostic.
+  const schema = buildSubgraphSchema({
+    typeDefs: definition.typeDefs,
+    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+  });
   const apollo = new ApolloServer<Context>({
-    // Resolver maps are typed by their context for authors; the builder itself is context-agnostic.
-    schema: buildSubgraphSchema({
-      typeDefs: definition.typeDefs,
-      resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
-    }),
+    schema,
     ...apolloOptions,
     plugins: [...(apolloOptions.plugins ?? []), graphqlMetricsPlugin<Context>(metrics)],
   });
@@ -81,13 +83,17 @@ export async function serveSubgraph<Context extends RequestContext>(
     },
     { port: config.port, host: config.host },
   );
+  // Subscription fields are served over WebSocket on the same server and path (subgraph-subscriptions.ts).
+  const subscriptions = schema.getSubscriptionType()
+    ? serveSubgraphSubscriptions<Context>({ server: http.server, schema, verifyIdentity, context: definition.context, logger })
+    : undefined;
   logger.info({ url: http.url }, `${definition.name} subgraph ready`);
   let closing: Promise<void> | undefined;
   return {
     ...http,
     close: () => {
-      closing ??= http
-        .close()
+      closing ??= Promise.resolve(subscriptions?.close())
+        .then(() => http.close())
         .then(() => apollo.stop())
         .finally(() => definition.release());
       return closing;
