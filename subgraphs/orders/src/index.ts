@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@storefront/common';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
-import { hostedWorkers } from '@storefront/events';
+import { hostedWorkers, queueConnectionFromEnv } from '@storefront/events';
 import { parse } from 'graphql';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { createDocumentServices, documentsContext, type DocumentServicesOptions } from './documents/context.ts';
@@ -9,6 +9,7 @@ import { fileRoutes } from './documents/files.ts';
 import { createLoaders } from './loaders.ts';
 import { createWorkers } from './workers.ts';
 import { resolvers, type OrdersContext } from './resolvers.ts';
+import { startOrderChangeFeed } from './subscriptions/start-feed.ts';
 
 export { transitionOrder, canTransition, ORDER_TRANSITIONS } from './order-status.ts';
 export type { OrderTransition, TransitionResult } from './order-status.ts';
@@ -25,6 +26,7 @@ export interface OrdersStartOptions {
 
 export async function start(config: SubgraphConfig, logger?: Logger, options: OrdersStartOptions = {}): Promise<RunningSubgraph> {
   const documents = createDocumentServices(options.documents);
+  const changes = await startOrderChangeFeed(config, queueConnectionFromEnv(process.env, SUBGRAPH_NAME), logger);
   const running = await startPrismaSubgraph<PrismaClient, OrdersContext>(
     {
       name: SUBGRAPH_NAME,
@@ -33,20 +35,23 @@ export async function start(config: SubgraphConfig, logger?: Logger, options: Or
       migrationsDir: MIGRATIONS_DIR,
       createClient: (adapter) => new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS }),
       background: hostedWorkers(SUBGRAPH_NAME, createWorkers),
-      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma), documents: documentsContext(prisma, documents) }),
+      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma), documents: documentsContext(prisma, documents), orderChanges: changes?.hub }),
       prefixRoutes: (prisma) => fileRoutes(prisma, documents.signing),
     },
     config,
     logger,
   ).catch(async (error: unknown) => {
-    await documents.close();
+    await Promise.all([documents.close(), changes?.close()]);
     throw error;
   });
   let closing: Promise<void> | undefined;
   return {
     ...running,
     close: () => {
-      closing ??= running.close().finally(() => documents.close());
+      // The change feed goes first: its subscribers are told the stream ended before the server drains.
+      closing ??= Promise.resolve(changes?.close())
+        .then(() => running.close())
+        .finally(() => documents.close());
       return closing;
     },
   };

@@ -21,6 +21,8 @@ import { money, STORE_CURRENCY } from './money.ts';
 import { itemPosition, itemPositionOf, listOrders, orderNumber, orderPosition, orderPositionOf } from './orders.ts';
 import { placeOrder } from './place-order.ts';
 import type { DocumentsContext } from './documents/context.ts';
+import type { OrderChangeHub } from './subscriptions/order-change-feed.ts';
+import { orderUpdatedResolvers } from './subscriptions/order-updated.ts';
 import { documentMutationResolvers, documentOrderResolvers, documentQueryResolvers, documentTypeResolvers } from './documents/resolvers.ts';
 
 export interface OrdersContext extends RequestContext {
@@ -28,6 +30,8 @@ export interface OrdersContext extends RequestContext {
   loaders: OrdersLoaders;
   /** Invoices and sales reports (src/documents). */
   documents: DocumentsContext;
+  /** Committed order changes, for Subscription.orderUpdated (absent where no change feed runs). */
+  orderChanges?: OrderChangeHub;
 }
 
 type OrdersArgs = PageArgs & { status?: OrderStatus | null };
@@ -83,6 +87,8 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
       return cancelOrder(context.prisma, order, context.requestId);
     },
   },
+
+  Subscription: orderUpdatedResolvers,
 
   User: {
     // The router resolves a user's order history through _entities: only that user (or an admin) may see it.
