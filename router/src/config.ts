@@ -6,6 +6,7 @@ import { queueDashboardConfigFrom, queueDashboardEnv, type QueueDashboardConfig 
 import { loadRouterAuthConfig, type RouterAuthConfig } from './auth/index.ts';
 import { cacheConfigFrom, cacheEnv, type CacheConfig } from './cache/config.ts';
 import { corsConfigFrom, corsEnv } from './cors-config.ts';
+import type { SubscriptionLimitSettings } from './subscriptions/subscription-limits.ts';
 import { protectionConfigFrom, protectionEnv, type ProtectionConfig } from './protection/config.ts';
 
 export interface RouterConfig {
@@ -30,6 +31,8 @@ export interface RouterConfig {
   cache?: CacheConfig;
   /** Query cost and depth limits, rate limits, circuit breakers (router/src/protection); absent: limits and breakers with defaults, no rate limits. */
   protection?: ProtectionConfig;
+  /** Subscription limits per connection, user and client address (router/src/subscriptions); defaults when absent. */
+  subscriptions?: Partial<SubscriptionLimitSettings>;
   /** bull-board at /admin/queues, admins only (router/src/admin; ROUTER_QUEUE_DASHBOARD=true); absent: off. */
   queueDashboard?: QueueDashboardConfig;
   /** Largest upload forwarded to a subgraph's /files (FILES_MAX_BODY_BYTES); absent: 100 MB. */

@@ -7,7 +7,10 @@ import {
   defaultLogFormat,
   graphqlMetricsPlugin,
   jsonProbe,
+  newTraceId,
+  requestIdFrom,
   startGraphQLHttpServer,
+  traceIdFromTraceparent,
   type IncomingRequest,
   type Logger,
   type RequestContext,
@@ -24,6 +27,7 @@ import { createRouterMetrics } from './metrics.ts';
 import { setUpProtection } from './protection/index.ts';
 import { clientIp } from './protection/rate-limit.ts';
 import { createSessionRoutes } from './session/index.ts';
+import { setUpSubscriptions } from './subscriptions/index.ts';
 import { countingFetches, SubgraphFetches, subgraphFetchesOf, type RouterRequestContext } from './subgraph-fetches.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 
@@ -80,17 +84,18 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   // The pools' own timeouts are only a ceiling: each call is cut at its subgraph's deadline by its signal.
   const longestTimeoutMs = Math.max(config.subgraphTimeoutMs, ...Object.values(config.subgraphTimeouts ?? {}));
   const subgraphHttp = new SubgraphHttp({ ...DEFAULT_SUBGRAPH_HTTP, timeoutMs: longestTimeoutMs });
+  const caller = new SubgraphCaller({
+    http: subgraphHttp,
+    identity: countingFetches(authorizationFor),
+    breakers: protection.breakers,
+    metrics: routerMetrics,
+    entityCache: caching.entityCache,
+    deduplicateFetches: config.deduplication?.subgraphFetches ?? false,
+    timeoutMs: timeoutOf,
+  });
   const engine = new FederationEngine({
     gateway,
-    caller: new SubgraphCaller({
-      http: subgraphHttp,
-      identity: countingFetches(authorizationFor),
-      breakers: protection.breakers,
-      metrics: routerMetrics,
-      entityCache: caching.entityCache,
-      deduplicateFetches: config.deduplication?.subgraphFetches ?? false,
-      timeoutMs: timeoutOf,
-    }),
+    caller,
     subgraphUrls: config.subgraphUrls,
     planStore: caching.queryPlanStore,
     preparedEntries: config.cache?.queryPlanLruEntries ?? 1_000,
@@ -103,6 +108,31 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
   protection.attach(engine);
   engine.onSchemaLoadOrUpdate(() => {
     loaded = true;
+  });
+  const trustedHops = config.protection?.trustedProxyHops ?? config.protection?.rateLimit?.trustedProxyHops ?? 0;
+  // Subscriptions over WebSocket at /graphql (router/src/subscriptions): made now to follow every supergraph load.
+  const subscriptions = setUpSubscriptions({
+    engine,
+    caller,
+    identity: countingFetches(authorizationFor),
+    subgraphUrls: config.subgraphUrls,
+    authenticate,
+    clientAddress: (req) => clientIp(req, trustedHops),
+    contextOf: (req, viewer) => {
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      const traceId = traceIdFromTraceparent(req.headers.traceparent) ?? newTraceId();
+      return {
+        requestId,
+        traceId,
+        viewer,
+        logger: log.child({ requestId, traceId, transport: 'ws' }),
+        subgraphFetches: new SubgraphFetches(),
+        clientAddress: clientIp(req, trustedHops),
+      };
+    },
+    registry: metrics,
+    limits: config.subscriptions,
+    logger: log.child({ role: 'subscriptions' }),
   });
 
   const apolloOptions = commonApolloOptions<RequestContext>({ nodeEnv: config.nodeEnv, landingPage: true });
@@ -196,6 +226,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
     },
     { port: config.port, host: config.host },
   );
+  subscriptions.listen(http.server);
   log.info({ url: http.url, supergraph: config.supergraphPath }, 'router listening');
 
   return {
@@ -204,8 +235,10 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
     cacheStats: () => caching.stats(),
     close: () => {
       // Stopping Apollo before its first load completes would wait for a supergraph that may never come.
-      closing ??= http
+      // Subscriptions first: each ends with a reason instead of being cut off by the server closing.
+      closing ??= subscriptions
         .close()
+        .then(() => http.close())
         .then(() => (loaded ? apollo.stop() : gateway.stop()))
         .finally(() => Promise.all([caching.close(), protection.close(), queueDashboard?.close(), subgraphHttp.close()]));
       return closing;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { operationFromDocument, type Schema as FederationSchema } from '@apollo/federation-internals';
-import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import type { QueryPlan, QueryPlanner, SubscriptionNode } from '@apollo/query-planner';
 import { viewerKey, withSpan, type Logger, type RequestContext } from '@storefront/common';
 import {
   execute as executeGraphQL,
@@ -58,6 +58,23 @@ export interface EngineRequestContext extends RequestContext {
    * object, because Apollo Server runs each operation on a shallow copy of the context the host made.
    */
   delivery?: { incremental?: AsyncIterable<SubsequentPayload> };
+}
+
+/** A subscription operation to prepare (router/src/subscriptions), already parsed, validated and authorized. */
+export interface SubscriptionRequest {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  operationName: string | undefined;
+  /** A hash of the document that identifies its plan (the filtered one's, after authorization). */
+  queryHash: string;
+  variables: Record<string, unknown> | undefined;
+}
+
+export interface PreparedSubscription {
+  schema: GraphQLSchema;
+  node: SubscriptionNode;
+  prepared: PreparedOperation;
+  variables: JsonObject;
 }
 
 export interface EngineOptions {
@@ -161,6 +178,34 @@ export class FederationEngine implements GatewayInterface {
     return supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, planned, { operationName }), { overrideConditions });
   }
 
+  /**
+   * A subscription, prepared for router/src/subscriptions to run: its plan's Subscription node (the primary
+   * fetch to the owning subgraph, then the rest of the plan per event), the prepared operation that shapes each
+   * event, and the coerced variables. Plans are cached as for queries; progressive override is not rolled.
+   */
+  async prepareSubscription(request: SubscriptionRequest): Promise<PreparedSubscription | { errors: GraphQLError[] }> {
+    const supergraph = this.supergraph;
+    if (!supergraph) return { errors: [new GraphQLError('No supergraph is loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } })] };
+    const { document, operation, operationName } = request;
+    const rootType = supergraph.schema.getSubscriptionType();
+    if (!rootType || operation.operation !== 'subscription') return { errors: [requestError('This schema has no subscription type.', 'GRAPHQL_VALIDATION_FAILED')] };
+    const coerced = getVariableValues(supergraph.schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 25 });
+    if (coerced.errors) return { errors: coerced.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } })) };
+    let prepared: PreparedOperation;
+    try {
+      prepared = await this.prepare(supergraph, { document, operationName: operationName ?? null }, operation, rootType, new Map(), planKeyWith(request.queryHash, operationName));
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      return { errors: [new GraphQLError(`The operation could not be planned: ${error instanceof Error ? error.message : String(error)}`, { extensions: { code: ExecutionErrorCode.QUERY_PLANNING_FAILED } })] };
+    }
+    const node = prepared.plan.node;
+    if (node?.kind !== 'Subscription' || prepared.unresolvable) {
+      const reason = prepared.unresolvable ? `it selects something no subgraph can resolve: ${prepared.unresolvable}` : 'its plan has no subscription';
+      return { errors: [new GraphQLError(`The subscription cannot be run: ${reason}.`, { extensions: { code: ExecutionErrorCode.QUERY_PLANNING_FAILED } })] };
+    }
+    return { schema: supergraph.schema, node, prepared, variables: coerced.coerced as JsonObject };
+  }
+
   private async execute(requestContext: GatewayRequestContext): Promise<GatewayResult> {
     const supergraph = this.supergraph;
     if (!supergraph) return { errors: [new GraphQLError('No supergraph is loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } })] };
@@ -201,7 +246,7 @@ export class FederationEngine implements GatewayInterface {
 
   private async prepare(
     supergraph: Supergraph,
-    requestContext: GatewayRequestContext,
+    requestContext: Pick<GatewayRequestContext, 'document' | 'operationName'>,
     operation: OperationDefinitionNode,
     rootType: NonNullable<ReturnType<GraphQLSchema['getRootType']>>,
     conditions: Map<string, boolean>,

@@ -1,0 +1,10 @@
+export { serveWebSocketSubscriptions, TOO_MANY_CLOSE, UNAUTHORIZED_CLOSE } from './websocket-transport.ts';
+export type { WebSocketTransport, WebSocketTransportOptions } from './websocket-transport.ts';
+export { SubscriptionService } from './subscription-service.ts';
+export type { SubscriptionSession, SubscriptionStart } from './subscription-service.ts';
+export { SubgraphStreams } from './subgraph-streams.ts';
+export { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits } from './subscription-limits.ts';
+export type { SubscriptionLimitSettings } from './subscription-limits.ts';
+export { createSubscriptionMetrics } from './subscription-metrics.ts';
+export { setUpSubscriptions } from './setup.ts';
+export type { RouterSubscriptions, SubscriptionsSetup } from './setup.ts';

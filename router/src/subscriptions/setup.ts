@@ -1,0 +1,72 @@
+import type http from 'node:http';
+import type { Logger, Registry, Viewer } from '@storefront/common';
+import type { SubgraphIdentity } from '../auth/index.ts';
+import type { FederationEngine } from '../execution/engine.ts';
+import type { SubgraphCaller } from '../execution/subgraph-caller.ts';
+import type { RouterRequestContext } from '../subgraph-fetches.ts';
+import { SubgraphStreams } from './subgraph-streams.ts';
+import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits, type SubscriptionLimitSettings } from './subscription-limits.ts';
+import { createSubscriptionMetrics } from './subscription-metrics.ts';
+import { SubscriptionService } from './subscription-service.ts';
+import { serveWebSocketSubscriptions, type WebSocketTransport } from './websocket-transport.ts';
+
+export interface SubscriptionsSetup {
+  engine: FederationEngine;
+  caller: SubgraphCaller;
+  identity: SubgraphIdentity;
+  subgraphUrls: Readonly<Record<string, string>>;
+  authenticate: (authorization: string | undefined) => Promise<Viewer | null>;
+  contextOf: (request: http.IncomingMessage, viewer: Viewer | null) => RouterRequestContext;
+  clientAddress: (request: http.IncomingMessage) => string;
+  registry: Registry;
+  limits?: Partial<SubscriptionLimitSettings>;
+  logger: Logger;
+}
+
+export interface RouterSubscriptions {
+  /** Serves the client transports on the router's HTTP server. */
+  listen(server: http.Server): void;
+  /** Ends every subscription with a reason and closes the subgraph connections. Safe twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * The router's subscriptions: made before the first supergraph loads (the service follows every load), served
+ * once the HTTP server listens.
+ */
+export function setUpSubscriptions(setup: SubscriptionsSetup): RouterSubscriptions {
+  const metrics = createSubscriptionMetrics(setup.registry);
+  const streams = new SubgraphStreams({ identity: setup.identity, logger: setup.logger });
+  const service = new SubscriptionService({
+    engine: setup.engine,
+    caller: setup.caller,
+    streams,
+    subgraphUrls: setup.subgraphUrls,
+    metrics,
+    logger: setup.logger,
+  });
+  const limits = new SubscriptionLimits({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...setup.limits });
+  let websocket: WebSocketTransport | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    listen(server) {
+      websocket = serveWebSocketSubscriptions({
+        server,
+        service,
+        authenticate: setup.authenticate,
+        contextOf: setup.contextOf,
+        clientAddress: setup.clientAddress,
+        limits,
+        metrics,
+        logger: setup.logger,
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        await websocket?.close();
+        await streams.close();
+      })();
+      return closing;
+    },
+  };
+}

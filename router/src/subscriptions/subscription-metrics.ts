@@ -1,0 +1,41 @@
+import { LATENCY_BUCKETS, type Registry } from '@storefront/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+export type Transport = 'ws' | 'sse' | 'multipart';
+
+/** Open connections and subscriptions per transport, events delivered, and the time each event took the router. */
+export function createSubscriptionMetrics(registry: Registry) {
+  const connections = new Gauge({
+    name: 'router_subscription_connections',
+    help: 'Open client connections that carry subscriptions, by transport',
+    labelNames: ['transport'],
+    registers: [registry],
+  });
+  const subscriptions = new Gauge({ name: 'router_subscriptions_open', help: 'Open client subscriptions, by transport', labelNames: ['transport'], registers: [registry] });
+  const events = new Counter({ name: 'router_subscription_events_total', help: 'Subscription events delivered to clients, by transport', labelNames: ['transport'], registers: [registry] });
+  const ended = new Counter({
+    name: 'router_subscriptions_ended_total',
+    help: 'Subscriptions the router ended, by reason (token_expired, shutdown, slow_consumer, limit, subgraph)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const eventSeconds = new Histogram({
+    name: 'router_subscription_event_duration_seconds',
+    help: 'Time from a subgraph event arriving at the router to its payload being ready for the client (the rest of the plan, shaping)',
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  return {
+    connectionOpened: (transport: Transport) => connections.inc({ transport }),
+    connectionClosed: (transport: Transport) => connections.dec({ transport }),
+    subscriptionOpened: (transport: Transport) => subscriptions.inc({ transport }),
+    subscriptionClosed: (transport: Transport) => subscriptions.dec({ transport }),
+    delivered: (transport: Transport, seconds: number) => {
+      events.inc({ transport });
+      eventSeconds.observe(seconds);
+    },
+    ended: (reason: string) => ended.inc({ reason }),
+  };
+}
+
+export type SubscriptionMetrics = ReturnType<typeof createSubscriptionMetrics>;

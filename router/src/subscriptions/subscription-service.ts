@@ -1,0 +1,117 @@
+import type { Logger, Viewer } from '@storefront/common';
+import { GraphQLError, Kind, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { FederationEngine } from '../execution/engine.ts';
+import { ExecutionErrorCode } from '../execution/errors.ts';
+import type { SubgraphCaller } from '../execution/subgraph-caller.ts';
+import { subgraphsOf } from '../execution/supergraph-subgraphs.ts';
+import type { RouterRequestContext } from '../subgraph-fetches.ts';
+import { SubscriptionAuthorization } from './authorize.ts';
+import type { SubgraphStreams } from './subgraph-streams.ts';
+import { subscriptionEvents } from './subscription-events.ts';
+import type { SubscriptionMetrics, Transport } from './subscription-metrics.ts';
+
+/*
+ * Subscriptions, whatever transport carries them: authorization, the engine's plan, the owning subgraph's
+ * stream and the rest of the plan per event. Transports (WebSocket, SSE, multipart HTTP) authenticate the
+ * client, build the session and write what this returns.
+ */
+
+/** One client connection's standing: who it acts for and what ends its subscriptions early. */
+export interface SubscriptionSession {
+  transport: Transport;
+  viewer: Viewer | null;
+  context: RouterRequestContext;
+  /** Settles with the error that ends every subscription of the session (token expiry, shutdown). */
+  ended: Promise<GraphQLFormattedError>;
+}
+
+export interface SubscriptionStart {
+  document: DocumentNode;
+  operationName: string | undefined;
+  variables: Record<string, unknown> | undefined;
+  session: SubscriptionSession;
+}
+
+export interface SubscriptionServiceOptions {
+  engine: FederationEngine;
+  caller: SubgraphCaller;
+  streams: SubgraphStreams;
+  /** Routing URLs that replace the supergraph's, by lower-cased subgraph name (as the engine's). */
+  subgraphUrls: Readonly<Record<string, string>>;
+  metrics: SubscriptionMetrics;
+  logger: Logger;
+}
+
+export type SubscriptionOutcome = FormattedExecutionResult | AsyncGenerator<FormattedExecutionResult>;
+
+export class SubscriptionService {
+  private apiSchema: GraphQLSchema | undefined;
+  private readonly authorization = new SubscriptionAuthorization();
+
+  constructor(private readonly options: SubscriptionServiceOptions) {
+    options.engine.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+      this.apiSchema = apiSchema;
+      this.authorization.useSupergraph(coreSupergraphSdl);
+      const urls = new Map<string, URL>();
+      for (const [name, url] of subgraphsOf(coreSupergraphSdl)) {
+        const target = options.subgraphUrls[name.toLowerCase()] ?? url;
+        if (target) urls.set(name, new URL(target));
+      }
+      options.streams.useUrls(urls);
+    });
+  }
+
+  /** The API schema subscriptions are validated against; undefined until a supergraph is loaded. */
+  schema(): GraphQLSchema | undefined {
+    return this.apiSchema;
+  }
+
+  async start({ document, operationName, variables, session }: SubscriptionStart): Promise<SubscriptionOutcome> {
+    const schema = this.apiSchema;
+    if (!schema) return { errors: [new GraphQLError('No supergraph is loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } }).toJSON()] };
+    const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    const operation = operationName ? operations.find((candidate) => candidate.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+    if (!operation) return { errors: [{ message: operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] };
+    if (operation.operation !== 'subscription') {
+      return { errors: [{ message: 'Send queries and mutations over HTTP; this transport carries subscriptions.', extensions: { code: ExecutionErrorCode.OPERATION_NOT_SUPPORTED } }] };
+    }
+    const authorized = this.authorization.authorize(schema, document, operation, variables ?? {}, session.viewer);
+    if (authorized.empty) return authorized.finish({ data: {} });
+    const prepared = await this.options.engine.prepareSubscription({
+      document: authorized.document,
+      operation: authorized.operation,
+      operationName,
+      queryHash: authorized.queryHash,
+      variables,
+    });
+    if ('errors' in prepared) return { errors: prepared.errors.map((error) => error.toJSON()) };
+    const { primary } = prepared.node;
+    const primaryVariables: Record<string, unknown> = {};
+    for (const name of primary.variableUsages ?? []) if (prepared.variables[name] !== undefined) primaryVariables[name] = prepared.variables[name];
+    const { context, transport } = session;
+    const { metrics, streams } = this.options;
+    const events = subscriptionEvents({
+      prepared,
+      openPrimary: () =>
+        streams.subscribe(
+          { serviceName: primary.serviceName, query: primary.operation, operationName: primary.operationName, operationKind: primary.operationKind, variables: primaryVariables },
+          context,
+        ),
+      fetch: this.options.caller.forRequest({ context, operationKind: 'subscription', cachePolicy: undefined }),
+      finish: authorized.finish,
+      ended: session.ended,
+      delivered: (seconds) => metrics.delivered(transport, seconds),
+    });
+    return counted(events, () => metrics.subscriptionOpened(transport), () => metrics.subscriptionClosed(transport));
+  }
+}
+
+/** Counts a subscription open from its first event request to its end (a generator never started holds nothing). */
+async function* counted<T>(events: AsyncGenerator<T>, opened: () => void, closed: () => void): AsyncGenerator<T> {
+  opened();
+  try {
+    yield* events;
+  } finally {
+    closed();
+  }
+}
