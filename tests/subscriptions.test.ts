@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { nameBasedUuid, SeedNamespace, seedProduct, seedStockAvailable, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { createClient, type Client, type FormattedExecutionResult as WsResult } from 'graphql-ws';
+import { SignJWT } from 'jose';
+import WebSocket from 'ws';
+import { startStack, type TestStack } from './support/stack.ts';
+
+/*
+ * Subscriptions through the router over WebSocket (graphql-transport-ws), on the real store: every subgraph on
+ * its own Postgres, each hosting its service's workers so the checkout saga runs, Redis carrying the order
+ * changes, and the router running each event's rest of plan against payments and catalog.
+ */
+
+type FormattedExecutionResult = WsResult<Record<string, unknown>, unknown>;
+
+const PLAN: SeedPlan = { users: 12, categories: 3, products: 200, warehouses: 2, orders: 20, wishlistItemsPerUser: 1 };
+const customer = (i: number): Viewer => viewerWithRoles(nameBasedUuid(SeedNamespace.user, i), ['CUSTOMER']);
+const admin: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 0), ['ADMIN', 'CUSTOMER']);
+
+let stack: TestStack;
+const clients: Client[] = [];
+beforeAll(async () => {
+  process.env.QUEUE_PREFIX = `subs-${randomUUID().slice(0, 8)}`;
+  stack = await startStack(PLAN, { runWorkers: true });
+}, 180_000);
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.dispose()));
+  await stack?.close();
+});
+
+const ORDER_UPDATED = `subscription Progress($id: ID!) {
+  orderUpdated(id: $id) {
+    id status cancelReason
+    checkout { state failureReason }
+    payment { status }
+    items(first: 5) { edges { node { quantity purchasable { __typename name } } } }
+  }
+}`;
+
+interface Progress {
+  id: string;
+  status: string;
+  cancelReason: string | null;
+  checkout: { state: string; failureReason: string | null } | null;
+  payment: { status: string } | null;
+  items: { edges: Array<{ node: { quantity: number; purchasable: { __typename: string; name: string } | null } }> };
+}
+
+function connect(authorization: string | undefined): Client {
+  const client = createClient({
+    url: stack.routerUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams: authorization ? { authorization } : {},
+  });
+  clients.push(client);
+  return client;
+}
+
+interface Collected {
+  results: FormattedExecutionResult[];
+  /** How the subscription ended: completed, or the error (GraphQL errors or a close event). */
+  end: Promise<{ completed: true } | { error: unknown }>;
+}
+
+/** Subscribes and collects every result until the subscription ends or `until` holds for a result. */
+function collect(client: Client, query: string, variables: Record<string, unknown>, until?: (result: FormattedExecutionResult) => boolean): Collected {
+  const results: FormattedExecutionResult[] = [];
+  const end = new Promise<{ completed: true } | { error: unknown }>((resolve) => {
+    const dispose = client.subscribe(
+      { query, variables },
+      {
+        next: (result) => {
+          results.push(result);
+          if (until?.(result)) {
+            dispose();
+            resolve({ completed: true });
+          }
+        },
+        error: (error) => resolve({ error }),
+        complete: () => resolve({ completed: true }),
+      },
+    );
+  });
+  return { results, end };
+}
+
+const SHIPPING = { name: 'Ada Lovelace', line1: '1 Main Street', city: 'Berlin', postalCode: '10115', country: 'DE' };
+
+async function placeOrder(viewer: Viewer, productIndex: number, quantity: number): Promise<{ id: string; total: number }> {
+  const { body } = await stack.query(
+    'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total { amount } } errors { code message } } }',
+    { input: { idempotencyKey: randomUUID(), items: [{ purchasableId: seedProduct(productIndex, PLAN).id, quantity }], shippingAddress: SHIPPING } },
+    viewer,
+  );
+  const payload = body.data?.placeOrder as { order: { id: string; total: { amount: number } } | null; errors: unknown[] } | undefined;
+  if (!payload?.order) throw new Error(`placeOrder failed: ${JSON.stringify(body)}`);
+  return { id: payload.order.id, total: payload.order.total.amount };
+}
+
+const stockOf = (productIndex: number) => Array.from({ length: PLAN.warehouses }, (_, w) => seedStockAvailable(productIndex, w)).reduce((a, b) => a + b, 0);
+
+/** A product with stock for `quantity` whose total for it ends (or does not end) in 13 cents. */
+function productFor(declined: boolean, used: Set<number>): { index: number; quantity: number } {
+  for (let index = 0; index < PLAN.products; index += 1) {
+    if (used.has(index)) continue;
+    for (let quantity = 1; quantity <= 10; quantity += 1) {
+      if (stockOf(index) < quantity + 1) continue;
+      const cents = (seedProduct(index, PLAN).priceCents * quantity) % 100;
+      if (declined ? cents === 13 : cents !== 13 && cents !== 7) {
+        used.add(index);
+        return { index, quantity };
+      }
+    }
+  }
+  throw new Error(`no seeded product gives a ${declined ? 'declined' : 'payable'} total`);
+}
+
+const used = new Set<number>();
+const progressOf = (result: FormattedExecutionResult) => (result.data as { orderUpdated: Progress } | null | undefined)?.orderUpdated;
+const stepOf = (progress: Progress | undefined) => `${progress?.status}/${progress?.checkout?.state}`;
+const finished = (result: FormattedExecutionResult) => ['COMPLETED', 'COMPENSATED'].includes(progressOf(result)?.checkout?.state ?? '');
+
+/** The saga's path for a paid order, and for one whose payment was declined. */
+const PAID_PATH = ['PENDING/RESERVING_STOCK', 'RESERVED/AUTHORIZING_PAYMENT', 'RESERVED/COMMITTING_STOCK', 'RESERVED/CAPTURING_PAYMENT', 'PAID/COMPLETED'];
+const DECLINED_PATH = ['PENDING/RESERVING_STOCK', 'RESERVED/AUTHORIZING_PAYMENT', 'CANCELLED/COMPENSATING', 'CANCELLED/COMPENSATED'];
+
+/** The steps seen must be the path's steps from wherever the subscription joined, each once, in order. */
+function expectSuffixOf(path: readonly string[], steps: readonly string[]): void {
+  const start = path.indexOf(steps[0] ?? '');
+  expect(start).toBeGreaterThanOrEqual(0);
+  expect(steps).toEqual(path.slice(start));
+}
+
+describe('orderUpdated over WebSocket', () => {
+  it('follows a paid order through every checkout step once, in order, with fields from orders, payments and catalog', async () => {
+    const buyer = customer(3);
+    const { index, quantity } = productFor(false, used);
+    const order = await placeOrder(buyer, index, quantity);
+    const client = connect(`Bearer ${await stack.accessTokenFor(buyer)}`);
+    const { results, end } = collect(client, ORDER_UPDATED, { id: order.id }, finished);
+    expect(await end).toEqual({ completed: true });
+    for (const result of results) expect(result.errors).toBeUndefined();
+    const steps = results.map((result) => stepOf(progressOf(result)));
+    expectSuffixOf(PAID_PATH, steps);
+    const last = progressOf(results.at(-1)!)!;
+    expect(last).toMatchObject({ id: order.id, status: 'PAID', cancelReason: null, payment: { status: 'CAPTURED' } });
+    expect(last.items.edges).toEqual([{ node: { quantity, purchasable: { __typename: 'Product', name: expect.stringMatching(/\w/) } } }]);
+  }, 120_000);
+
+  it('sees every step when it subscribes before the saga starts: through COMPENSATED for a declined payment', async () => {
+    const buyer = customer(4);
+    const { index, quantity } = productFor(true, used);
+    const client = connect(`Bearer ${await stack.accessTokenFor(buyer)}`);
+    const order = await placeOrder(buyer, index, quantity);
+    expect(order.total % 100).toBe(13);
+    const { results, end } = collect(client, ORDER_UPDATED, { id: order.id }, finished);
+    expect(await end).toEqual({ completed: true });
+    expectSuffixOf(DECLINED_PATH, results.map((result) => stepOf(progressOf(result))));
+    expect(progressOf(results.at(-1)!)).toMatchObject({ status: 'CANCELLED', cancelReason: 'PAYMENT_DECLINED', checkout: { failureReason: 'PAYMENT_DECLINED' } });
+  }, 120_000);
+
+  it("refuses another user's order (FORBIDDEN from orders) and lets an admin follow it", async () => {
+    const { index, quantity } = productFor(false, used);
+    const order = await placeOrder(customer(5), index, quantity);
+    const intruder = collect(connect(`Bearer ${await stack.accessTokenFor(customer(6))}`), ORDER_UPDATED, { id: order.id });
+    const ended = await intruder.end;
+    const errors = 'error' in ended ? (ended.error as Array<{ extensions?: { code?: string } }>) : intruder.results.flatMap((result) => result.errors ?? []);
+    expect(errors.map((error) => error.extensions?.code)).toContain('FORBIDDEN');
+    expect(intruder.results.every((result) => !progressOf(result))).toBe(true);
+
+    const watched = collect(connect(`Bearer ${await stack.accessTokenFor(admin)}`), ORDER_UPDATED, { id: order.id }, finished);
+    expect(await watched.end).toEqual({ completed: true });
+    expect(progressOf(watched.results.at(-1)!)).toMatchObject({ id: order.id, status: 'PAID' });
+  }, 120_000);
+
+  it('refuses anonymous subscribers before any subgraph is asked', async () => {
+    const anonymous = collect(connect(undefined), ORDER_UPDATED, { id: randomUUID() });
+    await anonymous.end;
+    const errors = anonymous.results.flatMap((result) => result.errors ?? []);
+    expect(errors.map((error) => error.extensions?.code)).toEqual(['UNAUTHORIZED']);
+  });
+
+  it('closes a connection whose access token does not verify with 4401', async () => {
+    const refused = collect(connect('Bearer not.a.token'), ORDER_UPDATED, { id: randomUUID() });
+    const ended = await refused.end;
+    expect(ended).toMatchObject({ error: { code: 4401 } });
+  });
+
+  it('ends the subscription with UNAUTHENTICATED when the access token expires', async () => {
+    const buyer = customer(7);
+    const { index, quantity } = productFor(false, used);
+    const order = await placeOrder(buyer, index, quantity);
+    const now = Math.floor(Date.now() / 1000);
+    // Valid for the next two seconds only.
+    const shortLived = await new SignJWT({ roles: ['CUSTOMER'], scope: 'orders:read orders:write' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .setIssuer(stack.accessTokens.issuer)
+      .setAudience(stack.accessTokens.audience)
+      .setSubject(buyer.userId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 2)
+      .sign(new TextEncoder().encode(stack.accessTokens.secret));
+    const { results, end } = collect(connect(`Bearer ${shortLived}`), ORDER_UPDATED, { id: order.id });
+    const ended = await end;
+    const last = results.at(-1);
+    // The last result says why; the connection then closes with 4401 (seen as the end, or as the error).
+    expect(last?.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    expect(ended).toBeDefined();
+    expect(results.slice(0, -1).every((result) => progressOf(result)?.id === order.id)).toBe(true);
+  }, 60_000);
+});
