@@ -30,6 +30,11 @@ const silent = createLogger({ service: 'bad-input-test', level: process.env.BAD_
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])';
 /** The router's body limit here: big enough for a 200,000-element variable, smaller than the 5 MB document. */
 const MAX_BODY_BYTES = 2_000_000;
+/**
+ * How long a 200,000-element list may take end to end: linear work takes a few seconds even on a loaded 2-core
+ * machine, anything quadratic in the length takes hours. (Speed itself is the benchmarks' business.)
+ */
+const LONG_LIST_BUDGET_MS = 60_000;
 
 interface Subgraph {
   name: string;
@@ -73,8 +78,8 @@ async function routerOver(file: string, ...subgraphs: Subgraph[]): Promise<Runni
   if (!result.ok) throw new Error(result.errors.join('\n'));
   await writeFile(file, result.supergraphSdl);
   // The subgraphs here are plain Apollo servers that take seconds over a 200,000-element list on a loaded
-  // machine; these tests are about the router, so its deadline is the tests' own 15 s budget.
-  const started = await startRouter(testRouterConfig(file, { maxBodyBytes: MAX_BODY_BYTES, subgraphTimeoutMs: 15_000 }), silent);
+  // machine; these tests are about the router, so its deadline is the tests' own budget (LONG_LIST_BUDGET_MS).
+  const started = await startRouter(testRouterConfig(file, { maxBodyBytes: MAX_BODY_BYTES, subgraphTimeoutMs: LONG_LIST_BUDGET_MS }), silent);
   while (!started.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));
   return started;
 }
@@ -341,8 +346,8 @@ describe('variables and extensions', () => {
     const ids = Array.from({ length: 200_000 }, (_, i) => String(i % 10));
     const started = Date.now();
     expectData(await post({ query: COUNT, variables: { ids } }), { count: 200_000 });
-    expect(Date.now() - started).toBeLessThan(15_000);
-  });
+    expect(Date.now() - started).toBeLessThan(LONG_LIST_BUDGET_MS);
+  }, LONG_LIST_BUDGET_MS * 2);
 
   it('refuses a 200,000-element list with a wrong element with 400 BAD_USER_INPUT, promptly', async () => {
     // engine: variable coercion.
@@ -350,8 +355,8 @@ describe('variables and extensions', () => {
     ids[199_999] = { id: 'nope' };
     const started = Date.now();
     expectRefusal(await post({ query: COUNT, variables: { ids } }), 400, 'BAD_USER_INPUT');
-    expect(Date.now() - started).toBeLessThan(15_000);
-  });
+    expect(Date.now() - started).toBeLessThan(LONG_LIST_BUDGET_MS);
+  }, LONG_LIST_BUDGET_MS * 2);
 });
 
 /** A real node:http client writing `body` (in 64 KB pieces, as a slow upload would), reading the whole answer. */
