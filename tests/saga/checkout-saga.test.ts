@@ -12,9 +12,16 @@ import { productId, startSagaWorld, userId, type SagaWorld } from './saga-world.
 
 let world: SagaWorld;
 
+/*
+ * The payment deadline and the provider's timeout leave room for a loaded machine: a happy checkout must not
+ * miss its deadline because the machine is busy. The deadline sweep runs every 200 ms (saga-world.ts).
+ */
+const PAYMENT_DEADLINE_MS = 5_000;
+const WORKER_ENV = { SAGA_PAYMENT_TIMEOUT_MS: String(PAYMENT_DEADLINE_MS), PAYMENTS_PROVIDER_TIMEOUT_MS: '1000' };
+
 beforeAll(async () => {
   world = await startSagaWorld();
-  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '1500', PAYMENTS_PROVIDER_TIMEOUT_MS: '300' });
+  await world.startWorkers(WORKER_ENV);
 }, 120_000);
 
 afterAll(async () => {
@@ -123,7 +130,7 @@ it('gives up on a payment provider that does not answer: cancelled with PAYMENT_
   // The provider answers again (its answers no longer hang): the void's retry settles what the provider held
   // and voids it, and only then is the checkout COMPENSATED.
   await world.stopWorkers();
-  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '1500', PAYMENTS_PROVIDER_TIMEOUT_MS: '300', PAYMENTS_PROVIDER_HANG_MS: '0' });
+  await world.startWorkers({ ...WORKER_ENV, PAYMENTS_PROVIDER_HANG_MS: '0' });
   try {
     const compensated = await settled(order.id, 'COMPENSATED');
     expect(compensated.saga).toMatchObject({ failureReason: 'PAYMENT_TIMEOUT', awaitingStockRelease: false, awaitingPaymentVoid: false });
@@ -131,7 +138,7 @@ it('gives up on a payment provider that does not answer: cancelled with PAYMENT_
     expect(await stockOf(4)).toEqual(before);
   } finally {
     await world.stopWorkers();
-    await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '1500', PAYMENTS_PROVIDER_TIMEOUT_MS: '300' });
+    await world.startWorkers(WORKER_ENV);
   }
 });
 
@@ -147,7 +154,7 @@ it('lets the customer cancel while the payment is pending, and returns what the 
   await waitFor(async () => (await world.orders.orderSaga.findUniqueOrThrow({ where: { orderId: order.id } })).awaitingStockRelease === false, 'stock release');
   expect(await stockOf(5)).toEqual(before);
   // The deadline sweep leaves a saga that is already compensating alone.
-  await new Promise((resolve) => setTimeout(resolve, 1_800));
+  await new Promise((resolve) => setTimeout(resolve, PAYMENT_DEADLINE_MS + 500));
   expect((await world.orders.order.findUniqueOrThrow({ where: { id: order.id } })).cancelReason).toBe('CUSTOMER_REQUEST');
 });
 
@@ -195,7 +202,7 @@ it('applies a duplicated reply once: a second PaymentCaptured for a paid order i
 it('cancels with RESERVATION_EXPIRED when the reservation lapses while the payment is pending', async () => {
   // A payment deadline far away, so only the reservation's expiry can end this checkout.
   await world.stopWorkers();
-  await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '600000', PAYMENTS_PROVIDER_TIMEOUT_MS: '300' });
+  await world.startWorkers({ ...WORKER_ENV, SAGA_PAYMENT_TIMEOUT_MS: '600000' });
   try {
     await priceProduct(7, 4_007); // the provider never answers
     const before = await stockOf(7);
@@ -211,6 +218,6 @@ it('cancels with RESERVATION_EXPIRED when the reservation lapses while the payme
     expect((await world.inventory.reservation.findUniqueOrThrow({ where: { orderId: order.id } })).status).toBe('EXPIRED');
   } finally {
     await world.stopWorkers();
-    await world.startWorkers({ SAGA_PAYMENT_TIMEOUT_MS: '1500', PAYMENTS_PROVIDER_TIMEOUT_MS: '300' });
+    await world.startWorkers(WORKER_ENV);
   }
 });
