@@ -22,8 +22,8 @@ import { notificationsWorkers } from './workers.ts';
  */
 
 const quiet = { info() {}, warn() {}, error() {} };
-/** Retries 0.3, 0.6, 1.2 and 2.4 s apart: time to see an attempt fail and give the database back before the last. */
-const BACKOFF_MS = 300;
+/** Retries 0.5, 1, 2 and 4 s apart: time to see an attempt fail and give the database back long before the last. */
+const BACKOFF_MS = 500;
 
 /** Passes mail to the server of the moment and runs `afterAccepted` once it has taken a message. */
 class TestTransport implements MailTransport {
