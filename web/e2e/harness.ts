@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { createLogger, nameBasedUuid, REPO_ROOT, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { CACHING_OFF, startRouter, type RunningRouter } from '@storefront/router';
 import { postGraphQL, type GraphQLResponse } from '@storefront/prisma-tools';
+import { deleteQueueKeys } from '@storefront/events/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startStack, type TestStack } from '../../tests/support/stack.ts';
 import { MANIFEST_PATH } from '../scripts/manifest.ts';
@@ -72,7 +73,8 @@ export async function buildWeb(): Promise<void> {
 export async function startWebWorld(): Promise<WebWorld> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   // The workers every subgraph hosts use a queue prefix of this run only.
-  process.env.QUEUE_PREFIX = `web-e2e-${randomUUID().slice(0, 8)}`;
+  const queuePrefix = `web-e2e-${randomUUID().slice(0, 8)}`;
+  process.env.QUEUE_PREFIX = queuePrefix;
   process.env.SAGA_DEADLINE_SWEEP_MS ??= '500';
   const [stack] = await Promise.all([
     startStack(E2E_PLAN, { runWorkers: true, router: { cache: { ...CACHING_OFF, safelistPath: MANIFEST_PATH } } }),
@@ -109,6 +111,7 @@ export async function startWebWorld(): Promise<WebWorld> {
         child.kill('SIGTERM');
         await extra.close();
         await stack.close();
+        await deleteQueueKeys(queuePrefix);
       },
     };
   } catch (error) {

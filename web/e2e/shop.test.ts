@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { seedProduct } from '@storefront/common';
+import { DeadLetterQueue, openQueue, queueConnectionFromEnv } from '@storefront/events';
 import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_PLAN, seriousA11yViolations, startWebWorld, type WebWorld } from './harness.ts';
 
@@ -23,8 +24,8 @@ beforeAll(async () => {
 afterAll(() => world?.close());
 
 /** Records serious accessibility violations of the page as it is now, checked together at the end. */
-async function checkA11y(name: string): Promise<void> {
-  const violations = await seriousA11yViolations(page);
+async function checkA11y(name: string, on: Page = page): Promise<void> {
+  const violations = await seriousA11yViolations(on);
   a11y[name] = violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
@@ -204,6 +205,68 @@ async function declinedPurchase(): Promise<{ product: ProductFacts; quantity: nu
   }
   throw new Error('no seeded product and quantity with a total ending in 13 cents: change E2E_PLAN');
 }
+
+describe('the back office', () => {
+  let admin: Page;
+  beforeAll(async () => {
+    admin = await (await world.newContext()).newPage();
+    await admin.goto('/sign-in');
+    await admin.getByLabel('E-mail').fill('admin@example.com');
+    await admin.getByLabel('Password').fill('storefront-demo');
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await admin.getByRole('link', { name: 'Admin', exact: true }).click();
+    await admin.getByRole('heading', { name: 'Back office' }).waitFor();
+  });
+
+  it('lists orders by status', async () => {
+    await admin.getByLabel('Status').selectOption('CANCELLED');
+    await admin.getByRole('cell', { name: /The payment was declined/ }).first().waitFor();
+    await checkA11y('admin orders', admin);
+  });
+
+  it('imports a CSV and watches the progress bar reach 100 %, with the refused lines listed', async () => {
+    const categories = await world.query('{ categories(first: 1) { edges { node { slug } } } }');
+    const slug = (categories.body.data?.categories as { edges: { node: { slug: string } }[] }).edges[0]!.node.slug;
+    const rows = Array.from({ length: 40 }, (_, i) => `E2E-${String(i).padStart(4, '0')},Imported lamp ${i},${1000 + i},EUR,${slug},${500 + i}`);
+    const csv = ['sku,name,price,currency,category,weight_grams', ...rows, 'bad sku,Broken row,12,EUR,no-such-category,5'].join('\n');
+    await admin.getByRole('link', { name: 'Product import' }).click();
+    await admin.getByLabel('CSV file').setInputFiles({ name: 'products.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await admin.getByRole('button', { name: 'Upload and import' }).click();
+    const bar = admin.getByTestId('import-progress');
+    await bar.waitFor();
+    await admin.waitForFunction(() => (document.querySelector('[data-testid="import-progress"]') as HTMLProgressElement | null)?.value === 100, undefined, { timeout: 30_000 });
+    await admin.getByText(/40 imported, 1 refused/).waitFor({ timeout: 10_000 });
+    await admin.getByRole('table', { name: 'Refused lines' }).getByRole('cell', { name: '42' }).waitFor();
+    await checkA11y('admin import', admin);
+    const imported = await world.query('{ product(sku: "E2E-0007") { name } }');
+    expect(imported.body.data?.product).toEqual({ name: 'Imported lamp 7' });
+  });
+
+  it('makes the sales report and offers its download', async () => {
+    await admin.getByRole('link', { name: 'Sales report' }).click();
+    await admin.getByRole('button', { name: 'Make the report' }).click();
+    await admin.getByRole('link', { name: /Download the report/ }).waitFor({ timeout: 30_000 });
+    const href = await admin.getByRole('link', { name: /Download the report/ }).getAttribute('href');
+    const csv = await admin.request.get(href!);
+    expect(csv.status()).toBe(200);
+  });
+
+  it('requeues a dead letter, which goes back to its work queue', async () => {
+    const queues = queueConnectionFromEnv(process.env);
+    const queue = 'jobs.web-e2e';
+    const letters = new DeadLetterQueue(queue, queues);
+    await letters.record({ id: 'job-1', name: 'render', data: { n: 1 }, opts: { attempts: 3 } }, new Error('the renderer crashed'), 3, false);
+    await admin.getByRole('link', { name: 'Dead letters' }).click();
+    await admin.getByRole('cell', { name: /the renderer crashed/ }).waitFor();
+    await checkA11y('admin dead letters', admin);
+    await admin.getByRole('button', { name: 'Requeue render job-1' }).click();
+    await admin.getByRole('status').filter({ hasText: 'Requeued job-1.' }).waitFor();
+    await admin.getByRole('cell', { name: /the renderer crashed/ }).waitFor({ state: 'detached' });
+    const work = openQueue(queue, queues);
+    expect(await work.getJob('job-1')).toMatchObject({ name: 'render' });
+    await Promise.all([work.close(), letters.close()]);
+  });
+});
 
 describe('accessibility', () => {
   it('has no serious or critical axe-core violations on any page visited', () => {
