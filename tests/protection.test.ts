@@ -156,7 +156,7 @@ describe('a subgraph that cannot be reached, with Redis down too', () => {
         port: 0,
         // Nothing listens on port 1: every call to reviews fails to connect.
         subgraphUrls: { ...stack.routerConfig.subgraphUrls, reviews: 'http://127.0.0.1:1/graphql' },
-        // A per-IP limit of 1 that cannot be enforced: Redis is unreachable, so requests go through.
+        // Redis is unreachable: the per-IP limit of 1 is counted in the router's memory (each ask below is a new address).
         protection: protection({ redisUrl: 'redis://127.0.0.1:1', perIp: 1 }),
       },
       silent,
@@ -169,7 +169,7 @@ describe('a subgraph that cannot be reached, with Redis down too', () => {
     const query = 'query ($id: ID!) { product(id: $id) { sku averageRating } }';
     const variables = { id: seedProduct(2, PLAN).id };
     const ask = async () => {
-      const response = await fetch(degraded.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(degraded.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshAddress() }, body: JSON.stringify({ query, variables }) });
       return { status: response.status, requestId: response.headers.get('x-request-id'), text: await response.text() };
     };
     for (let i = 0; i < 2; i += 1) {
