@@ -77,6 +77,12 @@ export interface GraphQLHttpHostOptions<Context extends BaseContext> {
    */
   incrementalDelivery?: (context: Context) => AsyncIterable<unknown> | undefined;
   /**
+   * Takes a GraphQL request over before Apollo Server sees it (the router's subscriptions over SSE and multipart
+   * HTTP), once it is authenticated, admitted and its body or query string read: resolve true when it answered
+   * the request itself, false to let Apollo Server answer.
+   */
+  takeOver?: (request: IncomingRequest, req: http.IncomingMessage, res: http.ServerResponse, params: { body: unknown; search: string }) => Promise<boolean>;
+  /**
    * The process's Prometheus registry: the host serves it at /metrics and counts every request it answers
    * in it (http_server_requests_total, http_server_request_duration_seconds by route and status).
    */
@@ -240,6 +246,7 @@ export async function startGraphQLHttpServer<Context extends BaseContext>(
       sendJson(res, problem.status, httpErrorBody(problem.code, problem.message, request.requestId));
       return;
     }
+    if (options.takeOver && (await options.takeOver({ ...request, viewer }, req, res, { body, search: url.search }))) return;
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
