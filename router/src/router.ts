@@ -186,6 +186,8 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
         return fetches ? { subgraphs: fetches.toJSON() } : {};
       },
       incrementalDelivery: (context) => (context as EngineRequestContext).delivery?.incremental,
+      // Subscriptions over SSE and multipart HTTP; WebSocket upgrades are handled beside the host.
+      takeOver: subscriptions.takeOver,
       acceptingGraphQL: () => loaded,
       authenticate: (req) => authenticate(req.headers.authorization),
       admit: routerMetrics.countRefusals(protection.admit),

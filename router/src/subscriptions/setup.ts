@@ -4,6 +4,7 @@ import type { SubgraphIdentity } from '../auth/index.ts';
 import type { FederationEngine } from '../execution/engine.ts';
 import type { SubgraphCaller } from '../execution/subgraph-caller.ts';
 import type { RouterRequestContext } from '../subgraph-fetches.ts';
+import { httpSubscriptionTransports, type HttpTransports } from './http-transports.ts';
 import { SubgraphStreams } from './subgraph-streams.ts';
 import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionLimits, type SubscriptionLimitSettings } from './subscription-limits.ts';
 import { createSubscriptionMetrics } from './subscription-metrics.ts';
@@ -24,6 +25,8 @@ export interface SubscriptionsSetup {
 }
 
 export interface RouterSubscriptions {
+  /** The HTTP host's takeOver hook: subscriptions over SSE and multipart HTTP (http-transports.ts). */
+  takeOver: HttpTransports['takeOver'];
   /** Serves the client transports on the router's HTTP server. */
   listen(server: http.Server): void;
   /** Ends every subscription with a reason and closes the subgraph connections. Safe twice. */
@@ -31,8 +34,8 @@ export interface RouterSubscriptions {
 }
 
 /**
- * The router's subscriptions: made before the first supergraph loads (the service follows every load), served
- * once the HTTP server listens.
+ * The router's subscriptions: made before the first supergraph loads (the service follows every load), over
+ * WebSocket once the HTTP server listens, over SSE and multipart HTTP through the host's takeOver hook.
  */
 export function setUpSubscriptions(setup: SubscriptionsSetup): RouterSubscriptions {
   const metrics = createSubscriptionMetrics(setup.registry);
@@ -46,9 +49,18 @@ export function setUpSubscriptions(setup: SubscriptionsSetup): RouterSubscriptio
     logger: setup.logger,
   });
   const limits = new SubscriptionLimits({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...setup.limits });
+  const http = httpSubscriptionTransports({
+    service,
+    contextOf: setup.contextOf,
+    clientAddress: setup.clientAddress,
+    limits,
+    metrics,
+    logger: setup.logger,
+  });
   let websocket: WebSocketTransport | undefined;
   let closing: Promise<void> | undefined;
   return {
+    takeOver: (request, req, res, params) => http.takeOver(request, req, res, params),
     listen(server) {
       websocket = serveWebSocketSubscriptions({
         server,
@@ -63,7 +75,7 @@ export function setUpSubscriptions(setup: SubscriptionsSetup): RouterSubscriptio
     },
     close() {
       closing ??= (async () => {
-        await websocket?.close();
+        await Promise.all([websocket?.close(), http.close()]);
         await streams.close();
       })();
       return closing;
