@@ -211,3 +211,78 @@ describe('orderUpdated over WebSocket', () => {
     expect(results.slice(0, -1).every((result) => progressOf(result)?.id === order.id)).toBe(true);
   }, 60_000);
 });
+
+/** Reads a subscription over SSE or multipart HTTP until `until` holds for a result (then hangs up) or it ends. */
+async function overHttp(kind: 'sse' | 'multipart', token: string, variables: Record<string, unknown>, until: (result: FormattedExecutionResult) => boolean) {
+  const abort = new AbortController();
+  const response = await fetch(stack.routerUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: kind === 'sse' ? 'text/event-stream' : 'multipart/mixed;subscriptionSpec=1.0, application/json',
+      authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify({ query: ORDER_UPDATED, variables }),
+    signal: abort.signal,
+  });
+  const results: FormattedExecutionResult[] = [];
+  const decoder = new TextDecoder();
+  let text = '';
+  const separator = kind === 'sse' ? '\n\n' : '\r\n--graphql';
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      let at: number;
+      while ((at = text.indexOf(separator)) >= 0) {
+        const part = text.slice(0, at);
+        text = text.slice(at + separator.length);
+        let result: FormattedExecutionResult | undefined;
+        if (kind === 'sse') {
+          const data = /^event: next\ndata: (.*)$/m.exec(part)?.[1];
+          if (data) result = JSON.parse(data) as FormattedExecutionResult;
+        } else {
+          const json = part.split('\r\n\r\n')[1];
+          const body = json ? (JSON.parse(json) as { payload?: FormattedExecutionResult | null }) : undefined;
+          if (body?.payload) result = body.payload;
+        }
+        if (!result) continue;
+        results.push(result);
+        if (until(result)) {
+          abort.abort();
+          return { status: response.status, contentType: response.headers.get('content-type'), results };
+        }
+      }
+    }
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+  }
+  return { status: response.status, contentType: response.headers.get('content-type'), results };
+}
+
+describe('orderUpdated over SSE and multipart HTTP', () => {
+  it('gives the same events as WebSocket', async () => {
+    const buyer = customer(8);
+    const token = await stack.accessTokenFor(buyer);
+    const { index, quantity } = productFor(false, used);
+    const order = await placeOrder(buyer, index, quantity);
+    const ws = collect(connect(`Bearer ${token}`), ORDER_UPDATED, { id: order.id }, finished);
+    const [sse, multipart] = await Promise.all([overHttp('sse', token, { id: order.id }, finished), overHttp('multipart', token, { id: order.id }, finished)]);
+    await ws.end;
+    expect(sse.contentType).toMatch(/^text\/event-stream/);
+    expect(multipart.contentType).toMatch(/^multipart\/mixed;boundary="graphql";subscriptionSpec="1.0"/);
+    for (const results of [ws.results, sse.results, multipart.results]) {
+      expectSuffixOf(PAID_PATH, results.map((result) => stepOf(progressOf(result))));
+      expect(results.at(-1)).toEqual(ws.results.at(-1));
+    }
+  }, 120_000);
+
+  it('leaves queries with those Accept headers to the usual HTTP answers', async () => {
+    const response = await fetch(stack.routerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream, application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+});
+
