@@ -1,13 +1,13 @@
 /*
  * The browser tests' world: the real stack (every subgraph on its own fresh Postgres database, their workers on
  * a BullMQ prefix of this run, the router in safelist mode with the app's persisted-query manifest), the app's
- * production build served by `vite preview` with the router proxied, and Debian's Chromium driven by
- * playwright-core.
+ * production build served by its production server (web/server.ts) with the router behind it, and Debian's
+ * Chromium driven by playwright-core.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createLogger, nameBasedUuid, REPO_ROOT, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
@@ -17,6 +17,7 @@ import { deleteQueueKeys } from '@storefront/events/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startStack, type TestStack } from '../../tests/support/stack.ts';
 import { MANIFEST_PATH } from '../scripts/manifest.ts';
+import { startWebServer } from '../server.ts';
 
 const WEB = path.join(REPO_ROOT, 'web');
 const VITE = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
@@ -40,32 +41,7 @@ export interface WebWorld {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`vite preview exited with ${child.exitCode}`);
-    const ok = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
-/** Builds the app unless web/dist is newer than every source file (CI builds once; reruns skip it). */
+/** Builds the app for production (vite build into web/dist), as the image does. */
 export async function buildWeb(): Promise<void> {
   await promisify(execFile)(process.execPath, [VITE, 'build', '--config', path.join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: REPO_ROOT });
 }
@@ -80,24 +56,21 @@ export async function startWebWorld(): Promise<WebWorld> {
     startStack(E2E_PLAN, { runWorkers: true, router: { cache: { ...CACHING_OFF, safelistPath: MANIFEST_PATH } } }),
     buildWeb(),
   ]);
-  let preview: ChildProcess | undefined;
+  let web: Server | undefined;
   let browser: Browser | undefined;
   let testRouter: RunningRouter | undefined;
   try {
     testRouter = await startRouter({ ...stack.routerConfig, cache: CACHING_OFF, port: 0 }, silentLogger);
     const testRouterUrl = testRouter.url;
     while (!testRouter.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));
-    const port = await freePort();
-    preview = spawn(process.execPath, [VITE, 'preview', '--config', path.join(WEB, 'vite.config.ts'), '--port', String(port), '--strictPort', '--host', '127.0.0.1', '--bypass-lock'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ROUTER_URL: new URL(stack.routerUrl).origin },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const webUrl = `http://127.0.0.1:${port}`;
-    await waitForHttp(webUrl, preview);
+    // The production build as production serves it (web/server.ts), the router behind it.
+    web = await startWebServer({ dist: path.join(WEB, 'dist'), routerUrl: new URL(stack.routerUrl).origin, port: 0, host: '127.0.0.1' });
+    const address = web.address();
+    if (!address || typeof address !== 'object') throw new Error('the web server has no address');
+    const webUrl = `http://127.0.0.1:${address.port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     const opened = browser;
-    const child = preview;
+    const served = web;
     const extra = testRouter;
     return {
       stack,
@@ -108,7 +81,8 @@ export async function startWebWorld(): Promise<WebWorld> {
       newContext: () => opened.newContext({ baseURL: webUrl, viewport: { width: 1280, height: 900 } }),
       async close() {
         await opened.close();
-        child.kill('SIGTERM');
+        served.closeAllConnections();
+        await new Promise((resolve) => served.close(resolve));
         await extra.close();
         await stack.close();
         await deleteQueueKeys(queuePrefix);
@@ -116,7 +90,7 @@ export async function startWebWorld(): Promise<WebWorld> {
     };
   } catch (error) {
     await browser?.close();
-    preview?.kill('SIGTERM');
+    web?.close();
     await testRouter?.close();
     await stack.close();
     throw error;

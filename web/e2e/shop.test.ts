@@ -78,6 +78,17 @@ async function checkOut(): Promise<void> {
   await page.waitForURL(/\/orders\//);
 }
 
+describe('serving', () => {
+  it('serves hashed assets for a year, the page revalidated, and the app on its own routes', async () => {
+    const html = await fetch(`${world.webUrl}/products/anything`);
+    expect(html.headers.get('cache-control')).toBe('no-cache');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await html.text())?.[1];
+    const asset = await fetch(`${world.webUrl}${script}`);
+    expect([asset.status, asset.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
+    expect((await fetch(`${world.webUrl}/assets/missing.js`)).status).toBe(404);
+  });
+});
+
 describe('a visitor buys a product', () => {
   let product: ProductFacts;
   let orderUrl: string;
