@@ -64,7 +64,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     const value = this.values.shift();
     if (value !== undefined) return Promise.resolve({ value, done: false });
-    if (this.failure !== undefined) {
+    if (this.failure !== undefined && this.failure !== null) {
       const failure = this.failure;
       // Reported once; later calls see the end.
       this.failure = null;
