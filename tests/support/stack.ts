@@ -5,6 +5,7 @@ export { postGraphQL };
 export type { GraphQLResponse };
 import {
   createTestDatabase,
+  openDatabase,
   postGraphQL,
   seedTestDatabase,
   TEST_ROUTER_IDENTITY_KEYS,
@@ -59,7 +60,19 @@ export interface TestStack {
  * Every subgraph in the repository on its own fresh Postgres database, seeded from `plan`, and the router
  * serving the committed supergraph with routing URLs pointed at them: the real system, on ephemeral ports.
  */
-export async function startStack(plan: SeedPlan, options: { router?: Partial<RouterConfig>; runWorkers?: boolean } = {}): Promise<TestStack> {
+export interface StackOptions {
+  router?: Partial<RouterConfig>;
+  runWorkers?: boolean;
+  /**
+   * Where subgraphs reach their databases instead of directly (a pooler such as PgBouncer): migrations and the
+   * seed still go direct, as a deployment's migration job does, since they hold a session's advisory lock.
+   */
+  databaseUrl?: (directUrl: string) => string;
+  /** Each subgraph's connection pool (default: testSubgraphConfig's). */
+  databasePoolSize?: number;
+}
+
+export async function startStack(plan: SeedPlan, options: StackOptions = {}): Promise<TestStack> {
   const databases: TestDatabase[] = [];
   const subgraphs: Record<string, RunningSubgraph> = {};
   let router: RunningRouter | undefined;
@@ -87,10 +100,21 @@ export async function startStack(plan: SeedPlan, options: { router?: Partial<Rou
       };
       const startOptions = pkg.name === 'accounts' ? { accessTokens: tokenSettings } : undefined;
       if (pkg.name === 'accounts') accounts = module as unknown as AccountsModule;
+      const pooled = database && options.databaseUrl;
+      if (database && pooled) {
+        const migrating = await openDatabase({ target: { kind: 'postgres', url: database.url }, migrationsDir: pkg.migrationsDir, migrate: true, poolSize: 1 });
+        await migrating.close();
+        await seedTestDatabase(pkg.seedPath, pkg.migrationsDir, database.url, plan);
+      }
       // runWorkers: each subgraph hosts its service's workers (relay, consumers, jobs) on QUEUE_PREFIX, as in development.
-      const config = { ...testSubgraphConfig(database?.url ?? ''), runWorkers: options.runWorkers ?? false };
+      const config = {
+        ...testSubgraphConfig(database ? (pooled ? pooled(database.url) : database.url) : ''),
+        runWorkers: options.runWorkers ?? false,
+        ...(pooled ? { migrateOnStart: false } : {}),
+        ...(options.databasePoolSize ? { databasePoolSize: options.databasePoolSize } : {}),
+      };
       subgraphs[pkg.name] = await module.start(config, silent, startOptions);
-      if (database) await seedTestDatabase(pkg.seedPath, pkg.migrationsDir, database.url, plan);
+      if (database && !pooled) await seedTestDatabase(pkg.seedPath, pkg.migrationsDir, database.url, plan);
     }
     const routerConfig: RouterConfig = {
       nodeEnv: 'test',
