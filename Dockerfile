@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for every role: router, each subgraph, each worker, migrations, seed. The command picks the role
+# One image for every role: router, each subgraph, each worker, migrations, seed, the shop (web). The command picks the role
 # (docker-compose.yml and infrastructure/ show each one). TypeScript runs through tsx, so the image carries
 # sources and production dependencies, not a build.
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -20,7 +20,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 
 FROM deps AS build
 COPY . .
-RUN npm run generate --silent
+# The shop's production build (web/dist), which the `web` role serves (web/server.ts); Vite is a dependency of web/.
+RUN npm run generate --silent && node node_modules/vite/bin/vite.js build --config web/vite.config.ts --logLevel warn
 
 # The runtime has no npm, npx, corepack or yarn: processes start with `node` directly.
 FROM ${NODE_IMAGE} AS runtime
