@@ -111,7 +111,9 @@ async function mailDestination(): Promise<string> {
   const smtpUrl = `smtp://127.0.0.1:${MAIL_PORTS.smtp}`;
   let catcher: SmtpCatcher;
   try {
-    catcher = await startSmtpCatcher({ port: MAIL_PORTS.smtp });
+    // Like a real relay that keeps Message-IDs, this one drops a resent message it already has, so a worker
+    // killed mid-delivery may resend (SMTP_DEDUPLICATES_MESSAGE_ID) instead of dead-lettering the e-mail.
+    catcher = await startSmtpCatcher({ port: MAIL_PORTS.smtp, dedupeMessageIds: true });
   } catch (error) {
     if (!inUse(error)) throw error;
     say(`port ${MAIL_PORTS.smtp} is taken (Mailpit?): e-mail goes to ${smtpUrl}`);
@@ -122,6 +124,7 @@ async function mailDestination(): Promise<string> {
     throw error;
   });
   mail = { catcher, inbox };
+  process.env.SMTP_DEDUPLICATES_MESSAGE_ID ??= 'true';
   say(`e-mail is caught: open ${inbox.url.replace('127.0.0.1', 'localhost')} (bounce-*@ addresses are refused, to watch a dead letter)`);
   return smtpUrl;
 }
@@ -155,6 +158,7 @@ const identityKeys = generateKeyPairSync('ed25519');
 const ROUTER_IDENTITY_PUBLIC_KEY = identityKeys.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 const ROUTER_IDENTITY_PRIVATE_KEY = identityKeys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const SMTP_URL = await mailDestination();
+const MAIL_DEDUPLICATION: Record<string, string> = process.env.SMTP_DEDUPLICATES_MESSAGE_ID ? { SMTP_DEDUPLICATES_MESSAGE_ID: process.env.SMTP_DEDUPLICATES_MESSAGE_ID } : {};
 const envs: Record<string, string>[] = [];
 for (const subgraph of subgraphs) envs.push(await prepareDatabase(subgraph));
 
@@ -169,11 +173,12 @@ subgraphs.forEach((subgraph, i) => {
     RUN_WORKERS: String(embedded(i)),
     ROUTER_IDENTITY_PUBLIC_KEY,
     SMTP_URL,
+    ...MAIL_DEDUPLICATION,
   });
 });
 const workerServices = new Set(WORKER_SERVICES.map((service) => service.name));
 const onPostgres = subgraphs.filter((subgraph, i) => workerServices.has(subgraph.name) && !embedded(i)).map((subgraph) => subgraph.name);
-if (onPostgres.length) run('workers', 2, path.join(REPO_ROOT, 'workers', 'src', 'main.ts'), { WORKER_PORT: '4100', SMTP_URL }, onPostgres);
+if (onPostgres.length) run('workers', 2, path.join(REPO_ROOT, 'workers', 'src', 'main.ts'), { WORKER_PORT: '4100', SMTP_URL, ...MAIL_DEDUPLICATION }, onPostgres);
 // The queue dashboard (/admin/queues, admins only) is opt-in for a gateway; on for local development.
 run('router', 1, path.join(REPO_ROOT, 'router', 'src', 'main.ts'), { PORT: String(ROUTER_PORT), ROUTER_IDENTITY_PRIVATE_KEY, ROUTER_QUEUE_DASHBOARD: 'true' });
 

@@ -76,7 +76,9 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
   try {
     const started = performance.now();
     const [postgres, redis] = await Promise.all([startPrivatePostgres(group), startDurableRedis(group)]);
-    mail = await startSmtpCatcher({ keep: 100_000 });
+    // A relay that drops a Message-ID it already has, as the notifications workers are told (below): a worker
+    // killed mid-delivery then resends instead of dead-lettering the e-mail.
+    mail = await startSmtpCatcher({ keep: 100_000, dedupeMessageIds: true });
     say(`postgres :${postgres.port}, redis :${redis.port}, smtp ${mail.url} (${Math.round(performance.now() - started)} ms)`);
 
     const packages = listSubgraphs();
@@ -145,6 +147,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
         WORKER_PORT: String(workerPort),
         DATABASE_POOL_SIZE: '3',
         SMTP_URL: mail.url,
+        SMTP_DEDUPLICATES_MESSAGE_ID: 'true',
         ...options.env?.workers,
       },
       workerServices,
