@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger, waitFor } from '@storefront/common';
 import { startPrivateRedis, type PrivateRedis } from '../../../tests/support/private-redis.ts';
@@ -39,11 +40,11 @@ function logLines() {
   return { lines, logger: createLogger({ service: 'redis-test', level: 'info', destination }) };
 }
 
-async function answeringConnection(options: { stats?: CacheStats; logger?: ReturnType<typeof createLogger> } = {}) {
+async function answeringConnection(options: { stats?: CacheStats; logger?: ReturnType<typeof createLogger>; deadlineMs?: number } = {}) {
   const connection = new RedisConnection({
     url: redis.url,
     keyPrefix: `test:${randomUUID()}:`,
-    commandTimeoutMs: DEADLINE_MS,
+    commandTimeoutMs: options.deadlineMs ?? DEADLINE_MS,
     logger: options.logger ?? createLogger({ service: 'redis-test', level: 'silent' }),
     stats: options.stats ?? new CacheStats(),
   });
@@ -90,13 +91,15 @@ describe('the router’s Redis connection when Redis stops answering', () => {
   });
 
   it('notices a freeze without any traffic, so the first request after it does not wait either', async () => {
-    const connection = await answeringConnection();
+    // A long deadline, so that answering well within it can only mean the call never went to Redis.
+    const deadlineMs = 1_000;
+    const connection = await answeringConnection({ deadlineMs });
     try {
       redis.freeze();
-      await waitFor(() => !connection.isReady, 'the heartbeat to notice', 5_000);
+      await waitFor(() => !connection.isReady, 'the heartbeat to notice', 10_000);
       const call = await timed(() => connection.run('apq', (client) => client.get('anything')));
       expect(call.value).toBeUndefined();
-      expect(call.ms).toBeLessThan(DEADLINE_MS);
+      expect(call.ms).toBeLessThan(deadlineMs / 2);
     } finally {
       redis.thaw();
       await connection.close();
@@ -147,5 +150,28 @@ describe('the router’s Redis connection when Redis stops answering', () => {
     const closing = await timed(() => connection.close());
     expect(closing.ms).toBeLessThan(BOUND_MS);
     expect(await pending).toBeUndefined();
+  });
+
+  it('replaces a client whose handshake never completes (a partition: connected, and no answer or error ever comes)', async () => {
+    // Accepts connections and never says a word: unlike a frozen Redis, it will never answer either.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const connection = new RedisConnection({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'test:', commandTimeoutMs: DEADLINE_MS, logger: createLogger({ service: 'redis-test', level: 'silent' }), stats: new CacheStats() });
+    try {
+      const call = await timed(() => connection.run('apq', (client) => client.get('x')));
+      expect(call.value).toBeUndefined();
+      expect(call.ms).toBeLessThan(BOUND_MS);
+      // The watchdog gives a handshake 5 s, then tries a fresh connection.
+      await waitFor(() => sockets.length >= 2, 'a second connection attempt', 15_000, 100);
+    } finally {
+      await connection.close();
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
