@@ -14,6 +14,11 @@ export interface QueueConnection {
   connection: RedisConnection;
   /** BullMQ's key prefix; defaults to "bull". */
   prefix?: string;
+  /**
+   * A running job's lock (WORKER_LOCK_MS; BullMQ's lockDuration, renewed at half of it): how long the jobs of a
+   * worker that died wait before another takes them over (stalled jobs are looked for as often). Default 30 s.
+   */
+  workerLockMs?: number;
 }
 
 const DAY_SECONDS = 24 * 60 * 60;

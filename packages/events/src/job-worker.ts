@@ -30,7 +30,9 @@ export function createJobWorker<Data, Result>(options: JobWorkerOptions<Data, Re
   const logger = options.logger ?? silentEventLogger;
   const deadLetters = new DeadLetterQueue(options.queue, options.queues);
   const guarded = withDeadLetters(options.processor, deadLetters, logger);
+  const lockMs = options.queues.workerLockMs;
   const worker = new Worker<Data, Result>(options.queue, guarded.processor, {
+    ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}),
     ...options.workerOptions,
     connection: options.queues.connection,
     prefix: options.queues.prefix,

@@ -6,6 +6,9 @@ const queueEnv = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
   // BullMQ's key prefix: several stacks (or test runs) can share one Redis without seeing each other's jobs.
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+(:[a-z0-9_-]+)*$/i, 'QUEUE_PREFIX: letters, digits, - _ and :').default('storefront'),
+  // How long a worker's claim on a running job lasts unrenewed: a worker that dies (SIGKILL, a lost node) holds
+  // its jobs this long, then another worker takes them over. BullMQ's default.
+  WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
 });
 
 /** Reads REDIS_URL and QUEUE_PREFIX once; a bad value is a ConfigError naming the variable, as for every setting. */
@@ -24,5 +27,6 @@ export function queueConnectionFromEnv(env: NodeJS.ProcessEnv = process.env, ser
       maxRetriesPerRequest: null,
     },
     prefix: parsed.QUEUE_PREFIX,
+    workerLockMs: parsed.WORKER_LOCK_MS,
   };
 }

@@ -148,6 +148,8 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
         DATABASE_POOL_SIZE: '3',
         SMTP_URL: mail.url,
         SMTP_DEDUPLICATES_MESSAGE_ID: 'true',
+        // A SIGKILLed worker's running jobs are taken over after this, instead of BullMQ's 30 s.
+        WORKER_LOCK_MS: '5000',
         ...options.env?.workers,
       },
       workerServices,
