@@ -37,6 +37,8 @@ export interface PrismaSubgraph<Client extends { $disconnect(): Promise<void> },
    * workers run as their own processes (workers/src/main.ts).
    */
   background?: (client: Client, log: Logger, metrics: Registry, notifications: DatabaseNotifications) => Promise<{ close(): Promise<void> }>;
+  /** The process's Prometheus registry, served at /metrics, for a subgraph with metrics of its own (a new one when left out). */
+  metrics?: Registry;
 }
 
 export interface RunningSubgraph extends RunningHttpServer {
@@ -61,7 +63,7 @@ export async function startPrismaSubgraph<Client extends { $disconnect(): Promis
   });
   if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, 'applied migrations');
   const client = subgraph.createClient(database.adapter);
-  const metrics = createMetricsRegistry(subgraph.name);
+  const metrics = subgraph.metrics ?? createMetricsRegistry(subgraph.name);
   const background = config.runWorkers && subgraph.background ? await subgraph.background(client, log.child({ role: 'workers' }), metrics, database.notifications) : undefined;
   if (database.pool) registerPoolMetrics(metrics, database.pool);
   const server = await serveSubgraph<Context>(
