@@ -83,7 +83,7 @@ export {
   withSpan,
 } from './telemetry/index.ts';
 export type { Telemetry } from './telemetry/index.ts';
-export { boundedLabel, createHttpMetrics, createMetricsRegistry, graphqlMetricsPlugin, LATENCY_BUCKETS, metricsHandler, Registry, registerPoolMetrics } from './metrics/index.ts';
+export { boundedLabel, Counter, createHttpMetrics, createMetricsRegistry, Gauge, graphqlMetricsPlugin, LATENCY_BUCKETS, metricsHandler, Registry, registerPoolMetrics } from './metrics/index.ts';
 export type { HttpMetrics, PoolStats } from './metrics/index.ts';
 export { fileSigningFromEnv, signUrl, verifySignedUrl } from './signed-urls.ts';
 export type { FileSigningConfig, SignedUrlCheck, SignedUrlParts } from './signed-urls.ts';

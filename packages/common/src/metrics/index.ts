@@ -1,4 +1,4 @@
-export { boundedLabel, createMetricsRegistry, LATENCY_BUCKETS, metricsHandler, Registry } from './registry.ts';
+export { boundedLabel, Counter, createMetricsRegistry, Gauge, LATENCY_BUCKETS, metricsHandler, Registry } from './registry.ts';
 export { createHttpMetrics } from './http-metrics.ts';
 export type { HttpMetrics } from './http-metrics.ts';
 export { graphqlMetricsPlugin } from './graphql-metrics.ts';

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
-export { Registry } from 'prom-client';
+export { Counter, Gauge, Registry } from 'prom-client';
 
 /**
  * One process's Prometheus registry, with Node's default process metrics (CPU, memory, event loop lag, GC).
