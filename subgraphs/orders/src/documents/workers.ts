@@ -22,6 +22,9 @@ function invoiceRequests(prisma: PrismaClient): ConsumerSpec {
         db: prisma,
         queues,
         logger,
+        // Every status change of every order passes here, each a short transaction: one at a time fell behind
+        // a steady second's checkout on a loaded machine (bench:soak), as the saga's consumer would.
+        concurrency: 8,
         handlers: {
           async OrderStatusChanged(event) {
             if (event.payload.to === 'PAID') await jobs.requestInvoice(event.payload.orderId);
