@@ -21,7 +21,7 @@ import { money, STORE_CURRENCY } from './money.ts';
 import { itemPosition, itemPositionOf, listOrders, orderNumber, orderPosition, orderPositionOf } from './orders.ts';
 import { placeOrder } from './place-order.ts';
 import type { DocumentsContext } from './documents/context.ts';
-import type { OrderChangeHub } from './subscriptions/order-change-feed.ts';
+import type { OrderChangeHub } from './subscriptions/start-feed.ts';
 import { orderUpdatedResolvers } from './subscriptions/order-updated.ts';
 import { documentMutationResolvers, documentOrderResolvers, documentQueryResolvers, documentTypeResolvers } from './documents/resolvers.ts';
 

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Order, OrderSaga } from '../database.ts';
 import { createLoaders } from '../loaders.ts';
 import type { OrdersContext } from '../resolvers.ts';
-import { nextDelivery, type OrderChange } from './order-change-feed.ts';
+import { nextDelivery, orderTopic, type OrderChange } from './order-change-feed.ts';
 
 /*
  * Subscription.orderUpdated(id): the order as it is when the subscription starts, then once per committed
@@ -48,7 +48,7 @@ export const orderUpdatedResolvers = {
       const feed = context.orderChanges;
       if (!feed) throw new GraphQLError('Order updates are not available on this server', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
       // Listening first, reading second: a change that commits in between is heard, not lost.
-      const changes = await feed.watch(id);
+      const changes = await feed.watch([orderTopic(id)]);
       try {
         const order = await context.loaders.orderById.load(id);
         if (!order) throw new GraphQLError('No such order', { extensions: { code: 'NOT_FOUND' } });

@@ -1,7 +1,8 @@
-import { createLogger, type Logger } from '@storefront/common';
+import { createLogger, NotifyToRedisBridge, TopicHub, type Logger, type RedisTopics } from '@storefront/common';
 import type { SubgraphConfig } from '@storefront/prisma-tools';
-import type { RedisOptions } from 'ioredis';
-import { OrderChangeBridge, OrderChangeHub } from './order-change-feed.ts';
+import { ORDER_CHANGES_CHANNEL, parseOrderChange, topicOfNotification, type OrderChange } from './order-change-feed.ts';
+
+export type OrderChangeHub = TopicHub<OrderChange>;
 
 export interface RunningOrderChangeFeed {
   hub: OrderChangeHub;
@@ -15,14 +16,14 @@ export interface RunningOrderChangeFeed {
  */
 export async function startOrderChangeFeed(
   config: SubgraphConfig,
-  queues: { connection: RedisOptions; prefix?: string },
+  queues: { connection: RedisTopics['options']; prefix?: string },
   logger: Logger | undefined,
 ): Promise<RunningOrderChangeFeed | undefined> {
   if (config.database.kind !== 'postgres') return undefined;
   const log = (logger ?? createLogger({ service: 'orders', level: config.logLevel })).child({ role: 'order-changes' });
-  const connection = { options: queues.connection, prefix: queues.prefix ?? 'storefront' };
-  const hub = new OrderChangeHub(connection, log);
-  const bridge = new OrderChangeBridge(config.database.url, connection, log);
+  const redis = { options: queues.connection, prefix: queues.prefix ?? 'storefront' };
+  const hub = new TopicHub<OrderChange>({ redis, parse: parseOrderChange, logger: log });
+  const bridge = new NotifyToRedisBridge({ databaseUrl: config.database.url, channel: ORDER_CHANGES_CHANNEL, redis, topicOf: topicOfNotification, logger: log });
   await bridge.start();
   return {
     hub,
