@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@storefront/common';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
-import { hostedWorkers } from '@storefront/events';
+import { hostedWorkers, queueConnectionFromEnv } from '@storefront/events';
 import { parse } from 'graphql';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { createLoaders } from './loaders.ts';
 import { createWorkers } from './workers.ts';
 import { resolvers, type InventoryContext } from './resolvers.ts';
+import { startStockChangeFeed } from './subscriptions/stock-changed.ts';
 
 export { expireReservations } from './reservation-transitions.ts';
 export { estimateShipping } from './shipping.ts';
@@ -16,8 +17,9 @@ export const SUBGRAPH_NAME = 'inventory';
 export const DEFAULT_PORT = 4003;
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
-export function start(config: SubgraphConfig, logger?: Logger): Promise<RunningSubgraph> {
-  return startPrismaSubgraph<PrismaClient, InventoryContext>(
+export async function start(config: SubgraphConfig, logger?: Logger): Promise<RunningSubgraph> {
+  const changes = await startStockChangeFeed(config, queueConnectionFromEnv(process.env, SUBGRAPH_NAME), logger);
+  const running = await startPrismaSubgraph<PrismaClient, InventoryContext>(
     {
       name: SUBGRAPH_NAME,
       typeDefs,
@@ -25,9 +27,18 @@ export function start(config: SubgraphConfig, logger?: Logger): Promise<RunningS
       migrationsDir: MIGRATIONS_DIR,
       createClient: (adapter) => new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS }),
       background: hostedWorkers(SUBGRAPH_NAME, createWorkers),
-      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma) }),
+      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma), stockChanges: changes?.hub }),
     },
     config,
     logger,
-  );
+  ).catch(async (error: unknown) => {
+    await changes?.close();
+    throw error;
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    ...running,
+    // The change feed goes first: its subscribers are told the stream ended before the server drains.
+    close: () => (closing ??= Promise.resolve(changes?.close()).then(() => running.close())),
+  };
 }

@@ -26,11 +26,14 @@ import {
   stockLevelKey,
   validStockLevelKey,
 } from './stock-levels.ts';
+import { stockChangedResolvers, type StockChangeHub } from './subscriptions/stock-changed.ts';
 import { listWarehouses, warehousePosition, warehousePositionOf } from './warehouses.ts';
 
 export interface InventoryContext extends RequestContext {
   prisma: PrismaClient;
   loaders: InventoryLoaders;
+  /** Committed stock changes, for Subscription.stockChanged (absent where no change feed runs). */
+  stockChanges?: StockChangeHub;
 }
 
 /** A Product as inventory sees it: the id, plus the catalog fields the router adds for `@requires`. */
@@ -71,6 +74,8 @@ export const resolvers: GraphQLResolverMap<InventoryContext> = {
       return loaders.reservationByOrderId.load(uuidArgument(orderId, 'orderId'));
     },
   },
+
+  Subscription: stockChangedResolvers,
 
   Mutation: {
     adjustStock(_: unknown, { input }: { input: unknown }, { prisma, viewer }: InventoryContext) {
