@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { nameBasedUuid, SeedNamespace, seedProduct, seedStockAvailable, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, SeedNamespace, seedProduct, seedStockAvailable, seedWarehouse, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { createClient, type Client, type FormattedExecutionResult as WsResult } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
@@ -283,6 +283,42 @@ describe('orderUpdated over SSE and multipart HTTP', () => {
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+});
+
+describe('stockChanged', () => {
+  it("tells anonymous subscribers of a product's committed stock changes, with its name from catalog", async () => {
+    const productIndex = 2;
+    const product = seedProduct(productIndex, PLAN);
+    const events: FormattedExecutionResult[] = [];
+    const client = connect(undefined);
+    const dispose = client.subscribe(
+      { query: 'subscription ($ids: [ID!]!) { stockChanged(productIds: $ids) { id name stock { available } } }', variables: { ids: [product.id] } },
+      { next: (result) => void events.push(result), error: () => undefined, complete: () => undefined },
+    );
+    const adjust = () =>
+      stack.query(
+        'mutation ($input: AdjustStockInput!) { adjustStock(input: $input) { errors { code } } }',
+        { input: { productId: product.id, warehouseId: seedWarehouse(0).id, delta: 1, reason: 'restock', idempotencyKey: randomUUID() } },
+        admin,
+      );
+    // The subgraph's subscription opens a moment after the client's: adjust until one change is heard.
+    for (let attempt = 0; attempt < 50 && events.length === 0; attempt += 1) {
+      expect((await adjust()).body.errors).toBeUndefined();
+      for (let wait = 0; wait < 10 && events.length === 0; wait += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    dispose();
+    expect(events[0]).toEqual({ data: { stockChanged: { id: product.id, name: expect.stringMatching(/\w/), stock: { available: expect.any(Number) } } } });
+    const { body } = await stack.query('query ($id: ID!) { product(id: $id) { stock { available } } }', { id: product.id });
+    const available = (body.data?.product as { stock: { available: number } }).stock.available;
+    expect((events.at(-1)?.data as { stockChanged: { stock: { available: number } } }).stockChanged.stock.available).toBeLessThanOrEqual(available);
+  }, 60_000);
+
+  it('refuses more than 100 products', async () => {
+    const ids = Array.from({ length: 101 }, () => randomUUID());
+    const refused = collect(connect(undefined), 'subscription ($ids: [ID!]!) { stockChanged(productIds: $ids) { id } }', { ids });
+    await refused.end;
+    expect(refused.results.flatMap((result) => result.errors ?? []).map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 });
 
