@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@storefront/common';
+import { createMetricsRegistry, waitFor, type Registry } from '@storefront/common';
 import { silentLogger } from '@storefront/prisma-tools';
 import { startPrivateRedis, type PrivateRedis } from '../../../tests/support/private-redis.ts';
 import { DEFAULT_LOGIN_THROTTLE_POLICY, TOO_MANY_ATTEMPTS } from './login-throttle.ts';
@@ -37,14 +37,20 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: performance.now() - started };
 }
 
+async function metric(registry: Registry, name: string): Promise<number | undefined> {
+  return (await registry.getSingleMetric(name)?.get())?.values[0]?.value;
+}
+
 const policy = { ...DEFAULT_LOGIN_THROTTLE_POLICY, accountFromAddress: { ...DEFAULT_LOGIN_THROTTLE_POLICY.accountFromAddress, freeFailures: 3 } };
 
 describe('the login throttle while Redis is frozen', () => {
   it('answers every attempt within its deadline, keeps throttling in the process, and counts in Redis again once it thaws', async () => {
     const { lines, logger } = recordingLogger();
     const keyPrefix = `test-frozen-throttle:${randomUUID()}:`;
-    const throttle = await openLoginThrottle({ redis: { host: '127.0.0.1', port: redis.port }, keyPrefix, policy }, logger);
+    const metrics = createMetricsRegistry('accounts-test', { processMetrics: false });
+    const throttle = await openLoginThrottle({ redis: { host: '127.0.0.1', port: redis.port }, keyPrefix, policy }, logger, metrics);
     try {
+      expect(await metric(metrics, 'accounts_login_throttle_shared')).toBe(1);
       const known = { email: `${randomUUID()}@example.com`, clientAddress: undefined };
       await throttle.admit(known);
       await throttle.succeeded(known);
@@ -64,6 +70,8 @@ describe('the login throttle while Redis is frozen', () => {
       expect(all.ms).toBeLessThan(BOUND_MS);
       // Throttling held in the process: three free failures, then a lock.
       expect(outcomes).toEqual(['admitted', 'admitted', 'admitted', TOO_MANY_ATTEMPTS]);
+      expect(await metric(metrics, 'accounts_login_throttle_local_total')).toBe(5);
+      expect(await metric(metrics, 'accounts_login_throttle_shared')).toBe(0);
 
       redis.thaw();
       const fresh = { email: `${randomUUID()}@example.com`, clientAddress: undefined };
@@ -81,6 +89,7 @@ describe('the login throttle while Redis is frozen', () => {
         'warn login throttle store unavailable: counting sign-in attempts in this process only',
         'info login throttle store answering again: counting sign-in attempts across replicas',
       ]);
+      expect(await metric(metrics, 'accounts_login_throttle_shared')).toBe(1);
     } finally {
       await throttle.close();
     }

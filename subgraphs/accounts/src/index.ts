@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createLogger, defaultLogFormat, sendJson, type Logger } from '@storefront/common';
+import { createLogger, createMetricsRegistry, defaultLogFormat, sendJson, type Logger } from '@storefront/common';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
 import { hostedWorkers } from '@storefront/events';
 import { parse } from 'graphql';
@@ -46,7 +46,9 @@ export async function start(config: SubgraphConfig, logger?: Logger, options: Ac
   const tokens = createAccessTokenIssuer(options.accessTokens ?? (await loadAccessTokenSettings()));
   const jwks = JSON.stringify(tokens.jwks());
   const passwords = await openPasswordHasher(options.passwordHashing ?? loadPasswordHashingSettings());
-  const loginThrottle = await openLoginThrottle(options.loginThrottle ?? loadLoginThrottleSettings(), log).catch(async (error: unknown) => {
+  // Accounts' own metrics (the login throttle's) go on the registry the subgraph serves at /metrics.
+  const metrics = createMetricsRegistry(SUBGRAPH_NAME);
+  const loginThrottle = await openLoginThrottle(options.loginThrottle ?? loadLoginThrottleSettings(), log, metrics).catch(async (error: unknown) => {
     await passwords.close();
     throw error;
   });
@@ -57,6 +59,7 @@ export async function start(config: SubgraphConfig, logger?: Logger, options: Ac
       name: SUBGRAPH_NAME,
       typeDefs,
       resolvers,
+      metrics,
       migrationsDir: MIGRATIONS_DIR,
       createClient: (adapter) => new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS }),
       background: hostedWorkers(SUBGRAPH_NAME, createWorkers),

@@ -1,4 +1,4 @@
-import { loadConfig, type Logger } from '@storefront/common';
+import { Counter, Gauge, loadConfig, type Logger, type Registry } from '@storefront/common';
 import { queueConnectionFromEnv } from '@storefront/events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
@@ -61,8 +61,12 @@ export function loadLoginThrottleSettings(env: NodeJS.ProcessEnv = process.env):
   };
 }
 
-/** Connects the throttle to Redis, or to the in-process fallback until Redis answers; never fails start-up. */
-export async function openLoginThrottle(settings: LoginThrottleSettings, logger: Logger): Promise<LoginThrottle> {
+/**
+ * Connects the throttle to Redis, or to the in-process fallback until Redis answers; never fails start-up.
+ * With a registry: `accounts_login_throttle_local_total` counts calls counted in this process only, and
+ * `accounts_login_throttle_shared` is 1 while attempts are counted in Redis, 0 while in this process.
+ */
+export async function openLoginThrottle(settings: LoginThrottleSettings, logger: Logger, metrics?: Registry): Promise<LoginThrottle> {
   const redis = new Redis({
     ...settings.redis,
     lazyConnect: true,
@@ -77,6 +81,23 @@ export async function openLoginThrottle(settings: LoginThrottleSettings, logger:
     logger.warn({ err: error }, 'login throttle: Redis unreachable at start; counting in this process until it answers'),
   );
   clearTimeout(waited);
-  const store = new FallbackThrottleStore(new RedisThrottleStore(redis), new MemoryThrottleStore(), logger);
+  const local = metrics
+    ? new Counter({
+        name: 'accounts_login_throttle_local_total',
+        help: 'Sign-in throttle calls counted in this process only, because Redis failed or did not answer within its deadline',
+        registers: [metrics],
+      })
+    : undefined;
+  const store = new FallbackThrottleStore(new RedisThrottleStore(redis), new MemoryThrottleStore(), logger, () => local?.inc());
+  if (metrics) {
+    new Gauge({
+      name: 'accounts_login_throttle_shared',
+      help: 'Whether sign-in attempts are counted in Redis across replicas (1) or in this process only (0)',
+      registers: [metrics],
+      collect() {
+        this.set(store.degraded ? 0 : 1);
+      },
+    });
+  }
   return new LoginThrottle(store, settings.policy, settings.keyPrefix);
 }

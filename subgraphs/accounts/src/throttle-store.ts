@@ -56,6 +56,8 @@ export class FallbackThrottleStore implements ThrottleStore {
     private readonly shared: ThrottleStore,
     private readonly local: ThrottleStore,
     private readonly logger: Logger,
+    /** Told of every call counted in this process (for a metric). */
+    private readonly countedLocally: () => void = () => {},
   ) {}
 
   attempt(counters: readonly ThrottleCounter[]): Promise<number> {
@@ -91,6 +93,7 @@ export class FallbackThrottleStore implements ThrottleStore {
   }
 
   private sharedFailed(error: unknown): void {
+    this.countedLocally();
     if (this.usingLocal) return;
     this.usingLocal = true;
     this.logger.warn({ err: error }, 'login throttle store unavailable: counting sign-in attempts in this process only');
