@@ -20,6 +20,11 @@ export interface RouterConfig {
   subgraphTimeoutMs: number;
   /** Deadlines of particular subgraphs' calls by name (SUBGRAPH_<NAME>_TIMEOUT_MS), e.g. a slow reporting service. */
   subgraphTimeouts?: Record<string, number>;
+  /**
+   * The whole request's budget for subgraph calls (ROUTER_REQUEST_TIMEOUT_MS): a plan's later calls get what is
+   * left of it, so two hops to a hung subgraph do not cost two full deadlines. Absent: no budget beyond each call's.
+   */
+  requestTimeoutMs?: number;
   /** Progressive-override labels that are always on (OVERRIDE_LABELS); `percent(N)` labels need no setting. */
   overrideLabels: string[];
   maxBodyBytes: number;
@@ -58,6 +63,8 @@ const SUBGRAPH_TIMEOUT_VARIABLE = /^SUBGRAPH_([A-Z0-9_]+)_TIMEOUT_MS$/;
  * circuit breaker, so the next callers do not wait at all).
  */
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 3_000;
+/** A request's budget for all its subgraph calls together: a few sequential hops at their deadline, not ten. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 8_000;
 
 /**
  * Reads the router's settings from the environment, with command-line flags taking precedence:
@@ -80,6 +87,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     PORT: envPort(4000),
     SUPERGRAPH_PATH: z.string().min(1).default(DEFAULT_SUPERGRAPH_PATH),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_SUBGRAPH_TIMEOUT_MS),
+    ROUTER_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS),
     OVERRIDE_LABELS: z
       .string()
       .default('')
@@ -121,6 +129,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env, argv: str
     subgraphUrls,
     subgraphTimeoutMs: parsed.SUBGRAPH_TIMEOUT_MS,
     subgraphTimeouts,
+    requestTimeoutMs: parsed.ROUTER_REQUEST_TIMEOUT_MS,
     overrideLabels: parsed.OVERRIDE_LABELS,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,

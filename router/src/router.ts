@@ -158,6 +158,7 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
     acceptsIncremental: acceptsIncremental(headers.accept),
     delivery: {},
     subgraphFetches: new SubgraphFetches(),
+    ...(config.requestTimeoutMs ? { deadline: Date.now() + config.requestTimeoutMs } : {}),
     // Resolved behind the trusted proxies like the rate limit's; accounts' sign-in throttle counts by it.
     clientAddress: clientIp({ headers, socket: { remoteAddress } }, trustedProxyHops),
   });

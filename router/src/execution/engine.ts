@@ -51,6 +51,8 @@ export interface EngineRequestContext extends RequestContext {
   traceId?: string;
   /** The client's address as the router resolved it, sent to subgraphs (CLIENT_ADDRESS_HEADER). */
   clientAddress?: string;
+  /** When the request's budget for subgraph calls runs out (epoch ms; ROUTER_REQUEST_TIMEOUT_MS). */
+  deadline?: number;
   /** The client accepts `multipart/mixed` incremental delivery (deferSpec=20220824). */
   acceptsIncremental?: boolean;
   /**

@@ -31,7 +31,7 @@ export interface SubgraphCallerOptions {
 
 /** What a call needs of the client request it serves. */
 export interface ClientRequest {
-  context: RequestContext & { traceId?: string; clientAddress?: string };
+  context: RequestContext & { traceId?: string; clientAddress?: string; deadline?: number };
   /** The client operation's type: entities are cached, and fetches joined, only for queries. */
   operationKind: string;
   cachePolicy: { restrict(hint: CacheHint): void } | undefined;
@@ -112,6 +112,11 @@ export class SubgraphCaller {
   ): Promise<SubgraphFetchResult & { cacheControl?: string }> {
     const url = this.urls.get(serviceName);
     if (!url) throw new SubgraphCallError(serviceName, ExecutionErrorCode.SUBGRAPH_UNAVAILABLE, `${serviceName} has no routing URL`);
+    // A call gets its subgraph's deadline, or what is left of the request's budget when that is less.
+    const remainingMs = context.deadline === undefined ? Infinity : context.deadline - Date.now();
+    if (remainingMs <= 0) throw new SubgraphCallError(serviceName, ExecutionErrorCode.SUBGRAPH_TIMEOUT, `The request ran out of time before ${serviceName} could be asked`);
+    const ownTimeoutMs = this.options.timeoutMs(serviceName);
+    const timeoutMs = Math.min(ownTimeoutMs, remainingMs);
     const breaker = this.options.breakers.for(serviceName);
     if (!this.options.breakers.enabled) {
       // Breakers off: every call goes through.
@@ -128,12 +133,17 @@ export class SubgraphCaller {
     let cacheControl: string | undefined;
     try {
       const response = await this.options.metrics.instrumentCall(serviceName, url.href, headers, () =>
-        this.options.http.post(url, headers, body, this.options.timeoutMs(serviceName), retrySafe),
+        this.options.http.post(url, headers, body, timeoutMs, retrySafe),
       );
       ({ status, text } = response);
       cacheControl = response.header('cache-control');
     } catch (error) {
-      if (this.options.breakers.enabled) breaker.failed(error instanceof SubgraphTransportError && error.kind === 'timeout' ? 'timeout' : 'error');
+      const timedOut = error instanceof SubgraphTransportError && error.kind === 'timeout';
+      // A call cut short by the request's budget was not given the subgraph's own deadline: no verdict on it.
+      if (this.options.breakers.enabled) {
+        if (timedOut && timeoutMs < ownTimeoutMs) breaker.abandoned();
+        else breaker.failed(timedOut ? 'timeout' : 'error');
+      }
       if (error instanceof SubgraphTransportError) {
         const code = error.kind === 'timeout' ? ExecutionErrorCode.SUBGRAPH_TIMEOUT : ExecutionErrorCode.SUBGRAPH_UNAVAILABLE;
         context.logger.warn({ subgraph: serviceName, err: error }, 'subgraph call failed');

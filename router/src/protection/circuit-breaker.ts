@@ -94,6 +94,11 @@ export class CircuitBreaker {
     this.bucket().calls += 1;
   }
 
+  /** A call that says nothing of the subgraph's health (cut short by the request's own budget): not counted. */
+  abandoned(): void {
+    this.probing = false;
+  }
+
   failed(failure: CallFailure = 'error'): void {
     this.consecutiveFailures += 1;
     // A call let through before the circuit opened, reporting late, changes nothing: the cooldown runs on.
