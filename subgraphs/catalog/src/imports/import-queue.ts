@@ -1,6 +1,7 @@
 import { type Queue } from 'bullmq';
 import { openQueue, type QueueConnection } from '@storefront/events';
-import { isAbandoned, PRODUCT_IMPORT_QUEUE } from './product-imports.ts';
+import { withDeadline } from '@storefront/common';
+import { abandonQueue, ENQUEUE_DEADLINE_MS, isAbandoned, PRODUCT_IMPORT_QUEUE } from './product-imports.ts';
 
 /** The subgraph's producer side of jobs.product-imports: one Queue per process, opened on first use. */
 export function lazyImportQueue(connection: () => QueueConnection): { get(): Queue; close(): Promise<void> } {
@@ -12,8 +13,10 @@ export function lazyImportQueue(connection: () => QueueConnection): { get(): Que
       return queue;
     },
     async close() {
-      if (queue && !isAbandoned(queue)) await queue.close();
+      const open = queue && !isAbandoned(queue) ? queue : undefined;
       queue = undefined;
+      // A Redis that does not answer QUIT in time must not hold the shutdown.
+      if (open) await withDeadline(open.close(), ENQUEUE_DEADLINE_MS, 'closing the import queue').catch(() => abandonQueue(open));
     },
   };
 }

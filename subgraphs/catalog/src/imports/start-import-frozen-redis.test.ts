@@ -74,4 +74,13 @@ describe('starting a product import while Redis is frozen', () => {
       await queue.close();
     }
   });
+
+  it('closes its queue within the deadline while Redis is frozen', async () => {
+    const queue = lazyImportQueue(() => ({ connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: `test-${randomUUID()}` }));
+    await queue.get().waitUntilReady();
+    redis.freeze();
+    const started = performance.now();
+    await queue.close();
+    expect(performance.now() - started).toBeLessThan(BOUND_MS);
+  });
 });

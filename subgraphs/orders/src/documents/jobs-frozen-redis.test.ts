@@ -62,4 +62,12 @@ describe('adding a sales-report job while Redis is frozen', () => {
       await jobs.close();
     }
   });
+
+  it('closes within the deadline while Redis is frozen', async () => {
+    const jobs = new DocumentJobs({ connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: `test-${randomUUID()}` });
+    await jobs.requestSalesReport(randomUUID());
+    redis.freeze();
+    const closing = await timed(() => jobs.close());
+    expect(closing.ms).toBeLessThan(BOUND_MS);
+  });
 });

@@ -90,9 +90,16 @@ export class DocumentJobs {
     return queue;
   }
 
+  /** Closes every queue; one whose Redis does not answer QUIT in time is disconnected instead of holding shutdown. */
   async close(): Promise<void> {
-    const queues = [...this.#queues.values()];
+    const queues = [...this.#queues.entries()];
+    await Promise.all(
+      queues.map(([name, queue]) =>
+        withDeadline(queue.close(), ENQUEUE_DEADLINE_MS, `closing ${name}`).catch(() => {
+          this.#drop(name, queue);
+        }),
+      ),
+    );
     this.#queues.clear();
-    await Promise.all(queues.map((queue) => queue.close()));
   }
 }
