@@ -61,4 +61,20 @@ describe('the operations subgraph while Redis is frozen', () => {
     await waitFor(async () => (await queues()).body.data?.queues !== null, 'the queues to answer after the thaw', 10_000, 100);
     expect(await ready()).toBe(200);
   });
+
+  it('shuts down within the deadline while Redis is frozen', async () => {
+    const another = await start(
+      {
+        http: { nodeEnv: 'test', host: '127.0.0.1', port: 0, maxBodyBytes: 1_000_000, trustedSigners: TEST_TRUSTED_SIGNERS },
+        logLevel: 'silent',
+        logFormat: 'json',
+        queues: { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: `test-${randomUUID()}` },
+      },
+      silentLogger,
+    );
+    await postGraphQL(another.url, { query: '{ queues { name deadLetters } }' }, { token: signTestIdentity('operations', admin) });
+    redis.freeze();
+    const closing = await timed(() => another.close());
+    expect(closing.ms).toBeLessThan(BOUND_MS);
+  });
 });

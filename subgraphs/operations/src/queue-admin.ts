@@ -174,11 +174,15 @@ export class QueueAdmin {
     await this.#within('ping', () => this.#client().ping());
   }
 
+  /** Closes every handle; with a deadline, one whose Redis does not answer in time is left to the process's exit. */
   async close(): Promise<void> {
-    await Promise.all([
+    const closing = Promise.all([
       ...[...this.#workQueues.values()].map((queue) => queue.close()),
       ...[...this.#deadLetterQueues.values()].map((dlq) => dlq.close()),
     ]);
+    await this.#within('close', () => closing).catch(() => {
+      for (const queue of this.#workQueues.values()) void queue.disconnect().catch(() => undefined);
+    });
     this.#redis?.disconnect();
   }
 
