@@ -5,6 +5,9 @@ import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import type { SessionManager } from './auth/session.ts';
 import { createCache } from './cache.ts';
 
+const isSubscription = ({ query }: ApolloLink.Operation) =>
+  query.definitions.some((definition) => definition.kind === 'OperationDefinition' && definition.operation === 'subscription');
+
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -24,7 +27,8 @@ export function createClient(session: SessionManager, uri = '/graphql'): ApolloC
   const persisted = globalThis.crypto?.subtle ? new PersistedQueryLink({ sha256: sha256Hex }) : undefined;
   return new ApolloClient({
     cache: createCache(),
-    link: ApolloLink.from(persisted ? [auth, persisted, http] : [auth, http]),
+    // Subscriptions go as text: the router's streaming transports take no persisted-query hashes.
+    link: ApolloLink.from([auth, persisted ? ApolloLink.split(isSubscription, http, ApolloLink.from([persisted, http])) : http]),
     incrementalHandler: new Defer20220824Handler(),
     // A subgraph that is down costs a page only its part: keep the partial data and show the errors beside it.
     defaultOptions: { watchQuery: { errorPolicy: 'all' }, query: { errorPolicy: 'all' } },

@@ -1,50 +1,48 @@
-import { useQuery } from '@apollo/client/react';
-import { useEffect } from 'react';
+import { useQuery, useSubscription } from '@apollo/client/react';
+import { useEffect, useState } from 'react';
 import { CANCEL_REASONS, ErrorMessage, formatDate, Loading, Price, sameOriginUrl, STATUS_LABELS } from '../components/common.tsx';
-import { graphql } from '../generated/gql/index.ts';
-import type { OrderProgressQuery as OrderProgressData } from '../generated/gql/graphql.ts';
+import { getFragmentData, graphql } from '../generated/gql/index.ts';
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { announceOrdersChanged } from '../lib/tabs.ts';
 import { Link } from '../router.tsx';
 
-const OrderProgressQuery = graphql(`
-  query OrderProgress($id: ID!) {
-    order(id: $id) {
+export const OrderProgressFragment = graphql(`
+  fragment OrderProgress_order on Order {
+    id
+    number
+    status
+    cancelReason
+    placedAt
+    total {
+      amount
+      currency
+    }
+    checkout {
+      state
+      failureReason
+      updatedAt
+    }
+    payment {
       id
-      number
       status
-      cancelReason
-      placedAt
-      total {
-        amount
-        currency
-      }
-      checkout {
-        state
-        failureReason
-        updatedAt
-      }
-      payment {
-        id
-        status
-        declineReason
-      }
-      invoice {
-        number
-        url
-      }
-      items(first: 50) {
-        edges {
-          node {
+      declineReason
+    }
+    invoice {
+      number
+      url
+    }
+    items(first: 50) {
+      edges {
+        node {
+          id
+          quantity
+          lineTotal {
+            amount
+            currency
+          }
+          purchasable {
             id
-            quantity
-            lineTotal {
-              amount
-              currency
-            }
-            purchasable {
-              id
-              name
-            }
+            name
           }
         }
       }
@@ -52,7 +50,26 @@ const OrderProgressQuery = graphql(`
   }
 `);
 
-type OrderData = NonNullable<OrderProgressData['order']>;
+const OrderProgressQuery = graphql(`
+  query OrderProgress($id: ID!) {
+    order(id: $id) {
+      id
+      ...OrderProgress_order
+    }
+  }
+`);
+
+/** The order as it is, then again after each change of its status or checkout state (the router streams it). */
+const OrderUpdatedSubscription = graphql(`
+  subscription OrderUpdated($id: ID!) {
+    orderUpdated(id: $id) {
+      id
+      ...OrderProgress_order
+    }
+  }
+`);
+
+type OrderData = ResultOf<typeof OrderProgressFragment>;
 
 const STEPS = [
   ['RESERVING_STOCK', 'Reserving stock'],
@@ -67,31 +84,38 @@ export function isSettled(order: Pick<OrderData, 'status' | 'invoice'>): boolean
   return order.status === 'CANCELLED' || order.status === 'FULFILLED' || (order.status === 'PAID' && order.invoice !== null);
 }
 
-const POLL_MS = 800;
+const POLL_MS = 1_000;
 
 /*
- * Live checkout progress. Until the router serves subscriptions this polls the order; a subscription to the
- * order's checkout can replace the polling here without touching the page (this hook is the seam).
+ * Live checkout progress: the router's orderUpdated subscription (multipart HTTP, Apollo Client's transport)
+ * writes each new state of the order into the cache, where the page's query reads it. Should the
+ * subscription fail or end early (no subscriptions behind this router, the access token expired mid-way), the
+ * page falls back to polling the order until it settles; a PAID order is polled until its invoice is ready.
  */
 function useOrderProgress(id: string) {
-  const result = useQuery(OrderProgressQuery, { variables: { id }, pollInterval: POLL_MS, fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: false });
-  const order = result.data?.order;
+  const result = useQuery(OrderProgressQuery, { variables: { id }, fetchPolicy: 'cache-and-network' });
+  const order = result.data?.order ? getFragmentData(OrderProgressFragment, result.data.order) : undefined;
   const settled = order ? isSettled(order) : false;
-  const { stopPolling } = result;
+  const [ended, setEnded] = useState(false);
+  const live = useSubscription(OrderUpdatedSubscription, { variables: { id }, skip: settled, onComplete: () => setEnded(true) });
+  // The invoice is rendered after the order is PAID, which is no change of status the subscription reports.
+  const awaitingInvoice = order?.status === 'PAID' && !order.invoice;
+  const polling = !settled && (live.error !== undefined || ended || awaitingInvoice);
+  const { startPolling, stopPolling } = result;
   useEffect(() => {
-    if (settled) {
-      stopPolling();
-      announceOrdersChanged();
-    }
-  }, [settled, stopPolling]);
-  return result;
+    if (polling) startPolling(POLL_MS);
+    else stopPolling();
+  }, [polling, startPolling, stopPolling]);
+  useEffect(() => {
+    if (settled) announceOrdersChanged();
+  }, [settled]);
+  return { ...result, order };
 }
 
 export function OrderPage({ id }: { id: string }) {
-  const { data, error } = useOrderProgress(id);
+  const { data, error, order } = useOrderProgress(id);
   if (error && !data) return <ErrorMessage error={error} />;
   if (!data) return <Loading label="Loading your order…" />;
-  const order = data.order;
   if (!order) return <p>This order does not exist, or it is not yours.</p>;
   const state = order.checkout?.state;
   const reached = STEPS.findIndex(([step]) => step === state);

@@ -29,9 +29,8 @@ export function SignInPage({ mode }: { mode: 'in' | 'up' }) {
         await client.resetStore();
         navigate(next.startsWith('/') && !next.startsWith('//') ? next : '/');
       } else if (result.kind === 'refused') {
-        const mapped = fieldErrors(result.errors, FIELDS);
-        // logIn answers one error for a wrong e-mail or password alike, on purpose.
-        setErrors(mode === 'in' && !mapped.email && !mapped.password ? { form: 'Wrong e-mail or password.', ...mapped } : mapped);
+        // logIn answers one error about the whole input for a wrong e-mail or password alike, on purpose: shown above the form.
+        setErrors(fieldErrors(result.errors, FIELDS));
       } else {
         setErrors({ form: result.message });
       }
