@@ -7,8 +7,8 @@ import type { Logger } from './logger.ts';
 /*
  * How a service's committed changes reach subscribers on every replica (subscriptions fed by the database):
  *
- *   a writer's transaction ──commit──▶ Postgres NOTIFY <channel> (a deferred trigger in the service's
- *   migrations) ──▶ NotifyToRedisBridge in each process (LISTEN) ──PUBLISH──▶ Redis, one channel per topic
+ *   a writer's transaction ──commit──▶ Postgres NOTIFY <channel> (a trigger in the service's migrations;
+ *   notifications are delivered only on commit) ──▶ NotifyToRedisBridge in each process (LISTEN) ──PUBLISH──▶ Redis, one channel per topic
  *   (an order, a product) ──▶ TopicHub in each process (SUBSCRIBE while someone watches) ──▶ subscribers
  *
  * A trigger sees every writer without any of them knowing about subscriptions, and only what committed. Each
@@ -29,8 +29,16 @@ export interface NotifyToRedisBridgeOptions {
   redis: RedisTopics;
   /** The topic a notification belongs to (e.g. `orders:changes:<id>`); undefined drops it. */
   topicOf(payload: string): string | undefined;
+  /**
+   * Notifications with the same key (one transaction's changes of one order) are published once, the last of
+   * them: a transaction's notifications arrive together at its commit, the last one carrying its final state.
+   */
+  coalesceKey?(payload: string): string | undefined;
   logger: Logger;
 }
+
+/** How long notifications of one key are gathered: a commit's notifications arrive in one burst. */
+const COALESCE_MS = 10;
 
 /**
  * LISTENs on a connection of its own and PUBLISHes each notification under its topic. A lost connection is
@@ -43,6 +51,8 @@ export class NotifyToRedisBridge {
   private retry: NodeJS.Timeout | undefined;
   private failures = 0;
   private readonly redis: Redis;
+  private readonly pending = new Map<string, { topic: string; payload: string }>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: NotifyToRedisBridgeOptions) {
     if (!/^[a-z_][a-z0-9_]*$/.test(options.channel)) throw new Error(`not a plain channel name: ${options.channel}`);
@@ -64,9 +74,14 @@ export class NotifyToRedisBridge {
       if (message.channel !== channel || !message.payload) return;
       const topic = this.options.topicOf(message.payload);
       if (!topic) return;
-      this.redis.publish(`${this.options.redis.prefix}:${topic}`, message.payload).catch((error: unknown) => {
-        logger.warn({ err: error, topic }, 'a change could not be published');
-      });
+      const key = this.options.coalesceKey?.(message.payload);
+      if (key === undefined) {
+        this.publish(topic, message.payload);
+        return;
+      }
+      // Map order keeps the first arrival's place: topics are published in commit order.
+      this.pending.set(key, { topic, payload: message.payload });
+      this.flushTimer ??= setTimeout(() => this.flush(), COALESCE_MS);
     });
     client.on('error', (error) => {
       logger.warn({ err: error, channel }, 'the change listener lost its database connection');
@@ -83,6 +98,19 @@ export class NotifyToRedisBridge {
     }
   }
 
+  private flush(): void {
+    this.flushTimer = undefined;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const { topic, payload } of pending) this.publish(topic, payload);
+  }
+
+  private publish(topic: string, payload: string): void {
+    this.redis.publish(`${this.options.redis.prefix}:${topic}`, payload).catch((error: unknown) => {
+      this.options.logger.warn({ err: error, topic }, 'a change could not be published');
+    });
+  }
+
   private reconnect(client: pg.Client): void {
     if (this.closed || this.client !== client) return;
     this.client = undefined;
@@ -95,6 +123,8 @@ export class NotifyToRedisBridge {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
+    clearTimeout(this.flushTimer);
+    this.flush();
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);

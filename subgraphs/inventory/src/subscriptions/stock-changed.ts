@@ -8,7 +8,7 @@ import type { InventoryContext } from '../resolvers.ts';
 /*
  * Subscription.stockChanged(productIds): the product (inventory's part of it: inStock, stock) each time its
  * availability changes in a committed transaction, for up to 100 products. Public, like stock on a product
- * page. Fed by a deferred trigger on stock_levels (migration 20261202020000) through Redis, as orders' feed.
+ * page. Fed by a trigger on stock_levels (migration 20261202020000) through Redis, as orders' feed.
  */
 
 export const STOCK_CHANGES_CHANNEL = 'stock_changes';

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { CancelReason, OrderStatus, SagaState } from '../database.ts';
 
 /*
- * Orders' change feed (packages/common/src/change-feed.ts): a deferred trigger (migration 20261202010000)
- * NOTIFYs order_changes with each committing transaction's final status and checkout state, whoever wrote it
+ * Orders' change feed (packages/common/src/change-feed.ts): a trigger (migration 20261202010000) NOTIFYs
+ * order_changes with each committed transaction's status and checkout state, whoever wrote it
  * (checkout, the saga's workers, the deadline sweep, cancellations); every orders process bridges them to Redis
  * per order and serves its own subscribers. Each bridge publishes every change, so with several replicas a
  * change arrives once per replica: subscribers keep only versions newer than the last they delivered, which
@@ -71,6 +71,12 @@ export function nextDelivery(change: OrderChange, last: OrderChange): { deliver:
 
 /** The Redis topic of one order's changes (under the deployment's key prefix). */
 export const orderTopic = (orderId: string) => `orders:changes:${orderId}`;
+
+/** One transaction's changes of one order share a key: the bridge publishes only the last (its committed state). */
+export function coalesceKeyOf(payload: string): string | undefined {
+  const change = parseOrderChange(payload);
+  return change && `${change.orderId}:${change.version}`;
+}
 
 /** The order a trigger notification is about, for the bridge. */
 export function topicOfNotification(payload: string): string | undefined {

@@ -1,6 +1,6 @@
 import { createLogger, NotifyToRedisBridge, TopicHub, type Logger, type RedisTopics } from '@storefront/common';
 import type { SubgraphConfig } from '@storefront/prisma-tools';
-import { ORDER_CHANGES_CHANNEL, parseOrderChange, topicOfNotification, type OrderChange } from './order-change-feed.ts';
+import { coalesceKeyOf, ORDER_CHANGES_CHANNEL, parseOrderChange, topicOfNotification, type OrderChange } from './order-change-feed.ts';
 
 export type OrderChangeHub = TopicHub<OrderChange>;
 
@@ -23,7 +23,7 @@ export async function startOrderChangeFeed(
   const log = (logger ?? createLogger({ service: 'orders', level: config.logLevel })).child({ role: 'order-changes' });
   const redis = { options: queues.connection, prefix: queues.prefix ?? 'storefront' };
   const hub = new TopicHub<OrderChange>({ redis, parse: parseOrderChange, logger: log });
-  const bridge = new NotifyToRedisBridge({ databaseUrl: config.database.url, channel: ORDER_CHANGES_CHANNEL, redis, topicOf: topicOfNotification, logger: log });
+  const bridge = new NotifyToRedisBridge({ databaseUrl: config.database.url, channel: ORDER_CHANGES_CHANNEL, redis, topicOf: topicOfNotification, coalesceKey: coalesceKeyOf, logger: log });
   await bridge.start();
   return {
     hub,

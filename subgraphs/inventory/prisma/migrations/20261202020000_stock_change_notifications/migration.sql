@@ -1,8 +1,9 @@
 -- Stock change notifications for the stockChanged subscription (src/subscriptions/stock-changed.ts).
 --
--- A constraint trigger deferred to commit: only committed transactions notify, and the warehouses of one
--- product changed in one transaction give the same payload, which Postgres delivers once. The version is the
--- commit-time clock, taken once per transaction; subscribers drop copies and anything not newer.
+-- Postgres delivers notifications only when their transaction commits, and delivers identical payloads of one
+-- transaction (the warehouses of one product) once. The version is the clock at the transaction's first change,
+-- taken once per transaction; subscribers drop copies and anything not newer. (A plain trigger: Prisma's schema
+-- engine cannot introspect constraint triggers.)
 
 CREATE FUNCTION "notify_stock_change"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -21,5 +22,5 @@ END
 $$;
 
 -- Updates only: loading stock for new products (seeding, imports) announces nothing.
-CREATE CONSTRAINT TRIGGER "stock_levels_notify_change" AFTER UPDATE ON "stock_levels"
-  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "notify_stock_change"();
+CREATE TRIGGER "stock_levels_notify_change" AFTER UPDATE ON "stock_levels"
+  FOR EACH ROW EXECUTE FUNCTION "notify_stock_change"();

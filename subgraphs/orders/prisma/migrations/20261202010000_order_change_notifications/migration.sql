@@ -1,10 +1,11 @@
 -- Order change notifications for the orderUpdated subscription (src/subscriptions/order-change-feed.ts).
 --
--- Constraint triggers deferred to commit: they fire only for transactions that commit, after the last write,
--- so each reads the order and its saga as the transaction leaves them. The triggers of the orders row and
--- of the saga row in one transaction build the same payload, which Postgres delivers once. The version is
--- the commit-time clock taken once per transaction: writers of one order hold its saga (or order) row lock
--- until they commit, so a later change of the same order always gets a greater version.
+-- Each change of an order or its saga NOTIFYs the order's status and checkout state as they then are. Postgres
+-- delivers a transaction's notifications only when it commits, all together and in order, so the last one of a
+-- transaction for an order is the state it committed (the bridge keeps only that one). The version is the clock
+-- at the transaction's first change, taken once per transaction: writers of one order hold its saga (or order)
+-- row lock until they commit, so a later transaction's change of the same order always gets a greater version.
+-- (Plain triggers: Prisma's schema engine cannot introspect the constraint triggers that would defer to commit.)
 
 CREATE FUNCTION "notify_order_change"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -43,8 +44,8 @@ $$;
 
 -- Inserted orders are left out: a placed order's saga row is inserted in the same transaction, and seeded
 -- history (no saga) would otherwise announce every row it loads.
-CREATE CONSTRAINT TRIGGER "orders_notify_change" AFTER UPDATE ON "orders"
-  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "notify_order_change"('id');
+CREATE TRIGGER "orders_notify_change" AFTER UPDATE ON "orders"
+  FOR EACH ROW EXECUTE FUNCTION "notify_order_change"('id');
 
-CREATE CONSTRAINT TRIGGER "order_sagas_notify_change" AFTER INSERT OR UPDATE ON "order_sagas"
-  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "notify_order_change"('order_id');
+CREATE TRIGGER "order_sagas_notify_change" AFTER INSERT OR UPDATE ON "order_sagas"
+  FOR EACH ROW EXECUTE FUNCTION "notify_order_change"('order_id');
