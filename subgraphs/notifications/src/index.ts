@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@storefront/common';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
-import { hostedWorkers } from '@storefront/events';
+import { hostedWorkers, queueConnectionFromEnv } from '@storefront/events';
 import { parse } from 'graphql';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { createWorkers } from './workers.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers, type NotificationsContext } from './resolvers.ts';
+import { startNotificationFeed } from './subscriptions/notification-added.ts';
 
 // The domain API and the background work (consumer + e-mail worker) that workers/ hosts.
 export { MIGRATIONS_DIR, PrismaClient } from './database.ts';
@@ -30,8 +31,9 @@ export const SUBGRAPH_NAME = 'notifications';
 export const DEFAULT_PORT = 4007;
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
-export function start(config: SubgraphConfig, logger?: Logger): Promise<RunningSubgraph> {
-  return startPrismaSubgraph<PrismaClient, NotificationsContext>(
+export async function start(config: SubgraphConfig, logger?: Logger): Promise<RunningSubgraph> {
+  const feed = await startNotificationFeed(config, queueConnectionFromEnv(process.env, SUBGRAPH_NAME), logger);
+  const running = await startPrismaSubgraph<PrismaClient, NotificationsContext>(
     {
       name: SUBGRAPH_NAME,
       typeDefs,
@@ -39,9 +41,18 @@ export function start(config: SubgraphConfig, logger?: Logger): Promise<RunningS
       migrationsDir: MIGRATIONS_DIR,
       createClient: (adapter) => new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS }),
       background: hostedWorkers(SUBGRAPH_NAME, createWorkers),
-      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma) }),
+      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma), notificationsAdded: feed?.hub }),
     },
     config,
     logger,
-  );
+  ).catch(async (error: unknown) => {
+    await feed?.close();
+    throw error;
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    ...running,
+    // The feed goes first: its subscribers are told the stream ended before the server drains.
+    close: () => (closing ??= Promise.resolve(feed?.close()).then(() => running.close())),
+  };
 }

@@ -13,10 +13,13 @@ import type { Notification, PrismaClient } from './database.ts';
 import type { NotificationsLoaders } from './loaders.ts';
 import { markNotificationsRead } from './mark-read.ts';
 import { notificationPosition, notificationPositionOf } from './notification-feed.ts';
+import { notificationAddedResolvers, type NotificationHub } from './subscriptions/notification-added.ts';
 
 export interface NotificationsContext extends RequestContext {
   prisma: PrismaClient;
   loaders: NotificationsLoaders;
+  /** Committed new notifications, for Subscription.notificationAdded (absent where no feed runs). */
+  notificationsAdded?: NotificationHub;
 }
 
 /** Users belong to accounts; here a User is only the id the router sends. */
@@ -26,6 +29,8 @@ interface UserReference {
 
 export const resolvers: GraphQLResolverMap<NotificationsContext> = {
   DateTime: DateTimeScalar,
+
+  Subscription: notificationAddedResolvers,
 
   Mutation: {
     markNotificationsRead(_: unknown, { ids }: { ids?: unknown }, { prisma, viewer }: NotificationsContext) {
