@@ -322,3 +322,31 @@ describe('stockChanged', () => {
   });
 });
 
+describe('notificationAdded', () => {
+  it("brings the signed-in user's new notifications as checkout sends them, with the order from orders", async () => {
+    const buyer = customer(9);
+    const { index, quantity } = productFor(false, used);
+    const client = connect(`Bearer ${await stack.accessTokenFor(buyer)}`);
+    const paid = (result: FormattedExecutionResult) => (result.data as { notificationAdded?: { order?: { status?: string } | null } } | null)?.notificationAdded?.order?.status === 'PAID';
+    let orderId: string | undefined;
+    const bell = collect(client, 'subscription { notificationAdded { kind title order { id status } } }', {}, (result) => {
+      const added = (result.data as { notificationAdded?: { order?: { id: string; status: string } | null } } | null)?.notificationAdded;
+      return added?.order?.id === orderId && paid(result);
+    });
+    // The subgraph's subscription opens a moment after the client's: order until a notification is heard.
+    for (let attempt = 0; attempt < 20 && bell.results.length === 0; attempt += 1) {
+      orderId = (await placeOrder(buyer, index, quantity)).id;
+      for (let wait = 0; wait < 40 && bell.results.length === 0; wait += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await bell.end).toEqual({ completed: true });
+    for (const result of bell.results) expect(result.errors).toBeUndefined();
+    expect(bell.results.at(-1)?.data).toMatchObject({ notificationAdded: { title: expect.stringMatching(/\w/), order: { id: orderId, status: 'PAID' } } });
+  }, 120_000);
+
+  it('refuses anonymous subscribers', async () => {
+    const anonymous = collect(connect(undefined), 'subscription { notificationAdded { id } }', {});
+    await anonymous.end;
+    expect(anonymous.results.flatMap((result) => result.errors ?? []).map((error) => error.extensions?.code)).toEqual(['UNAUTHORIZED']);
+  });
+});
+
