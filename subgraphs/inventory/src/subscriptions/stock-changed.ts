@@ -32,7 +32,14 @@ export type StockChangeHub = TopicHub<StockChange>;
 
 interface StockChangedEvent {
   stockChanged: { id: string };
+  change: StockChange;
 }
+
+/**
+ * Loaders shared by every subscriber of one change (the hub hands each the same object): stock is public, so
+ * forty subscribers of a product cost one read per change, not forty.
+ */
+const loadersOfChange = new WeakMap<StockChange, ReturnType<typeof createLoaders>>();
 
 async function* changes(queue: AsyncIterableIterator<StockChange>): AsyncGenerator<StockChangedEvent> {
   // Each replica's bridge publishes every change: a version not newer than the product's last is a copy.
@@ -41,7 +48,7 @@ async function* changes(queue: AsyncIterableIterator<StockChange>): AsyncGenerat
     for await (const change of queue) {
       if ((delivered.get(change.productId) ?? 0) >= change.version) continue;
       delivered.set(change.productId, change.version);
-      yield { stockChanged: { id: change.productId } };
+      yield { stockChanged: { id: change.productId }, change };
     }
   } finally {
     await queue.return?.();
@@ -58,9 +65,11 @@ export const stockChangedResolvers = {
       if (!context.stockChanges) throw new GraphQLError('Stock updates are not available on this server', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
       return changes(await context.stockChanges.watch(productIds.map(stockTopic)));
     },
-    /** The product as it is now: its stock is read for this event, with loaders of its own. */
-    resolve({ stockChanged }: StockChangedEvent, _: unknown, context: InventoryContext): { id: string } {
-      context.loaders = createLoaders(context.prisma);
+    /** The product as it is now: its stock is read for this change, once for all its subscribers. */
+    resolve({ stockChanged, change }: StockChangedEvent, _: unknown, context: InventoryContext): { id: string } {
+      let loaders = loadersOfChange.get(change);
+      if (!loaders) loadersOfChange.set(change, (loaders = createLoaders(context.prisma)));
+      context.loaders = loaders;
       return stockChanged;
     },
   },
