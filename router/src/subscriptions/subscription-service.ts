@@ -97,7 +97,9 @@ export class SubscriptionService {
           { serviceName: primary.serviceName, query: primary.operation, operationName: primary.operationName, operationKind: primary.operationKind, variables: primaryVariables },
           context,
         ),
-      fetch: this.options.caller.forRequest({ context, operationKind: 'subscription', cachePolicy: undefined }),
+      // The rest of the plan reads entities like a query does: the entity cache and joined identical fetches
+      // apply (many subscribers of one product, one catalog call per event).
+      fetch: this.options.caller.forRequest({ context, operationKind: 'query', cachePolicy: undefined }),
       finish: authorized.finish,
       ended: session.ended,
       delivered: (seconds) => metrics.delivered(transport, seconds),
