@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
+import { REPO_ROOT } from '@storefront/common';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+
+/** Where the API schema the web app is typed against is committed. */
+export const API_SCHEMA_PATH = path.join(REPO_ROOT, 'web', 'schema.graphql');
 
 /**
  * The API schema clients see: the composed supergraph without its join/link machinery and without

@@ -16,11 +16,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate } from '@graphql-codegen/cli';
 import { REPO_ROOT } from '@storefront/common';
-import { committedApiSchema, printApiSchema } from './api-schema.ts';
+import { API_SCHEMA_PATH, committedApiSchema, printApiSchema } from './api-schema.ts';
 import { buildManifest, contractProblems, MANIFEST_PATH } from './manifest.ts';
 
 const WEB = path.join(REPO_ROOT, 'web');
-export const API_SCHEMA_PATH = path.join(WEB, 'schema.graphql');
 
 export async function generatedFiles(apiSchemaSdl: string): Promise<{ filename: string; content: string }[]> {
   const outputs = (await generate(

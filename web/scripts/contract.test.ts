@@ -1,8 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '@storefront/common';
 import { isAbstractType } from 'graphql';
 import { POSSIBLE_TYPES } from '../src/cache.ts';
-import { committedApiSchema, printApiSchema } from './api-schema.ts';
-import { API_SCHEMA_PATH, generatedFiles } from './codegen.ts';
+import { API_SCHEMA_PATH, committedApiSchema, printApiSchema } from './api-schema.ts';
 import { buildManifest, contractProblems, MANIFEST_PATH } from './manifest.ts';
 
 /*
@@ -20,10 +23,13 @@ describe('the web app against the supergraph', () => {
   });
 
   it('has committed the API schema and generated documents the sources produce', async () => {
-    const sdl = printApiSchema(schema);
-    expect(readFileSync(API_SCHEMA_PATH, 'utf8')).toBe(sdl);
-    const stale = (await generatedFiles(sdl)).filter((output) => !existsSync(output.filename) || readFileSync(output.filename, 'utf8') !== output.content);
-    expect(stale.map((output) => output.filename)).toEqual([]);
+    expect(readFileSync(API_SCHEMA_PATH, 'utf8')).toBe(printApiSchema(schema));
+    // GraphQL Code Generator loads its presets with require(), which jest's ESM mode refuses: run it as CI does.
+    const check = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'web/scripts/codegen.ts'), '--check'], { cwd: REPO_ROOT }).then(
+      () => 'fresh',
+      (error: { stderr?: string }) => error.stderr ?? String(error),
+    );
+    expect(check).toBe('fresh');
   }, 120_000);
 
   it('has committed the persisted-query manifest of exactly the operations it sends', async () => {
