@@ -3,6 +3,8 @@ import { nameBasedUuid, SeedNamespace, seedProduct, seedStockAvailable, seedWare
 import { createClient, type Client, type FormattedExecutionResult as WsResult } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
+import { startRouter } from '@storefront/router';
+import { createLogger } from '@storefront/common';
 import { startStack, type TestStack } from './support/stack.ts';
 
 /*
@@ -149,7 +151,7 @@ describe('orderUpdated over WebSocket', () => {
     expect(last.items.edges).toEqual([{ node: { quantity, purchasable: { __typename: 'Product', name: expect.stringMatching(/\w/) } } }]);
   }, 120_000);
 
-  it('sees every step when it subscribes before the saga starts: through COMPENSATED for a declined payment', async () => {
+  it('follows an order whose card is declined through COMPENSATED, each step once and in order', async () => {
     const buyer = customer(4);
     const { index, quantity } = productFor(true, used);
     const client = connect(`Bearer ${await stack.accessTokenFor(buyer)}`);
@@ -348,5 +350,22 @@ describe('notificationAdded', () => {
     await anonymous.end;
     expect(anonymous.results.flatMap((result) => result.errors ?? []).map((error) => error.extensions?.code)).toEqual(['UNAUTHORIZED']);
   });
+});
+
+describe('a router shutting down', () => {
+  it('ends each open subscription with SHUTTING_DOWN instead of cutting it off', async () => {
+    const router = await startRouter({ ...stack.routerConfig, port: 0 }, createLogger({ service: 'test', level: 'silent' }));
+    while (!router.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));
+    const buyer = customer(10);
+    const { index, quantity } = productFor(false, used);
+    const order = await placeOrder(buyer, index, quantity);
+    const client = createClient({ url: router.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${await stack.accessTokenFor(buyer)}` } });
+    clients.push(client);
+    const followed = collect(client, ORDER_UPDATED, { id: order.id });
+    while (followed.results.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await router.close();
+    await followed.end;
+    expect(followed.results.at(-1)?.errors?.map((error) => error.extensions?.code)).toEqual(['SHUTTING_DOWN']);
+  }, 60_000);
 });
 
