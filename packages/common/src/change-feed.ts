@@ -199,10 +199,11 @@ export class TopicHub<T> {
     if (idle.length && !this.closed) this.redis.unsubscribe(...idle).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not unsubscribe'));
   }
 
-  /** Ends every subscriber's changes and disconnects. */
+  /** Ends every subscriber's changes with SHUTTING_DOWN (not a quiet end, which would look final) and disconnects. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const watchers of this.watchers.values()) for (const queue of watchers) queue.end();
+    const shutdown = new GraphQLError('The service is shutting down; subscribe again', { extensions: { code: 'SHUTTING_DOWN' } });
+    for (const watchers of this.watchers.values()) for (const queue of watchers) queue.fail(shutdown);
     this.watchers.clear();
     this.redis.disconnect();
   }
