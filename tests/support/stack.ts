@@ -45,6 +45,8 @@ export interface TestStack {
   /** The router's configuration (subgraph URLs, auth), e.g. to start a second replica. */
   routerConfig: RouterConfig;
   subgraphs: Record<string, RunningSubgraph>;
+  /** Each subgraph's database, e.g. to start a second replica on it. */
+  databaseUrls: Record<string, string>;
   /** SQL statements each subgraph sent while `work` ran. */
   countQueries(work: () => Promise<unknown>): Promise<Record<string, number>>;
   /** A GraphQL request to the router, optionally as a signed-in viewer (with an access token from accessTokenFor). */
@@ -75,6 +77,7 @@ export interface StackOptions {
 export async function startStack(plan: SeedPlan, options: StackOptions = {}): Promise<TestStack> {
   const databases: TestDatabase[] = [];
   const subgraphs: Record<string, RunningSubgraph> = {};
+  const databaseUrls: Record<string, string> = {};
   let router: RunningRouter | undefined;
   const close = async () => {
     await router?.close();
@@ -95,6 +98,7 @@ export async function startStack(plan: SeedPlan, options: StackOptions = {}): Pr
       // A subgraph without a database (operations reads Redis) ignores the database part of its config.
       const database = pkg.database ? await createTestDatabase(pkg.name) : undefined;
       if (database) databases.push(database);
+      if (database) databaseUrls[pkg.name] = database.url;
       const module = (await import(`${pkg.dir}/src/index.ts`)) as {
         start(config: SubgraphConfig, logger: typeof silent, options?: object): Promise<RunningSubgraph>;
       };
@@ -144,6 +148,7 @@ export async function startStack(plan: SeedPlan, options: StackOptions = {}): Pr
       router: running,
       routerConfig,
       subgraphs,
+      databaseUrls,
       async countQueries(work) {
         const before = Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.queries.count]));
         await work();
