@@ -5,6 +5,8 @@ import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { startRouter } from '@storefront/router';
 import { createLogger } from '@storefront/common';
+import { testSubgraphConfig } from '@storefront/prisma-tools';
+import { start as startOrders } from '../subgraphs/orders/src/index.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 
 /*
@@ -367,5 +369,36 @@ describe('a router shutting down', () => {
     await followed.end;
     expect(followed.results.at(-1)?.errors?.map((error) => error.extensions?.code)).toEqual(['SHUTTING_DOWN']);
   }, 60_000);
+});
+
+describe('two routers and two orders replicas', () => {
+  it('give every subscriber each change once, whichever replica serves it, and a replica going away ends its streams with an error', async () => {
+    const silentLog = createLogger({ service: 'test', level: 'silent' });
+    const replica = await startOrders(testSubgraphConfig(stack.databaseUrls.orders as string), silentLog);
+    const second = await startRouter({ ...stack.routerConfig, port: 0, subgraphUrls: { ...stack.routerConfig.subgraphUrls, orders: replica.url } }, silentLog);
+    try {
+      while (!second.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));
+      const buyer = customer(11);
+      const token = `Bearer ${await stack.accessTokenFor(buyer)}`;
+      const { index, quantity } = productFor(false, used);
+      const order = await placeOrder(buyer, index, quantity);
+      const viaSecond = createClient({ url: second.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: token } });
+      clients.push(viaSecond);
+      const [one, two] = [collect(connect(token), ORDER_UPDATED, { id: order.id }, finished), collect(viaSecond, ORDER_UPDATED, { id: order.id }, finished)];
+      expect(await one.end).toEqual({ completed: true });
+      expect(await two.end).toEqual({ completed: true });
+      // Both bridges published every change: each subscriber still sees each step once.
+      for (const results of [one.results, two.results]) expectSuffixOf(PAID_PATH, results.map((result) => stepOf(progressOf(result))));
+
+      const watching = collect(viaSecond, ORDER_UPDATED, { id: order.id });
+      while (watching.results.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await replica.close();
+      await watching.end;
+      expect(watching.results.at(-1)?.errors?.map((error) => error.extensions?.code)).toEqual([expect.stringMatching(/^(SUBGRAPH_UNAVAILABLE|SHUTTING_DOWN)$/)]);
+    } finally {
+      await second.close();
+      await replica.close();
+    }
+  }, 120_000);
 });
 
