@@ -254,12 +254,21 @@ describe('the back office', () => {
   let admin: Page;
   beforeAll(async () => {
     admin = await (await world.newContext()).newPage();
+    admin.on('pageerror', (error) => console.error('admin page error:', error.message));
+    admin.on('console', (message) => message.type() === 'error' && console.error('admin console:', message.text()));
+    admin.on('response', (response) => response.status() >= 400 && console.error('admin http:', response.status(), response.url()));
     await admin.goto('/sign-in');
     await admin.getByLabel('E-mail').fill('admin@example.com');
     await admin.getByLabel('Password').fill('storefront-demo');
     await admin.getByRole('button', { name: 'Sign in' }).click();
     await admin.getByRole('link', { name: 'Admin', exact: true }).click();
-    await admin.getByRole('heading', { name: 'Back office' }).waitFor();
+    await admin
+      .getByRole('heading', { name: 'Back office' })
+      .waitFor()
+      .catch(async (error: unknown) => {
+        console.error('admin page:', (await admin.locator('body').innerText()).slice(0, 500));
+        throw error;
+      });
   });
 
   it('lists orders by status', async () => {

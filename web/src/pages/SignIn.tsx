@@ -26,8 +26,10 @@ export function SignInPage({ mode }: { mode: 'in' | 'up' }) {
     try {
       const result = mode === 'in' ? await manager.signIn(text('email'), text('password')) : await manager.signUp(text('name'), text('email'), text('password'));
       if (result.kind === 'signed-in') {
-        await client.resetStore();
+        // Go on at once (the header already shows the visitor signed in, and may be clicked), then refetch what
+        // the cache holds as the signed-in user.
         navigate(next.startsWith('/') && !next.startsWith('//') ? next : '/');
+        await client.resetStore();
       } else if (result.kind === 'refused') {
         // logIn answers one error about the whole input for a wrong e-mail or password alike, on purpose: shown above the form.
         setErrors(fieldErrors(result.errors, FIELDS));
