@@ -22,8 +22,10 @@ import type { SubscriptionService, SubscriptionSession } from './subscription-se
 export const UNAUTHORIZED_CLOSE = 4401;
 export const TOO_MANY_CLOSE = 4429;
 const GOING_AWAY = 1001;
+const POLICY_VIOLATION = 1008;
 
 interface Connection {
+  socket: WebSocket;
   viewer: Viewer | null;
   end: SessionEnd;
   context: RouterRequestContext;
@@ -44,6 +46,8 @@ export interface WebSocketTransportOptions {
   logger: Logger;
   /** Server pings; a client that does not answer is dropped (graphql-ws closes it). */
   keepAliveMs?: number;
+  /** Bytes that may wait in a connection's send buffer before the client is dropped as too slow. */
+  maxBufferedBytes?: number;
 }
 
 export interface WebSocketTransport {
@@ -56,10 +60,14 @@ function asExecutionResult(result: FormattedExecutionResult): ExecutionResult {
   return errors ? { ...rest, errors: errors.map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })) } : rest;
 }
 
-async function* withGraphQLErrors(results: AsyncGenerator<FormattedExecutionResult>): AsyncGenerator<ExecutionResult> {
+async function* withGraphQLErrors(results: AsyncGenerator<FormattedExecutionResult>, tooSlow: () => boolean): AsyncGenerator<ExecutionResult> {
   // Returning this generator early (the client completed) returns the inner one, which ends the subgraph stream.
   try {
-    for await (const result of results) yield asExecutionResult(result);
+    for await (const result of results) {
+      // ws buffers whatever is sent: a client that stops reading is dropped instead of growing the router.
+      if (tooSlow()) return;
+      yield asExecutionResult(result);
+    }
   } finally {
     await results.return(undefined);
   }
@@ -72,6 +80,7 @@ function closeSoon(socket: WebSocket, code: number, reason: string): void {
 
 export function serveWebSocketSubscriptions(options: WebSocketTransportOptions): WebSocketTransport {
   const { server, service, limits, metrics, logger } = options;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
   const connections = new Map<object, Connection>();
 
@@ -114,7 +123,7 @@ export function serveWebSocketSubscriptions(options: WebSocketTransportOptions):
           metrics.ended(reason);
           closeSoon(socket, reason === 'token_expired' ? UNAUTHORIZED_CLOSE : GOING_AWAY, String(error.message).slice(0, 120));
         });
-        const connection: Connection = { viewer, end, context: options.contextOf(request, viewer), release };
+        const connection: Connection = { socket, viewer, end, context: options.contextOf(request, viewer), release };
         ctx.extra.connection = connection;
         connections.set(ctx.extra, connection);
         metrics.connectionOpened('ws');
@@ -148,7 +157,15 @@ export function serveWebSocketSubscriptions(options: WebSocketTransportOptions):
           session,
         });
         // graphql-ws serializes errors with toJSON(): they go out as GraphQLErrors, formatted as given.
-        return Symbol.asyncIterator in outcome ? withGraphQLErrors(outcome) : asExecutionResult(outcome);
+        if (!(Symbol.asyncIterator in outcome)) return asExecutionResult(outcome);
+        const tooSlow = () => {
+          if (connection.socket.bufferedAmount <= maxBufferedBytes) return false;
+          metrics.ended('slow_consumer');
+          logger.info({ transport: 'ws' }, 'dropped a subscriber that stopped reading');
+          connection.socket.close(POLICY_VIOLATION, 'The client stopped reading its subscriptions');
+          return true;
+        };
+        return withGraphQLErrors(outcome, tooSlow);
       },
     },
     wss,
