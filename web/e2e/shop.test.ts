@@ -181,6 +181,21 @@ describe('a visitor buys a product', () => {
     expect(orderUrl).toMatch(/\/orders\//);
   });
 
+  it('adds an address, with an invalid postal code shown at its field first', async () => {
+    const form = page.getByRole('form', { name: 'Add an address' });
+    await form.getByLabel('Label').fill('Home');
+    await form.getByLabel('Address', { exact: true }).fill('1 Main Street');
+    await form.getByLabel('City').fill('Berlin');
+    await form.getByLabel('Postal code').fill('10115!');
+    await form.getByRole('button', { name: 'Add address' }).click();
+    await form.locator('#new-address-postalCode-error').waitFor();
+    expect(await form.getByLabel('Postal code').getAttribute('aria-invalid')).toBe('true');
+    await form.getByLabel('Postal code').fill('10115');
+    await form.getByLabel('Make this my default address').check();
+    await form.getByRole('button', { name: 'Add address' }).click();
+    await page.getByRole('button', { name: 'Remove Home' }).waitFor();
+  });
+
   it('is told at the review form that only bought products can be reviewed', async () => {
     // reviews learns purchases from its seed only (no purchase feed from orders yet): a new buyer is refused.
     await page.goto(`/products/${product.id}`);

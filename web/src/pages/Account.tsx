@@ -207,7 +207,13 @@ function Addresses({ addresses }: { addresses: AddressRow[] }) {
         ) : null}
         {(Object.keys(ADDRESS_FIELDS) as AddressField[]).map((name) => (
           <Field key={name} id={`new-address-${name}`} label={ADDRESS_FIELDS[name]} error={errors[name]}>
-            <input id={`new-address-${name}`} name={name} aria-invalid={Boolean(errors[name])} defaultValue={name === 'country' ? 'DE' : undefined} />
+            <input
+              id={`new-address-${name}`}
+              name={name}
+              aria-invalid={Boolean(errors[name])}
+              aria-describedby={errors[name] ? `new-address-${name}-error` : undefined}
+              defaultValue={name === 'country' ? 'DE' : undefined}
+            />
           </Field>
         ))}
         <label className="checkbox">
