@@ -24,6 +24,7 @@ import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { createClient } from 'redis';
 import { accessTokenFor } from './access-tokens.ts';
 import { prepareBenchDatabases } from './databases.ts';
+import { ORDER_HISTORY, PRODUCT_PAGE } from '../tests/support/storefront-operations.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -106,30 +107,6 @@ function lcg(seed: number): () => number {
     return state / 2 ** 32;
   };
 }
-
-const PRODUCT_PAGE = `query ProductPage($id: ID!) {
-  product(id: $id) {
-    name sku description price { amount currency } category { name }
-    inStock stock { available }
-    shippingEstimate(country: "FR") { cost { amount currency } carrier minDays maxDays }
-    averageRating reviewCount
-    reviews(first: 5) { edges { node { rating title author { name } createdAt } } }
-  }
-}`;
-
-const ORDER_HISTORY = `query OrderHistory {
-  me {
-    name
-    orders(first: 10) {
-      edges { node {
-        number status placedAt total { amount currency }
-        payment { status }
-        items(first: 10) { edges { node { quantity unitPrice { amount } purchasable { __typename name ... on Product { sku } } } } }
-      } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}`;
 
 interface Scenario {
   name: string;

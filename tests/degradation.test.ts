@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { nameBasedUuid, SeedNamespace, seedOrder, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { startRouter, type RunningRouter } from '@storefront/router';
+import { freePort } from './support/ports.ts';
+import { ORDER_HISTORY, PRODUCT_PAGE } from './support/storefront-operations.ts';
 import { postGraphQL, startStack, type GraphQLResponse, type TestStack } from './support/stack.ts';
 
 /*
@@ -23,29 +25,8 @@ const SEARCH = `query Search {
     pageInfo { hasNextPage endCursor }
   }
 }`;
-const PRODUCT_PAGE = `query ProductPage($id: ID!) {
-  product(id: $id) {
-    name sku description price { amount currency } category { name }
-    inStock stock { available }
-    shippingEstimate(country: "FR") { cost { amount currency } carrier minDays maxDays }
-    averageRating reviewCount
-    reviews(first: 5) { edges { node { rating title author { name } createdAt } } }
-  }
-}`;
-const ORDER_HISTORY = `query OrderHistory {
-  me {
-    name
-    unreadNotificationCount
-    orders(first: 10) {
-      edges { node {
-        number status placedAt total { amount currency }
-        payment { status }
-        items(first: 10) { edges { node { quantity unitPrice { amount } purchasable { __typename name ... on Product { sku } } } } }
-      } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}`;
+/** The header's notification bell (notifications extends User). */
+const NOTIFICATION_BELL = `query NotificationBell { me { name unreadNotificationCount } }`;
 const ADMIN_ORDERS = `query AdminOrders {
   orders(first: 5) {
     edges { node {
@@ -93,6 +74,7 @@ beforeAll(async () => {
     { name: 'search', query: SEARCH },
     { name: 'product page', query: PRODUCT_PAGE, variables: { id: productId } },
     { name: 'order history', query: ORDER_HISTORY, viewer: customer },
+    { name: 'notification bell', query: NOTIFICATION_BELL, viewer: customer },
     { name: 'admin orders', query: ADMIN_ORDERS, viewer: admin },
   );
   for (const page of pages) {
@@ -118,6 +100,7 @@ const LOSSES: Record<string, Record<string, Loss>> = {
   accounts: {
     // The entry point of a signed-in page is accounts' `me`: nothing to show without it.
     'order history': { null: ['me'] },
+    'notification bell': { null: ['me'] },
     'admin orders': { null: ['orders.edges.*.node.user'] },
     // Reviews carry their authors' names (@provides), so the product page never needed accounts.
   },
@@ -133,7 +116,7 @@ const LOSSES: Record<string, Record<string, Loss>> = {
     'admin orders': { null: ['orders.edges.*.node.items.edges.*.node.shippedFrom'] },
   },
   notifications: {
-    'order history': { null: ['me.unreadNotificationCount'] },
+    'notification bell': { null: ['me.unreadNotificationCount'] },
   },
   orders: {
     'order history': { null: ['me.orders'] },
@@ -218,11 +201,7 @@ function expectLoss(page: Page, subgraph: string, body: GraphQLResponse['body'],
 
 /** A port where nothing listens: calls to it are refused at once, like a killed process's. */
 async function deadUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/graphql`;
+  return `http://127.0.0.1:${await freePort()}/graphql`;
 }
 
 /** A server that accepts connections and reads requests but never answers, like a SIGSTOPped subgraph's. */

@@ -4,6 +4,7 @@ import type { TestViewer } from '@storefront/prisma-tools';
 import { DEFAULT_CIRCUIT_BREAKER, startRouter, type RouterConfig, type RunningRouter } from '@storefront/router';
 import { createClient } from 'redis';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';
+import { ORDER_HISTORY, PRODUCT_PAGE } from './support/storefront-operations.ts';
 
 /*
  * The router's protections on the whole store: query cost and depth limits with the supergraph's @cost /
@@ -43,30 +44,6 @@ let nextAddress = 1;
 const freshAddress = () => `198.51.100.${nextAddress++}`;
 const anonymous = (query: string, variables: Record<string, unknown> = {}, address = freshAddress()) =>
   postGraphQL(stack.routerUrl, { query, variables }, { headers: { 'x-forwarded-for': address } });
-
-const PRODUCT_PAGE = `query ProductPage($id: ID!) {
-  product(id: $id) {
-    name sku description price { amount currency } category { name }
-    inStock stock { available }
-    shippingEstimate(country: "FR") { cost { amount currency } carrier minDays maxDays }
-    averageRating reviewCount
-    reviews(first: 5) { edges { node { rating title author { name } createdAt } } }
-  }
-}`;
-
-const ORDER_HISTORY = `query OrderHistory {
-  me {
-    name
-    orders(first: 10) {
-      edges { node {
-        number status placedAt total { amount currency }
-        payment { status }
-        items(first: 10) { edges { node { quantity unitPrice { amount } purchasable { __typename name ... on Product { sku } } } } }
-      } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}`;
 
 describe('query cost and depth limits', () => {
   it("answers the storefront's product page and order history", async () => {

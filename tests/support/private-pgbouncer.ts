@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from './ports.ts';
 
 /*
  * A PgBouncer of the test's own, in transaction mode, in front of a Postgres server, on a free port: what a
@@ -37,14 +38,6 @@ export interface PrivatePgBouncerOptions {
   poolSize?: number;
   /** The Postgres server PgBouncer connects to; default 127.0.0.1:5432. */
   server?: { host: string; port: number };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function accepting(port: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { freePort } from './ports.ts';
 
 /*
  * A redis-server of the test's own, on a free port, that the test may freeze, thaw and stop without touching the
@@ -110,19 +111,6 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       return stopping;
     },
   };
-}
-
-/** A port the kernel just handed out, released again for redis-server to take. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 /** Resolves once the server answers PING with PONG; retries refused connections until `timeoutMs`. */

@@ -12,7 +12,7 @@ import { ensureDatabaseExists, openDatabase, type SeedFunction } from '@storefro
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { startSmtpCatcher, type SmtpCatcher } from '@storefront/notifications/mail-catcher';
 import { startDurableRedis, type DurableRedis } from './durable-redis.ts';
-import { freePort } from './ports.ts';
+import { freePort } from '../../support/ports.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 import { ProcessGroup, type ManagedProcess } from './processes.ts';
 

@@ -10,7 +10,7 @@ import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { waitFor } from '@storefront/common';
-import { freePort } from './ports.ts';
+import { freePort } from '../../support/ports.ts';
 import type { ProcessGroup } from './processes.ts';
 
 export interface PrivatePostgres {
