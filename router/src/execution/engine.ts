@@ -27,6 +27,7 @@ import { subsequentPayloads, type SubsequentPayload } from './incremental.ts';
 import { PlanExecution } from './plan-executor.ts';
 import { clientPath, protectClientKeys } from './client-keys.ts';
 import { entityResolvabilityOf, unresolvableFetchIn, type EntityResolvability } from './entity-resolvability.ts';
+import { repairExternalSelections, subgraphFieldsOf, type SubgraphFields } from './external-selections.ts';
 import { requirementsOf, splitConflictingRequirements, type Requirements } from './requirement-conflicts.ts';
 import { PreparedOperation } from './prepared-operation.ts';
 import { subgraphsOf } from './supergraph-subgraphs.ts';
@@ -108,6 +109,7 @@ interface Supergraph {
   prepared: Lru<PreparedOperation>;
   entities: EntityResolvability;
   requirements: Requirements;
+  subgraphFields: SubgraphFields;
 }
 
 interface GatewayInternals {
@@ -144,6 +146,7 @@ export class FederationEngine implements GatewayInterface {
       prepared: new Lru(this.options.preparedEntries),
       entities: entityResolvabilityOf(coreSupergraphSdl),
       requirements: requirementsOf(coreSupergraphSdl),
+      subgraphFields: subgraphFieldsOf(coreSupergraphSdl),
     };
     const urls = new Map<string, URL>();
     for (const [name, url] of subgraphsOf(coreSupergraphSdl)) {
@@ -177,7 +180,7 @@ export class FederationEngine implements GatewayInterface {
     const supergraph = this.supergraph;
     if (!supergraph) return undefined;
     const { document: planned } = protectClientKeys(supergraph.schema, document);
-    return supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, planned, { operationName }), { overrideConditions });
+    return repairExternalSelections(supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, planned, { operationName }), { overrideConditions }), supergraph.subgraphFields);
   }
 
   /**
@@ -266,9 +269,12 @@ export class FederationEngine implements GatewayInterface {
     const plannedOperation = planned?.kind === Kind.OPERATION_DEFINITION ? planned : operation;
     const planOf = (document: DocumentNode) =>
       withSpan('router.plan', {}, async () =>
-        supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, document, { operationName: requestContext.operationName ?? undefined }), {
-          overrideConditions: conditions,
-        }),
+        repairExternalSelections(
+          supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, document, { operationName: requestContext.operationName ?? undefined }), {
+            overrideConditions: conditions,
+          }),
+          supergraph.subgraphFields,
+        ),
       );
     // Queries only: a mutation split in two would run twice.
     const split = operation.operation === 'query' ? splitConflictingRequirements(supergraph.schema, keys.document, supergraph.requirements) : undefined;

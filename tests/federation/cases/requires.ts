@@ -507,14 +507,12 @@ export const requires: CaseGroup = {
         {
           name: 'names → titles → names → titles',
           query: '{ people { greeting } }',
-          routerDiffers: 'The plan is Apollo\'s query planner\'s and is wrong: it asks `names` at the root for the `title` it only declares @external. The router runs plans as given; a fix needs a planner that plans this chain (or a re-planning pass), not yet written',
           expected: { data: { people: [{ greeting: 'Hello, Dr. Ann!' }, { greeting: 'Hello, Mr. Bob!' }] } },
           gatewayDiffers: 'Apollo\'s query planner asks `names` for the `title` it only declares @external (to feed its own fullName), so the subgraph answers null for a non-null field',
         },
         {
           name: 'every field along the way',
           query: '{ people { id title fullName greeting firstName } }',
-          routerDiffers: 'The plan is Apollo\'s query planner\'s and is wrong: it asks `names` at the root for the `title` it only declares @external. The router runs plans as given; a fix needs a planner that plans this chain (or a re-planning pass), not yet written',
           expected: {
             data: {
               people: [
@@ -524,6 +522,75 @@ export const requires: CaseGroup = {
             },
           },
           gatewayDiffers: 'Apollo\'s query planner asks `names` for the `title` it only declares @external (to feed its own fullName), so the subgraph answers null for a non-null field',
+        },
+      ],
+    },
+    {
+      name: 'requires-circular-in-entity-fetch',
+      description: 'The same back-and-forth chain when the people come from a third subgraph: the faulty request is an entity fetch, under a list of teams.',
+      subgraphs: [
+        {
+          name: 'teams',
+          typeDefs: `${link('key')}
+            type Query { teams: [Team!]! }
+            type Team { name: String! members: [Person!]! }
+            type Person @key(fields: "id") { id: ID! }`,
+          resolvers: {
+            Query: {
+              teams: () => [
+                { name: 'red', members: [{ id: '1' }, { id: '2' }] },
+                { name: 'blue', members: [{ id: '2' }] },
+              ],
+            },
+          },
+        },
+        {
+          name: 'names',
+          typeDefs: `${link('key', 'external', 'requires')}
+            type Person @key(fields: "id") { id: ID! firstName: String! title: String! @external fullName: String! @requires(fields: "title") }`,
+          resolvers: {
+            Person: {
+              __resolveReference: (ref: { id: string; title?: string }) => ({ ...ref, firstName: ref.id === '1' ? 'Ann' : 'Bob' }),
+              fullName: ({ title, firstName }: { title: string; firstName: string }) => `${title} ${firstName}`,
+            },
+          },
+        },
+        {
+          name: 'titles',
+          typeDefs: `${link('key', 'external', 'requires')}
+            type Person @key(fields: "id") { id: ID! title: String! fullName: String! @external greeting: String! @requires(fields: "fullName") }`,
+          resolvers: {
+            Person: {
+              title: ({ id }: { id: string }) => (id === '1' ? 'Dr.' : 'Mr.'),
+              greeting: ({ fullName }: { fullName: string }) => `Hello, ${fullName}!`,
+            },
+          },
+        },
+      ],
+      operations: [
+        {
+          name: 'greeting of every member',
+          query: '{ teams { name members { greeting } } }',
+          expected: {
+            data: {
+              teams: [
+                { name: 'red', members: [{ greeting: 'Hello, Dr. Ann!' }, { greeting: 'Hello, Mr. Bob!' }] },
+                { name: 'blue', members: [{ greeting: 'Hello, Mr. Bob!' }] },
+              ],
+            },
+          },
+        },
+        {
+          name: 'every field along the way, aliased',
+          query: '{ teams { members { id name: firstName full: fullName hello: greeting } } }',
+          expected: {
+            data: {
+              teams: [
+                { members: [{ id: '1', name: 'Ann', full: 'Dr. Ann', hello: 'Hello, Dr. Ann!' }, { id: '2', name: 'Bob', full: 'Mr. Bob', hello: 'Hello, Mr. Bob!' }] },
+                { members: [{ id: '2', name: 'Bob', full: 'Mr. Bob', hello: 'Hello, Mr. Bob!' }] },
+              ],
+            },
+          },
         },
       ],
     },
