@@ -53,6 +53,32 @@ const analyticsSubgraph = {
     Post: { topCommenters: ({ comments }: { comments: { authorId: string }[] }) => distinct(comments.map((comment) => comment.authorId)) },
   },
 };
+/** The two halves of a back-and-forth requirement chain: names.fullName needs titles.title, titles.greeting needs names.fullName. */
+const namesSubgraph = ({ withPeople }: { withPeople: boolean }) => ({
+  name: 'names',
+  typeDefs: `${link('key', 'external', 'requires')}
+    ${withPeople ? 'type Query { people: [Person!]! }' : ''}
+    type Person @key(fields: "id") { id: ID! firstName: String! title: String! @external fullName: String! @requires(fields: "title") }`,
+  resolvers: {
+    ...(withPeople ? { Query: { people: () => [{ id: '1', firstName: 'Ann' }, { id: '2', firstName: 'Bob' }] } } : {}),
+    Person: {
+      __resolveReference: (ref: { id: string; title?: string }) => ({ ...ref, firstName: ref.id === '1' ? 'Ann' : 'Bob' }),
+      fullName: ({ title, firstName }: { title: string; firstName: string }) => `${title} ${firstName}`,
+    },
+  },
+});
+const titlesSubgraph = {
+  name: 'titles',
+  typeDefs: `${link('key', 'external', 'requires')}
+    type Person @key(fields: "id") { id: ID! title: String! fullName: String! @external greeting: String! @requires(fields: "fullName") }`,
+  resolvers: {
+    Person: {
+      title: ({ id }: { id: string }) => (id === '1' ? 'Dr.' : 'Mr.'),
+      greeting: ({ fullName }: { fullName: string }) => `Hello, ${fullName}!`,
+    },
+  },
+};
+
 const REQUIRES_ARGS_BUG =
   '@apollo/gateway fetches the required `comments(limit: 3)` and the client\'s `comments(limit: 1)` under one response name, so one of them gets the other\'s value';
 
@@ -468,35 +494,8 @@ export const requires: CaseGroup = {
       name: 'requires-circular',
       description: 'Requirements that go back and forth: names.fullName requires titles.title, titles.greeting requires names.fullName.',
       subgraphs: [
-        {
-          name: 'names',
-          typeDefs: `${link('key', 'external', 'requires')}
-            type Query { people: [Person!]! }
-            type Person @key(fields: "id") { id: ID! firstName: String! title: String! @external fullName: String! @requires(fields: "title") }`,
-          resolvers: {
-            Query: {
-              people: () => [
-                { id: '1', firstName: 'Ann' },
-                { id: '2', firstName: 'Bob' },
-              ],
-            },
-            Person: {
-              __resolveReference: (ref: { id: string; title?: string }) => ({ ...ref, firstName: ref.id === '1' ? 'Ann' : 'Bob' }),
-              fullName: ({ title, firstName }: { title: string; firstName: string }) => `${title} ${firstName}`,
-            },
-          },
-        },
-        {
-          name: 'titles',
-          typeDefs: `${link('key', 'external', 'requires')}
-            type Person @key(fields: "id") { id: ID! title: String! fullName: String! @external greeting: String! @requires(fields: "fullName") }`,
-          resolvers: {
-            Person: {
-              title: ({ id }: { id: string }) => (id === '1' ? 'Dr.' : 'Mr.'),
-              greeting: ({ fullName }: { fullName: string }) => `Hello, ${fullName}!`,
-            },
-          },
-        },
+        namesSubgraph({ withPeople: true }),
+        titlesSubgraph,
       ],
       operations: [
         {
@@ -544,28 +543,8 @@ export const requires: CaseGroup = {
             },
           },
         },
-        {
-          name: 'names',
-          typeDefs: `${link('key', 'external', 'requires')}
-            type Person @key(fields: "id") { id: ID! firstName: String! title: String! @external fullName: String! @requires(fields: "title") }`,
-          resolvers: {
-            Person: {
-              __resolveReference: (ref: { id: string; title?: string }) => ({ ...ref, firstName: ref.id === '1' ? 'Ann' : 'Bob' }),
-              fullName: ({ title, firstName }: { title: string; firstName: string }) => `${title} ${firstName}`,
-            },
-          },
-        },
-        {
-          name: 'titles',
-          typeDefs: `${link('key', 'external', 'requires')}
-            type Person @key(fields: "id") { id: ID! title: String! fullName: String! @external greeting: String! @requires(fields: "fullName") }`,
-          resolvers: {
-            Person: {
-              title: ({ id }: { id: string }) => (id === '1' ? 'Dr.' : 'Mr.'),
-              greeting: ({ fullName }: { fullName: string }) => `Hello, ${fullName}!`,
-            },
-          },
-        },
+        namesSubgraph({ withPeople: false }),
+        titlesSubgraph,
       ],
       operations: [
         {
