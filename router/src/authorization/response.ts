@@ -64,7 +64,7 @@ export interface RestoreInput {
   data: Record<string, unknown> | null | undefined;
   /**
    * The response streams its @defer parts (multipart): the initial data has none of them, and each part is
-   * restored on its own (restoreRemovedFieldsInPart), so a withheld non-null field nulls only its part.
+   * restored on its own (partRestorer), so a withheld non-null field nulls only its part.
    */
   streamsDeferred?: boolean;
 }
@@ -85,9 +85,13 @@ export function restoreRemovedFields(input: RestoreInput): { data: Record<string
   return restorer(input).restoreRoot(input.data);
 }
 
-/** A streamed @defer part with the removed fields of its fragment restored, and their errors. */
-export function restoreRemovedFieldsInPart(input: Omit<RestoreInput, 'data' | 'streamsDeferred'>, part: DeferredPart): { data: Record<string, unknown> | null; errors: GraphQLError[] } {
-  return restorer({ ...input, data: undefined, streamsDeferred: true }).restorePart(part);
+/**
+ * Restores the removed fields of a streamed response's @defer parts, one part at a time as they arrive: made
+ * once per response, so the operation's deferred fragments are found once, not again for every part.
+ */
+export function partRestorer(input: Omit<RestoreInput, 'data' | 'streamsDeferred'>): (part: DeferredPart) => { data: Record<string, unknown> | null; errors: GraphQLError[] } {
+  const restoring = restorer({ ...input, data: undefined, streamsDeferred: true });
+  return (part) => restoring.restorePart(part);
 }
 
 /** A deferred fragment of the operation: where its part lands (response keys, no list indexes) and what it selects. */
@@ -235,8 +239,10 @@ function restorer({ schema, operation, fragments, variables, filtered, streamsDe
     return completeObject(selectionSets, runtime, value, path);
   };
 
+  let foundFragments: DeferredFragment[] | undefined;
+  const deferredFragments = (): DeferredFragment[] => (foundFragments ??= findDeferredFragments());
   /** Every deferred fragment of the operation, found through fields and fragments whatever the runtime types. */
-  const deferredFragments = (): DeferredFragment[] => {
+  const findDeferredFragments = (): DeferredFragment[] => {
     const found: DeferredFragment[] = [];
     const walk = (selectionSet: SelectionSetNode, type: GraphQLCompositeType, keys: string[], depth: number) => {
       // Fragments may spread each other only without cycles (validation), but stay bounded regardless.
@@ -277,6 +283,7 @@ function restorer({ schema, operation, fragments, variables, filtered, streamsDe
 
     restorePart(part: DeferredPart): { data: Record<string, unknown> | null; errors: GraphQLError[] } {
       errors = [];
+      seen.clear();
       const keys = JSON.stringify(part.path.filter((step) => typeof step === 'string'));
       const matching = deferredFragments().filter((fragment) => fragment.label === part.label && JSON.stringify(fragment.keys) === keys);
       const data = part.data;

@@ -4,7 +4,7 @@ import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDef
 import { filterOperation, type FilteredOperation } from './filter.ts';
 import type { EngineRequestContext } from '../execution/engine.ts';
 import type { SubsequentPayload } from '../execution/incremental.ts';
-import { restoreRemovedFields, restoreRemovedFieldsInPart, type RestoreInput } from './response.ts';
+import { partRestorer, restoreRemovedFields, type RestoreInput } from './response.ts';
 import { accessRulesOf, type AccessRules } from './rules.ts';
 import { accessSubject, STORE_POLICIES, type Policy } from './subject.ts';
 
@@ -119,11 +119,12 @@ export function withAuthorization(gateway: GatewayInterface, options: Authorizat
 
 /** The subsequent payloads of a streamed response, each part with its fragment's removed fields restored. */
 async function* restoredParts(parts: AsyncIterable<SubsequentPayload>, input: Omit<RestoreInput, 'data'>): AsyncGenerator<SubsequentPayload> {
+  const restorePart = partRestorer(input);
   for await (const payload of parts) {
     yield {
       ...payload,
       incremental: payload.incremental.map((item) => {
-        const restored = restoreRemovedFieldsInPart(input, item);
+        const restored = restorePart(item);
         const errors = [...(item.errors ?? []), ...restored.errors.map((error) => error.toJSON())];
         return { ...item, data: restored.data, ...(errors.length ? { errors } : {}) };
       }),
