@@ -262,32 +262,11 @@ export class FederationEngine implements GatewayInterface {
       this.options.planStore?.countHit?.();
       return known;
     }
-    const { planStore } = this.options;
     // The plan and the shapes are made from the document with colliding response keys replaced.
     const keys = protectClientKeys(supergraph.schema, requestContext.document);
     const planned = keys.document.definitions[requestContext.document.definitions.indexOf(operation)];
     const plannedOperation = planned?.kind === Kind.OPERATION_DEFINITION ? planned : operation;
-    const planOf = (document: DocumentNode) =>
-      withSpan('router.plan', {}, async () =>
-        repairExternalSelections(
-          supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, document, { operationName: requestContext.operationName ?? undefined }), {
-            overrideConditions: conditions,
-          }),
-          supergraph.subgraphFields,
-        ),
-      );
-    // Queries only: a mutation split in two would run twice.
-    const split = operation.operation === 'query' ? splitConflictingRequirements(supergraph.schema, keys.document, supergraph.requirements) : undefined;
-    const extraPlans: QueryPlan[] = [];
-    let plan = split ? undefined : planStore ? await planStore.get(planKey) : undefined;
-    if (split) {
-      const [first, ...rest] = split;
-      plan = await planOf(first as DocumentNode);
-      for (const part of rest) extraPlans.push(await planOf(part));
-    } else if (!plan) {
-      plan = await planOf(keys.document);
-      void planStore?.set(planKey, plan).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not store a query plan'));
-    }
+    const { plan, extraPlans } = await this.plans(supergraph, keys.document, requestContext.operationName ?? undefined, operation.operation, conditions, planKey);
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const definition of keys.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     const unresolvable = [plan, ...extraPlans].map((candidate) => unresolvableFetchIn(candidate.node?.kind === 'Subscription' ? candidate.node.rest : candidate.node, supergraph.entities)).find(Boolean);
@@ -295,6 +274,39 @@ export class FederationEngine implements GatewayInterface {
     // A supergraph change while we planned: this one belongs to the old supergraph's cache, which is gone.
     supergraph.prepared.set(planKey, prepared);
     return prepared;
+  }
+
+  /**
+   * The operation's plan (from the shared plan store when another router made it), repaired where Apollo's
+   * planner asks a subgraph for its external fields; a query whose requirements conflict is planned as parts.
+   */
+  private async plans(
+    supergraph: Supergraph,
+    document: DocumentNode,
+    operationName: string | undefined,
+    kind: OperationDefinitionNode['operation'],
+    conditions: Map<string, boolean>,
+    planKey: string,
+  ): Promise<{ plan: QueryPlan; extraPlans: QueryPlan[] }> {
+    const planOf = (part: DocumentNode) =>
+      withSpan('router.plan', {}, async () =>
+        repairExternalSelections(
+          supergraph.planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema, part, { operationName }), { overrideConditions: conditions }),
+          supergraph.subgraphFields,
+        ),
+      );
+    // Queries only: a mutation split in two would run twice.
+    const split = kind === 'query' ? splitConflictingRequirements(supergraph.schema, document, supergraph.requirements) : undefined;
+    if (split) {
+      const [first = document, ...rest] = split;
+      return { plan: await planOf(first), extraPlans: await Promise.all(rest.map(planOf)) };
+    }
+    const { planStore } = this.options;
+    const stored = planStore ? await planStore.get(planKey) : undefined;
+    if (stored) return { plan: stored, extraPlans: [] };
+    const plan = await planOf(document);
+    void planStore?.set(planKey, plan).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not store a query plan'));
+    return { plan, extraPlans: [] };
   }
 
   private async run(
