@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/generated/**', '**/dist/**', 'coverage/**', '.data/**'] },
+  { ignores: ['**/node_modules/**', '**/generated/**', '**/dist/**', 'web/dist-server/**', '.build/**', 'coverage/**', '.data/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

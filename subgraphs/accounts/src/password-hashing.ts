@@ -24,7 +24,8 @@ export interface OpenPasswordHasher {
   close(): Promise<void>;
 }
 
-const ARGON2_WORKER = new URL('./argon2-worker.ts', import.meta.url);
+// Beside this module, in its language: src/argon2-worker.ts under tsx, dist/argon2-worker.js when compiled.
+const ARGON2_WORKER = new URL(`./argon2-worker${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url);
 
 /** One core is left to the request thread; hashing gets the rest, and at least one thread. */
 export const defaultHashThreads = () => Math.max(1, availableParallelism() - 1);

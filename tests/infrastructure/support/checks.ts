@@ -203,7 +203,11 @@ export function dockerfileProblems(text: string): string[] {
   if (!user || !/^[1-9][0-9]*(:[0-9]+)?$/.test(user)) problems.push('the final stage must end as a numeric non-root USER');
   if (!finalStage.some((i) => i.instruction === 'HEALTHCHECK')) problems.push('the final stage has no HEALTHCHECK');
   const installs = instructions.filter((i) => i.instruction === 'RUN' && /\bnpm (ci|install)\b/.test(i.args));
-  if (!installs.length || installs.some((i) => !i.args.includes('--omit=dev'))) problems.push('dependencies must be installed with --omit=dev');
+  // A stage may install the development dependencies to build, as long as it prunes them before anything copies it.
+  const stageOf = (instruction: (typeof instructions)[number]) => stages.filter((stage) => instructions.indexOf(stage) <= instructions.indexOf(instruction)).at(-1);
+  const pruned = (install: (typeof instructions)[number]) =>
+    instructions.some((i) => i.instruction === 'RUN' && stageOf(i) === stageOf(install) && instructions.indexOf(i) >= instructions.indexOf(install) && /\bnpm prune --omit=dev\b/.test(i.args));
+  if (!installs.length || installs.some((i) => !i.args.includes('--omit=dev') && !pruned(i))) problems.push('dependencies must be installed with --omit=dev, or pruned with npm prune --omit=dev');
   if (finalStage.some((i) => i.instruction === 'RUN' && /\bnpm (ci|install)\b/.test(i.args))) problems.push('the final stage must not install packages');
   return problems;
 }
