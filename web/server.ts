@@ -1,5 +1,5 @@
 /*
- * The shop in production: a small static service (`node --import tsx web/server.ts`, compose's `web`, the
+ * The shop in production: a small static service (`node web/dist-server/server.js` once built, compose's `web`, the
  * Kubernetes `web` Deployment) that serves the built app (web/dist, `npm run web:build`) and passes what belongs
  * to the router through to ROUTER_URL, so the app, its session cookie and its downloads share one origin:
  *   - /assets/*: Vite's content-hashed files, `Cache-Control: public, max-age=31536000, immutable`;
