@@ -11,8 +11,8 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.jest.json', diagnostics: false }],
   },
   testMatch: ['<rootDir>/**/*.test.ts'],
-  // The fault suite runs alone, on a stack of its own (npm run test:faults, tests/faults/jest.config.ts).
-  testPathIgnorePatterns: ['/node_modules/', '/generated/', '<rootDir>/tests/faults/'],
+  // The process suites run alone, each on a stack of its own (npm run test:faults, tests/faults/jest.config.ts).
+  testPathIgnorePatterns: ['/node_modules/', '/generated/', '<rootDir>/tests/faults/', '<rootDir>/tests/deployment/'],
   // Integration tests start servers and databases; allow them time on a loaded 2-core machine.
   testTimeout: 60_000,
   maxWorkers: 2,

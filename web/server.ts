@@ -111,7 +111,10 @@ export function startWebServer(options: WebServerOptions): Promise<http.Server> 
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const dist = path.resolve(process.env.WEB_DIST ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'dist'));
+  // web/server.ts under tsx, web/dist-server/server.js once built (npm run build): the app is web/dist either way.
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const webRoot = path.basename(here) === 'dist-server' ? path.dirname(here) : here;
+  const dist = path.resolve(process.env.WEB_DIST ?? path.join(webRoot, 'dist'));
   const options = { dist, routerUrl: process.env.ROUTER_URL ?? 'http://localhost:4000', port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? '0.0.0.0' };
   const server = await startWebServer(options);
   console.log(JSON.stringify({ level: 'info', service: 'web', msg: 'web listening', port: options.port, router: options.routerUrl }));

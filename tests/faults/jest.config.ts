@@ -1,9 +1,10 @@
 import type { Config } from 'jest';
 
 /*
- * The fault suite's own jest run (npm run test:faults), kept out of `npm test`: it starts a whole stack of
- * processes on a Postgres and Redis of its own and injects faults one after another, so it runs alone, in one
- * worker, with timeouts sized for faults that last seconds on a loaded machine.
+ * The process suites' own jest run (npm run test:faults), kept out of `npm test`: each starts the whole store as
+ * processes. The fault suite (tests/faults) runs it on a Postgres and Redis of its own and injects faults one
+ * after another; the deployment check (tests/deployment) runs docker-compose.yml's services on the compiled
+ * build. So they run alone, in one worker, with timeouts sized for a loaded machine.
  */
 const config: Config = {
   rootDir: '../..',
@@ -12,7 +13,7 @@ const config: Config = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.jest.json', diagnostics: false }],
   },
-  testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+  testMatch: ['<rootDir>/tests/faults/**/*.test.ts', '<rootDir>/tests/deployment/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/generated/'],
   testTimeout: 240_000,
   maxWorkers: 1,

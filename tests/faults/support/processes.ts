@@ -22,6 +22,8 @@ export interface ManagedProcess {
   readonly name: string;
   readonly pid: number | undefined;
   readonly alive: boolean;
+  /** How the current incarnation exited: its code, or null while it runs or when a signal ended it. */
+  readonly exitCode: number | null;
   /** Where its stdout and stderr go (all runs of this name, appended). */
   readonly logFile: string;
   /** The end of its log, for failure messages. */
@@ -56,6 +58,10 @@ class Managed implements ManagedProcess {
 
   get pid(): number | undefined {
     return this.current?.child.pid;
+  }
+
+  get exitCode(): number | null {
+    return this.current?.child.exitCode ?? null;
   }
 
   get alive(): boolean {
