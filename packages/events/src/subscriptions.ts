@@ -27,6 +27,9 @@ export const STORE_SUBSCRIPTIONS = {
   notifications: ['OrderStatusChanged', 'UserRegistered'],
   // catalog keeps each product's rating count and sum (TOP_RATED search) from reviews' events.
   'catalog-ratings': ['ReviewPublished', 'ReviewDeleted'],
+  // reviews records verified purchases from orders turning PAID (the items travel with the change) and the
+  // names reviews are signed with from new users.
+  reviews: ['OrderStatusChanged', 'UserRegistered'],
   // orders renders the invoice of each paid order (a jobs.invoices job per OrderStatusChanged to PAID).
   'orders-documents': ['OrderStatusChanged'],
 } as const satisfies EventSubscriptions;

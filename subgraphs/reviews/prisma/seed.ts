@@ -38,7 +38,7 @@ const AUTHOR_COLUMNS: BulkColumns<SeedAuthor> = [
 /**
  * Replaces reviews' data with the seed world's slice (see src/seed-reviews.ts): reviews of delivered products,
  * their rating summaries, the purchases that make a review verified, and every user's display name. Purchases
- * and names are seeded here for now; order and user events keep them current from the next milestone on.
+ * and names of the seeded world are inserted here; the reviews consumer adds new ones from order and user events.
  */
 export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedPlan, log: (message: string) => void) {
   const prisma = new PrismaClient({ adapter });

@@ -251,6 +251,7 @@ export class Ledger {
       notifications: 'notifications',
       'catalog-ratings': 'catalog',
       'orders-documents': 'orders',
+      reviews: 'reviews',
     };
     const published: Array<{ id: string; type: string }> = [];
     for (const service of Object.keys(this.#stack.databases)) {

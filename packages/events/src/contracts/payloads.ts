@@ -38,6 +38,9 @@ export const orderStatusChangedV1 = z.object({
   // Added after v1 was first published, so optional: what a notification or invoice needs without calling back.
   orderNumber: z.string().min(1).max(64).optional(),
   total: moneySchema.optional(),
+  // The order's lines, added later still and so optional too: reviews records who bought what from the change
+  // to PAID. Events written before the field existed lack it; a consumer that needs it says so and skips them.
+  items: z.array(z.object({ purchasableId: id, quantity })).min(1).max(100).optional(),
 });
 
 export const productPriceChangedV1 = z.object({

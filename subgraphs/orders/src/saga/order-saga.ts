@@ -61,7 +61,9 @@ export async function changeOrderStatus(tx: Tx, order: Order, to: OrderStatus, r
   const transition = cancelReason ? { from: order.status, to: OrderStatus.CANCELLED, reason: cancelReason } : { from: order.status, to: to as Exclude<OrderStatus, 'CANCELLED'> };
   const result = await transitionOrder(tx, order.id, transition, now);
   if (!result.ok) throw new UnrecoverableError(`Order ${order.id} cannot move ${order.status} → ${to} (${result.failure})`);
-  await writeToOutbox(tx, message.orderStatusChanged(result.order, order.status, to, cancelReason, correlationId));
+  // The lines travel with every change, so a consumer (reviews, on PAID) knows what was bought without calling back.
+  const lines = await tx.orderItem.findMany({ where: { orderId: order.id }, orderBy: { position: 'asc' }, select: { purchasableId: true, quantity: true } });
+  await writeToOutbox(tx, message.orderStatusChanged(result.order, order.status, to, cancelReason, correlationId, lines));
   return result.order;
 }
 

@@ -53,6 +53,7 @@ export const orderStatusChanged = (
   to: OrderStatus,
   reason: CancelReason | null,
   correlationId: string | null,
+  lines: readonly Line[],
 ) =>
   defineEvent({
     type: 'OrderStatusChanged',
@@ -68,5 +69,6 @@ export const orderStatusChanged = (
       reason,
       orderNumber: orderNumber(order.seq),
       total: { amount: order.totalCents, currency: order.currency },
+      items: lines.map(({ purchasableId, quantity }) => ({ purchasableId, quantity })),
     },
   });
