@@ -1,9 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { nameBasedUuid, SeedNamespace, seedProduct, seedStockAvailable, seedWarehouse, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
 import { createClient, type Client, type FormattedExecutionResult as WsResult } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { startRouter } from '@storefront/router';
+import { CACHING_OFF, DEFAULT_PROTECTION, startRouter, type RunningRouter } from '@storefront/router';
 import { createLogger } from '@storefront/common';
 import { testSubgraphConfig } from '@storefront/prisma-tools';
 import { start as startOrders } from '../subgraphs/orders/src/index.ts';
@@ -217,18 +220,28 @@ describe('orderUpdated over WebSocket', () => {
 });
 
 /** Reads a subscription over SSE or multipart HTTP until `until` holds for a result (then hangs up) or it ends. */
-async function overHttp(kind: 'sse' | 'multipart', token: string, variables: Record<string, unknown>, until: (result: FormattedExecutionResult) => boolean) {
+async function overHttp(
+  kind: 'sse' | 'multipart',
+  token: string | undefined,
+  request: Record<string, unknown>,
+  until: (result: FormattedExecutionResult) => boolean,
+  routerUrl = stack.routerUrl,
+): Promise<{ status: number; contentType: string | null; results: FormattedExecutionResult[]; refusal?: FormattedExecutionResult }> {
   const abort = new AbortController();
-  const response = await fetch(stack.routerUrl, {
+  const response = await fetch(routerUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: kind === 'sse' ? 'text/event-stream' : 'multipart/mixed;subscriptionSpec=1.0, application/json',
-      authorization: `Bearer ${token}`,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: JSON.stringify({ query: ORDER_UPDATED, variables }),
+    body: JSON.stringify(request),
     signal: abort.signal,
   });
+  // Refused before it streams: one JSON answer, as a query's.
+  if (response.headers.get('content-type')?.startsWith('application/json')) {
+    return { status: response.status, contentType: response.headers.get('content-type'), results: [], refusal: (await response.json()) as FormattedExecutionResult };
+  }
   const results: FormattedExecutionResult[] = [];
   const decoder = new TextDecoder();
   let text = '';
@@ -270,7 +283,7 @@ describe('orderUpdated over SSE and multipart HTTP', () => {
     const { index, quantity } = productFor(false, used);
     const order = await placeOrder(buyer, index, quantity);
     const ws = collect(connect(`Bearer ${token}`), ORDER_UPDATED, { id: order.id }, finished);
-    const [sse, multipart] = await Promise.all([overHttp('sse', token, { id: order.id }, finished), overHttp('multipart', token, { id: order.id }, finished)]);
+    const [sse, multipart] = await Promise.all([overHttp('sse', token, { query: ORDER_UPDATED, variables: { id: order.id } }, finished), overHttp('multipart', token, { query: ORDER_UPDATED, variables: { id: order.id } }, finished)]);
     await ws.end;
     expect(sse.contentType).toMatch(/^text\/event-stream/);
     expect(multipart.contentType).toMatch(/^multipart\/mixed;boundary="graphql";subscriptionSpec="1.0"/);
@@ -323,6 +336,113 @@ describe('stockChanged', () => {
     const refused = collect(connect(undefined), 'subscription ($ids: [ID!]!) { stockChanged(productIds: $ids) { id } }', { ids });
     await refused.end;
     expect(refused.results.flatMap((result) => result.errors ?? []).map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('safelist mode', () => {
+  // One manifest for the router below: two subscriptions and a query, by the text clients send.
+  const STOCK = 'subscription Stock($ids: [ID!]!) { stockChanged(productIds: $ids) { id name } }';
+  const DEEP_STOCK = 'subscription DeepStock($ids: [ID!]!) { stockChanged(productIds: $ids) { id stock { available } } }';
+  const DEEP_PRODUCT = 'query DeepProduct($id: ID!) { product(id: $id) { id stock { available } } }';
+  const UNLISTED = 'subscription Unlisted($ids: [ID!]!) { stockChanged(productIds: $ids) { id } }';
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  const product = seedProduct(3, PLAN);
+  let router: RunningRouter;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'safelist-'));
+    const manifest = path.join(dir, 'persisted-queries.json');
+    const operations = [
+      { name: 'Stock', type: 'subscription', body: STOCK },
+      { name: 'DeepStock', type: 'subscription', body: DEEP_STOCK },
+      { name: 'DeepProduct', type: 'query', body: DEEP_PRODUCT },
+    ].map((operation) => ({ ...operation, id: sha256(operation.body) }));
+    writeFileSync(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }));
+    router = await startRouter(
+      {
+        ...stack.routerConfig,
+        port: 0,
+        cache: { ...CACHING_OFF, safelistPath: manifest },
+        // Depth 2 admits Stock and refuses DeepStock and DeepProduct (3 levels each).
+        protection: { ...DEFAULT_PROTECTION, queryLimits: { ...DEFAULT_PROTECTION.queryLimits, maxDepth: 2 } },
+      },
+      createLogger({ service: 'test', level: 'silent' }),
+    );
+    while (!router.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+  afterAll(async () => {
+    await router?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const wsClient = () => {
+    const client = createClient({ url: router.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    clients.push(client);
+    return client;
+  };
+  /** Adjusts the product's stock until `heard` holds (the subscription's subgraph stream opens a moment after it starts). */
+  async function changeStockUntil(heard: () => boolean): Promise<void> {
+    for (let attempt = 0; attempt < 50 && !heard(); attempt += 1) {
+      await stack.query(
+        'mutation ($input: AdjustStockInput!) { adjustStock(input: $input) { errors { code } } }',
+        { input: { productId: product.id, warehouseId: seedWarehouse(0).id, delta: 1, reason: 'restock', idempotencyKey: randomUUID() } },
+        admin,
+      );
+      for (let wait = 0; wait < 10 && !heard(); wait += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const codesOf = (results: readonly FormattedExecutionResult[]) => results.flatMap((result) => result.errors ?? []).map((error) => error.extensions?.code);
+  const variables = { ids: [product.id] };
+  const stockEvent = { data: { stockChanged: { id: product.id, name: expect.stringMatching(/\w/) } } };
+
+  it('runs a listed subscription over WebSocket, SSE and multipart HTTP, by its text or (over HTTP) by its id alone', async () => {
+    const ws = collect(wsClient(), STOCK, variables, () => true);
+    const byId = { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(STOCK) } }, variables };
+    const http = Promise.all([
+      overHttp('sse', undefined, { query: STOCK, variables }, () => true, router.url),
+      overHttp('multipart', undefined, byId, () => true, router.url),
+      overHttp('sse', undefined, byId, () => true, router.url),
+    ]);
+    let settled = false;
+    void Promise.all([ws.end, http]).finally(() => (settled = true));
+    await changeStockUntil(() => settled);
+    await ws.end;
+    expect(ws.results[0]).toEqual(stockEvent);
+    for (const stream of await http) {
+      expect(stream.status).toBe(200);
+      expect(stream.results[0]).toEqual(stockEvent);
+    }
+  }, 60_000);
+
+  it('refuses an unlisted subscription on every transport with PERSISTED_QUERY_NOT_IN_SAFELIST, as it refuses a query', async () => {
+    const ws = collect(wsClient(), UNLISTED, variables);
+    await expect(ws.end).resolves.toEqual({ error: expect.any(Array) });
+    const wsError = (await ws.end) as { error: Array<{ extensions?: { code?: string } }> };
+    expect(wsError.error.map((error) => error.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_IN_SAFELIST']);
+    for (const kind of ['sse', 'multipart'] as const) {
+      const refused = await overHttp(kind, undefined, { query: UNLISTED, variables }, () => true, router.url);
+      expect({ status: refused.status, codes: codesOf(refused.refusal ? [refused.refusal] : []) }).toEqual({ status: 400, codes: ['PERSISTED_QUERY_NOT_IN_SAFELIST'] });
+    }
+    // An id the manifest does not hold, and the same text as a query would be refused.
+    const unknownId = await overHttp('sse', undefined, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(UNLISTED) } }, variables }, () => true, router.url);
+    expect(codesOf(unknownId.refusal ? [unknownId.refusal] : [])).toEqual(['PERSISTED_QUERY_NOT_IN_SAFELIST']);
+    const query = await fetch(router.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(query.status).toBe(400);
+    expect(codesOf([(await query.json()) as FormattedExecutionResult])).toEqual(['PERSISTED_QUERY_NOT_IN_SAFELIST']);
+  });
+
+  it('applies the depth limit to a listed subscription on every transport, with the code a query gets', async () => {
+    const query = await fetch(router.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DEEP_PRODUCT, variables: { id: product.id } }) });
+    expect(query.status).toBe(400);
+    expect(codesOf([(await query.json()) as FormattedExecutionResult])).toEqual(['QUERY_TOO_DEEP']);
+    const ws = collect(wsClient(), DEEP_STOCK, variables);
+    const wsError = (await ws.end) as { error: Array<{ extensions?: { code?: string } }> };
+    expect(wsError.error.map((error) => error.extensions?.code)).toEqual(['QUERY_TOO_DEEP']);
+    for (const kind of ['sse', 'multipart'] as const) {
+      const refused = await overHttp(kind, undefined, { query: DEEP_STOCK, variables }, () => true, router.url);
+      expect({ status: refused.status, codes: codesOf(refused.refusal ? [refused.refusal] : []) }).toEqual({ status: 400, codes: ['QUERY_TOO_DEEP'] });
+    }
   });
 });
 

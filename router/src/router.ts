@@ -131,6 +131,8 @@ export async function startRouter(config: RouterConfig, logger?: Logger): Promis
       };
     },
     registry: metrics,
+    // Subscriptions run only what queries would: the same safelist, persisted queries and depth/cost limits.
+    acceptance: { safelist: caching.safelist, persistedQueries: caching.persistedQueries || undefined, checkLimits: protection.checkLimits },
     limits: config.subscriptions,
     logger: log.child({ role: 'subscriptions' }),
   });

@@ -12,6 +12,7 @@ import { CacheStats, type CacheCounters } from './stats.ts';
 
 export { CACHING_OFF, cacheConfigFrom, cacheEnv, type CacheConfig } from './config.ts';
 export type { CacheCounters } from './stats.ts';
+export { isSafelisted, notInSafelistError, type Safelist } from './safelist.ts';
 export { ENTITY_INVALIDATION_CHANNEL, type EntityRef } from './entity-cache.ts';
 
 /** Everything about a caller that access decisions read, as cache key data. */
@@ -32,6 +33,8 @@ export interface RouterCaching {
   /** Apollo Server's `persistedQueries` option (undefined keeps Apollo's default in-memory APQ). */
   persistedQueries: ApolloServerOptions<RequestContext>['persistedQueries'];
   plugins: ApolloServerPlugin<RequestContext>[];
+  /** The operations the router runs, when SAFELIST_PATH is set (subscriptions check it as queries do). */
+  safelist: Safelist | undefined;
   /** The entity cache, for the subgraph data sources. */
   entityCache: EntityCache | undefined;
   /** Call once with the engine, before it loads; `overrideLabels` are the labels the router turns on. */
@@ -117,6 +120,7 @@ export function setUpCaching(config: CacheConfig, logger: Logger): RouterCaching
   return {
     queryPlanStore,
     persistedQueries,
+    safelist,
     plugins,
     entityCache,
     attach(engine, overrideLabels) {

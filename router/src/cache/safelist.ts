@@ -92,17 +92,28 @@ interface PersistedQueryExtension {
  * Apollo answered earlier (e.g. PERSISTED_QUERY_NOT_FOUND for an unknown hash, which a retry with the
  * full query would not fix).
  */
+/** The refusal of an operation the safelist does not hold (HTTP 400), for every transport alike. */
+export const notInSafelistError = (): GraphQLError =>
+  new GraphQLError('This operation is not in the safelist of operations this router runs', {
+    extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_SAFELIST, http: { status: 400 } },
+  });
+
+/**
+ * Whether a request's operation is in the safelist: its text is a manifest body verbatim, or (without text)
+ * its `extensions.persistedQuery.sha256Hash` is a manifest id. With both, the text decides (the hash is checked
+ * against it separately). Queries (safelistPlugin) and subscriptions (router/src/subscriptions) both ask this.
+ */
+export function isSafelisted(safelist: Safelist, query: string | undefined, extensions: unknown): boolean {
+  const hash = (extensions as PersistedQueryExtension | undefined)?.persistedQuery?.sha256Hash;
+  if (query !== undefined) return safelist.bodies.has(query);
+  return typeof hash === 'string' && safelist.byId.has(hash);
+}
+
 export function safelistPlugin<Context extends BaseContext>(safelist: Safelist, stats: CacheStats): ApolloServerPlugin<Context> {
-  const refusal = () =>
-    new GraphQLError('This operation is not in the safelist of operations this router runs', {
-      extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_SAFELIST, http: { status: 400 } },
-    });
+  const refusal = notInSafelistError;
   return {
     async requestDidStart({ request }) {
-      const hash = (request.extensions as PersistedQueryExtension | undefined)?.persistedQuery?.sha256Hash;
-      const byId = typeof hash === 'string' ? safelist.byId.get(hash) : undefined;
-      // With both, Apollo itself checks that the hash is the body's; the body decides.
-      const listed = request.query !== undefined ? safelist.bodies.has(request.query) : byId !== undefined;
+      const listed = isSafelisted(safelist, request.query, request.extensions);
       if (listed) {
         stats.hit('safelist');
         return undefined;

@@ -5,10 +5,11 @@ import { CacheStats, type CacheCounters } from '../cache/stats.ts';
 import { CircuitBreakers } from './circuit-breaker.ts';
 import { DEFAULT_PROTECTION, type ProtectionConfig } from './config.ts';
 import { costMetadataOf, NO_COST_METADATA, type CostMetadata } from './cost-directives.ts';
-import { queryLimitsPlugin } from './query-limits.ts';
+import { queryLimitCheck, queryLimitsPlugin, type QueryLimitCheck } from './query-limits.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 export { DEFAULT_PROTECTION, protectionConfigFrom, protectionEnv, type ProtectionConfig, type RateLimitConfig } from './config.ts';
+export type { CheckedOperation, QueryLimitCheck } from './query-limits.ts';
 export { CircuitBreaker, CircuitBreakers, DEFAULT_CIRCUIT_BREAKER, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.ts';
 
 /** Whatever announces each supergraph the router loads. */
@@ -20,6 +21,8 @@ export interface SupergraphSource {
 export interface RouterProtection {
   /** Refuses too deep or too expensive operations before planning. */
   plugin: ApolloServerPlugin<RequestContext>;
+  /** The same depth and cost check, for operations that do not go through Apollo Server (subscriptions). */
+  checkLimits: QueryLimitCheck;
   /** The HTTP host's `admit` hook (rate limits), when rate limiting is on. */
   admit: GraphQLHttpHostOptions<RequestContext>['admit'];
   /** Per-subgraph circuit breakers, for the data sources' fetchers. */
@@ -44,6 +47,7 @@ export function setUpProtection(config: ProtectionConfig = DEFAULT_PROTECTION, l
   const limiter = rate && redis ? new RateLimiter(redis, rate) : undefined;
   return {
     plugin: queryLimitsPlugin<RequestContext>(config.queryLimits, () => metadata),
+    checkLimits: queryLimitCheck(config.queryLimits, () => metadata),
     admit: limiter?.admit,
     breakers: new CircuitBreakers(config.circuitBreaker, logger),
     attach(engine) {

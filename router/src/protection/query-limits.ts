@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ErrorCode } from '@storefront/common';
-import { GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { NO_COST_METADATA, type CostMetadata } from './cost-directives.ts';
 import { estimateOperationCost, operationDepth } from './operation-cost.ts';
 
@@ -49,45 +49,72 @@ function memoized(memos: WeakMap<CostMetadata, Map<string, number>>, metadata: C
 const refusal = (message: string, code: ErrorCode, details: Record<string, unknown>) =>
   new GraphQLError(message, { extensions: { code, ...details, http: { status: 400 } } });
 
+/** What a depth and cost check reads of one operation. */
+export interface CheckedOperation {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  /** The operation's text, as sent (part of the estimate's memo key). */
+  source: string | undefined;
+  operationName: string | null | undefined;
+  variables: Record<string, unknown> | undefined;
+}
+
+/** The refusal of an operation too deep or estimated too expensive, or undefined when it is within the limits. */
+export type QueryLimitCheck = (checked: CheckedOperation) => GraphQLError | undefined;
+
+/**
+ * The depth check first (cheap, and it bounds the cost estimate's own work), then the cost estimate. Queries
+ * (queryLimitsPlugin) and subscriptions (router/src/subscriptions) are checked by the same function.
+ * `metadata` is read per operation, so a hot-reloaded supergraph's `@cost` / `@listSize` take effect with it.
+ */
+export function queryLimitCheck(limits: QueryLimits, metadata: () => CostMetadata = () => NO_COST_METADATA): QueryLimitCheck {
+  const memos = new WeakMap<CostMetadata, Map<string, number>>();
+  return ({ schema, document, operation, source, operationName, variables }) => {
+    if (!limits.maxCost && !limits.maxDepth) return undefined;
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+    }
+    if (limits.maxDepth) {
+      const depth = operationDepth(operation, fragments);
+      if (depth > limits.maxDepth) {
+        return refusal(`The operation nests ${depth} levels deep; at most ${limits.maxDepth} are allowed`, ErrorCode.QUERY_TOO_DEEP, {
+          depth,
+          maxDepth: limits.maxDepth,
+        });
+      }
+    }
+    const costMetadata = metadata();
+    if (limits.maxCost && (limits.costWithoutHints || hasCostHints(costMetadata))) {
+      const key = `${source}\0${operationName ?? ''}\0${JSON.stringify(variables ?? {})}`;
+      const estimated = memoized(memos, costMetadata, key, () => estimateOperationCost(schema, operation, fragments, variables, costMetadata, limits));
+      if (estimated > limits.maxCost) {
+        return refusal(
+          `The operation's estimated cost is ${estimated}, above the limit of ${limits.maxCost}; ask for fewer items (smaller \`first\`) or fewer nested lists`,
+          ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE,
+          { cost: { estimated, max: limits.maxCost } },
+        );
+      }
+    }
+    return undefined;
+  };
+}
+
 /**
  * Refuses operations that are too deep or estimated too expensive, after validation and before the gateway
- * plans or calls anything (HTTP 400, with the estimate in `extensions`). The depth check runs first: it is
- * cheap and bounds the cost estimate's own work. `metadata` is read per request, so a hot-reloaded
- * supergraph's `@cost` / `@listSize` take effect with it.
+ * plans or calls anything (HTTP 400, with the estimate in `extensions`).
  */
 export function queryLimitsPlugin<Context extends BaseContext>(limits: QueryLimits, metadata: () => CostMetadata = () => NO_COST_METADATA): ApolloServerPlugin<Context> {
-  const memos = new WeakMap<CostMetadata, Map<string, number>>();
+  const check = queryLimitCheck(limits, metadata);
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request, schema, source }) {
           // Apollo resolves the operation before this hook; without one, execution reports the problem.
-          if (!operation || (!limits.maxCost && !limits.maxDepth)) return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const definition of document.definitions) {
-            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-          }
-          if (limits.maxDepth) {
-            const depth = operationDepth(operation, fragments);
-            if (depth > limits.maxDepth) {
-              throw refusal(`The operation nests ${depth} levels deep; at most ${limits.maxDepth} are allowed`, ErrorCode.QUERY_TOO_DEEP, {
-                depth,
-                maxDepth: limits.maxDepth,
-              });
-            }
-          }
-          const costMetadata = metadata();
-          if (limits.maxCost && (limits.costWithoutHints || hasCostHints(costMetadata))) {
-            const key = `${source}\0${request.operationName ?? ''}\0${JSON.stringify(request.variables ?? {})}`;
-            const estimated = memoized(memos, costMetadata, key, () => estimateOperationCost(schema, operation, fragments, request.variables, costMetadata, limits));
-            if (estimated > limits.maxCost) {
-              throw refusal(
-                `The operation's estimated cost is ${estimated}, above the limit of ${limits.maxCost}; ask for fewer items (smaller \`first\`) or fewer nested lists`,
-                ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE,
-                { cost: { estimated, max: limits.maxCost } },
-              );
-            }
-          }
+          if (!operation) return;
+          const refused = check({ schema, document, operation, source, operationName: request.operationName, variables: request.variables });
+          if (refused) throw refused;
         },
       };
     },

@@ -1,7 +1,8 @@
 import type http from 'node:http';
 import type { IncomingRequest, Logger, Viewer } from '@storefront/common';
-import { GraphQLError, Kind, parse, validate, type DocumentNode, type FormattedExecutionResult } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql';
 import type { RouterRequestContext } from '../subgraph-fetches.ts';
+import { isRefusal, isSubscriptionSource, type AcceptedOperation, type OperationAcceptance, type OperationParams, type Refusal } from './operation-acceptance.ts';
 import { accessTokenExpiry, SessionEnd } from './session-expiry.ts';
 import type { SubscriptionLimits } from './subscription-limits.ts';
 import type { SubscriptionMetrics, Transport } from './subscription-metrics.ts';
@@ -16,13 +17,15 @@ import type { SubscriptionService } from './subscription-service.ts';
  *   part `{"payload": <result>}` after a `--graphql` boundary, `{}` parts as heartbeats, a fatal error as
  *   `{"payload": null, "errors": [...]}`, then the closing boundary.
  *
- * Queries and mutations with those Accept headers are Apollo Server's as usual. The caller was authenticated by
+ * Queries and mutations with those Accept headers are Apollo Server's as usual. A subscription is accepted as a
+ * query would be (operation-acceptance.ts: persisted queries, safelist, validation, depth and cost limits). The caller was authenticated by
  * the host (the Authorization header, as for queries); its token's expiry ends the stream with UNAUTHENTICATED.
  * A client that stops reading is dropped once `maxBufferedBytes` wait for it.
  */
 
 export interface HttpTransportsOptions {
   service: SubscriptionService;
+  acceptance: OperationAcceptance;
   contextOf: (request: http.IncomingMessage, viewer: Viewer | null) => RouterRequestContext;
   clientAddress: (request: http.IncomingMessage) => string;
   limits: SubscriptionLimits;
@@ -32,26 +35,20 @@ export interface HttpTransportsOptions {
   maxBufferedBytes?: number;
 }
 
-interface Params {
-  query: unknown;
-  operationName: unknown;
-  variables: unknown;
-}
-
-function paramsOf(body: unknown, search: string): Params | undefined {
+function paramsOf(body: unknown, search: string): OperationParams | undefined {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
-    const { query, operationName, variables } = body as Record<string, unknown>;
-    return { query, operationName, variables };
+    const { query, operationName, variables, extensions } = body as Record<string, unknown>;
+    return { query, operationName, variables, extensions };
   }
   const params = new URLSearchParams(search);
-  if (!params.has('query')) return undefined;
-  let variables: unknown;
+  if (!params.has('query') && !params.has('extensions')) return undefined;
+  const json = (name: string): unknown => (params.get(name) ? JSON.parse(params.get(name) as string) : undefined);
   try {
-    variables = params.get('variables') ? JSON.parse(params.get('variables') as string) : undefined;
+    return { query: params.get('query') ?? undefined, operationName: params.get('operationName') ?? undefined, variables: json('variables'), extensions: json('extensions') };
   } catch {
+    // Apollo Server answers malformed parameters.
     return undefined;
   }
-  return { query: params.get('query'), operationName: params.get('operationName') ?? undefined, variables };
 }
 
 function transportOf(accept: string | undefined): Transport | undefined {
@@ -61,19 +58,10 @@ function transportOf(accept: string | undefined): Transport | undefined {
   return undefined;
 }
 
-/** The subscription operation a request names, parsed; undefined for anything else (Apollo Server answers it). */
-function subscriptionDocument(params: Params): DocumentNode | undefined {
-  if (typeof params.query !== 'string' || !params.query.includes('subscription')) return undefined;
-  let document: DocumentNode;
-  try {
-    document = parse(params.query, { maxTokens: 10_000 });
-  } catch {
-    return undefined;
-  }
-  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-  const name = typeof params.operationName === 'string' ? params.operationName : undefined;
-  const operation = name ? operations.find((candidate) => candidate.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
-  return operation?.operation === 'subscription' ? document : undefined;
+function refuse(res: http.ServerResponse, refused: Refusal): void {
+  res.statusCode = refused.status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify({ errors: refused.errors }));
 }
 
 /** How one transport writes a stream. */
@@ -114,16 +102,8 @@ export function httpSubscriptionTransports(options: HttpTransportsOptions): Http
   const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
   const open = new Set<{ end: SessionEnd; done: Promise<void> }>();
 
-  async function serve(transport: Transport, viewer: Viewer | null, req: http.IncomingMessage, res: http.ServerResponse, document: DocumentNode, params: Params): Promise<void> {
+  async function serve(transport: Transport, viewer: Viewer | null, req: http.IncomingMessage, res: http.ServerResponse, accepted: AcceptedOperation): Promise<void> {
     const writer = transport === 'sse' ? SSE : MULTIPART;
-    const schema = service.schema();
-    const validation = schema ? validate(schema, document) : [new GraphQLError('No supergraph is loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
-    if (validation.length) {
-      res.statusCode = 400;
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ errors: validation.map((error) => ({ message: error.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...error.extensions } })) }));
-      return;
-    }
     const release = limits.admitConnection(viewer, options.clientAddress(req));
     if (typeof release === 'string') {
       metrics.ended('limit');
@@ -140,9 +120,9 @@ export function httpSubscriptionTransports(options: HttpTransportsOptions): Http
     const heartbeat = setInterval(() => res.write(writer.heartbeat), heartbeatMs);
     try {
       const outcome = await service.start({
-        document,
-        operationName: typeof params.operationName === 'string' ? params.operationName : undefined,
-        variables: params.variables && typeof params.variables === 'object' ? (params.variables as Record<string, unknown>) : undefined,
+        document: accepted.document,
+        operationName: accepted.operationName,
+        variables: accepted.variables,
         session: { transport, viewer, context: options.contextOf(req, viewer), ended: end.ended },
       });
       res.statusCode = 200;
@@ -181,9 +161,26 @@ export function httpSubscriptionTransports(options: HttpTransportsOptions): Http
       const transport = transportOf(req.headers.accept);
       if (!transport || (req.method !== 'GET' && req.method !== 'POST')) return false;
       const params = paramsOf(body, search);
-      const document = params && subscriptionDocument(params);
-      if (!params || !document) return false;
-      await serve(transport, request.viewer, req, res, document, params);
+      if (!params) return false;
+      const source = await options.acceptance.sourceOf(params);
+      if (isRefusal(source)) {
+        // Refused before its text is known to be a subscription. In safelist mode the refusal is the same for any
+        // operation (and Apollo Server would not answer a stream-only Accept header); otherwise Apollo Server
+        // answers what is not a subscription (it may know an APQ hash from its own in-process cache).
+        const subscription = typeof params.query === 'string' && isSubscriptionSource(params.query, params.operationName);
+        if (!subscription && !options.acceptance.safelistMode) return false;
+        refuse(res, source);
+        return true;
+      }
+      if (!isSubscriptionSource(source, params.operationName)) return false;
+      const schema = service.schema();
+      if (!schema) {
+        refuse(res, { status: 503, errors: [{ message: 'No supergraph is loaded yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+        return true;
+      }
+      const accepted = options.acceptance.check(schema, source, params);
+      if (isRefusal(accepted)) refuse(res, accepted);
+      else await serve(transport, request.viewer, req, res, accepted);
       return true;
     },
     async close() {

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Logger, Registry, Viewer } from '@storefront/common';
 import type { SubgraphIdentity } from '../auth/index.ts';
 import type { FederationEngine } from '../execution/engine.ts';
+import { OperationAcceptance, type OperationAcceptanceOptions } from './operation-acceptance.ts';
 import type { SubgraphCaller } from '../execution/subgraph-caller.ts';
 import type { RouterRequestContext } from '../subgraph-fetches.ts';
 import { httpSubscriptionTransports, type HttpTransports } from './http-transports.ts';
@@ -20,6 +21,8 @@ export interface SubscriptionsSetup {
   contextOf: (request: http.IncomingMessage, viewer: Viewer | null) => RouterRequestContext;
   clientAddress: (request: http.IncomingMessage) => string;
   registry: Registry;
+  /** What decides which operations run (safelist, persisted queries, depth and cost limits), as for queries. */
+  acceptance: OperationAcceptanceOptions;
   limits?: Partial<SubscriptionLimitSettings>;
   logger: Logger;
 }
@@ -48,9 +51,11 @@ export function setUpSubscriptions(setup: SubscriptionsSetup): RouterSubscriptio
     metrics,
     logger: setup.logger,
   });
+  const acceptance = new OperationAcceptance(setup.acceptance);
   const limits = new SubscriptionLimits({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...setup.limits });
   const http = httpSubscriptionTransports({
     service,
+    acceptance,
     contextOf: setup.contextOf,
     clientAddress: setup.clientAddress,
     limits,
@@ -65,6 +70,7 @@ export function setUpSubscriptions(setup: SubscriptionsSetup): RouterSubscriptio
       websocket = serveWebSocketSubscriptions({
         server,
         service,
+        acceptance,
         authenticate: setup.authenticate,
         contextOf: setup.contextOf,
         clientAddress: setup.clientAddress,

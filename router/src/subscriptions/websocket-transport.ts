@@ -5,6 +5,7 @@ import { GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedE
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RouterRequestContext } from '../subgraph-fetches.ts';
+import { isRefusal, type OperationAcceptance } from './operation-acceptance.ts';
 import { accessTokenExpiry, SessionEnd } from './session-expiry.ts';
 import type { SubscriptionLimits } from './subscription-limits.ts';
 import type { SubscriptionMetrics } from './subscription-metrics.ts';
@@ -16,7 +17,9 @@ import type { SubscriptionService, SubscriptionSession } from './subscription-se
  * authenticated when it connects, with the same access-token check as a query: `connection_init`'s payload
  * `{ authorization: "Bearer <token>" }` (what browsers can send), else the upgrade request's Authorization
  * header. A bad token closes the connection with 4401; its expiry ends every subscription on it with an
- * UNAUTHENTICATED error, then closes it with 4401.
+ * UNAUTHENTICATED error, then closes it with 4401. Each `subscribe` is accepted as a query would be
+ * (operation-acceptance.ts: persisted queries, safelist, validation, depth and cost limits), its refusal sent
+ * as the operation's `error` message with the query's error codes.
  */
 
 export const UNAUTHORIZED_CLOSE = 4401;
@@ -35,6 +38,7 @@ interface Connection {
 export interface WebSocketTransportOptions {
   server: http.Server;
   service: SubscriptionService;
+  acceptance: OperationAcceptance;
   /** The router's access-token check (the same function queries use). */
   authenticate: (authorization: string | undefined) => Promise<Viewer | null>;
   /** The request context a subscription's subgraph calls carry (request id, trace id, client address). */
@@ -95,11 +99,6 @@ export function serveWebSocketSubscriptions(options: WebSocketTransportOptions):
 
   const disposable = useServer<Record<string, unknown> | undefined, { connection?: Connection }>(
     {
-      schema: () => {
-        const schema = service.schema();
-        if (!schema) throw new GraphQLError('No supergraph is loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
-        return schema;
-      },
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
@@ -137,14 +136,18 @@ export function serveWebSocketSubscriptions(options: WebSocketTransportOptions):
         connections.delete(ctx.extra);
         metrics.connectionClosed('ws');
       },
-      onSubscribe: (ctx) => {
+      onSubscribe: async (ctx, _id, payload) => {
         if (Object.keys(ctx.subscriptions).length >= limits.perConnection) {
           metrics.ended('limit');
           return [new GraphQLError(`At most ${limits.perConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
-        return undefined;
+        const schema = service.schema();
+        if (!schema) return [new GraphQLError('No supergraph is loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+        const accepted = await options.acceptance.accept(schema, payload);
+        if (isRefusal(accepted)) return accepted.errors.map((error) => new GraphQLError(error.message, { extensions: error.extensions }));
+        // Returned arguments are run as they are: graphql-ws neither parses nor validates them again.
+        return { schema, document: accepted.document, operationName: accepted.operationName, variableValues: accepted.variables, contextValue: ctx.extra.connection ?? null };
       },
-      context: (ctx) => ctx.extra.connection ?? null,
       execute: () => ({ errors: [new GraphQLError('Send queries and mutations over HTTP; this connection carries subscriptions.', { extensions: { code: 'OPERATION_NOT_SUPPORTED' } })] }),
       subscribe: async (args: ExecutionArgs) => {
         const connection = args.contextValue as Connection | null;
