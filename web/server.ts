@@ -4,7 +4,8 @@
  * to the router through to ROUTER_URL, so the app, its session cookie and its downloads share one origin:
  *   - /assets/*: Vite's content-hashed files, `Cache-Control: public, max-age=31536000, immutable`;
  *   - /graphql (incl. multipart @defer streams), /session/*, /files/*: proxied to the router, streamed both ways,
- *     with X-Forwarded-For appended (set the router's TRUSTED_PROXY_HOPS=1 behind it);
+ *     with X-Forwarded-For appended (set the router's TRUSTED_PROXY_HOPS=1 behind it); WebSocket upgrades of
+ *     /graphql (graphql-ws subscriptions, the notification bell) are tunnelled to the router the same way;
  *   - anything else: index.html (`no-cache`), so the app's own routes (/products/…) load on a reload.
  * /health and /ready answer for probes. PORT (default 8080), HOST, ROUTER_URL (default http://localhost:4000),
  * WEB_DIST (default web/dist).
@@ -12,6 +13,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const TYPES: Record<string, string> = {
@@ -41,12 +43,17 @@ export function startWebServer(options: WebServerOptions): Promise<http.Server> 
   const index = path.join(options.dist, 'index.html');
   if (!existsSync(index)) throw new Error(`${index} is missing: run npm run web:build first`);
 
-  const proxy = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const forwardedHeaders = (req: http.IncomingMessage): http.OutgoingHttpHeaders => {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
     const client = req.socket.remoteAddress ?? '';
     headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${client}` : client;
     headers.host = router.host;
+    return headers;
+  };
+
+  const proxy = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const headers = forwardedHeaders(req);
     const upstream = http.request({ hostname: router.hostname, port: router.port || 80, path: req.url, method: req.method, headers }, (answer) => {
       const out: http.OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
@@ -103,6 +110,30 @@ export function startWebServer(options: WebServerOptions): Promise<http.Server> 
     }
     // The app's own routes, and the HTML that names this build's hashed files: always revalidated.
     serveFile(res, index, 'no-cache', method);
+  });
+  // A WebSocket to /graphql: the same upgrade request goes to the router, and once it switches protocols the
+  // two sockets are piped together; anything else, or a router that refuses, ends the client's socket.
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!/^\/graphql(\/|$|\?)/.test(req.url ?? '')) return socket.destroy();
+    const headers = { ...forwardedHeaders(req), connection: 'Upgrade', upgrade: req.headers.upgrade ?? 'websocket' };
+    const upstream = http.request({ hostname: router.hostname, port: router.port || 80, path: req.url, method: 'GET', headers });
+    upstream.on('upgrade', (answer, routerSocket, routerHead) => {
+      const lines = [`HTTP/1.1 ${answer.statusCode ?? 101} ${answer.statusMessage ?? 'Switching Protocols'}`];
+      for (let i = 0; i < answer.rawHeaders.length; i += 2) lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (routerHead.length) socket.write(routerHead);
+      if (head.length) routerSocket.write(head);
+      routerSocket.pipe(socket).pipe(routerSocket);
+      routerSocket.on('error', () => socket.destroy());
+      socket.on('error', () => routerSocket.destroy());
+    });
+    upstream.on('response', (answer) => {
+      // The router answered without upgrading (a refusal): pass its status on and close.
+      socket.end(`HTTP/1.1 ${answer.statusCode ?? 502} ${answer.statusMessage ?? ''}\r\nconnection: close\r\n\r\n`);
+      answer.resume();
+    });
+    upstream.on('error', () => socket.destroy());
+    upstream.end();
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -7,7 +7,7 @@ import { AccountPage } from './pages/Account.tsx';
 import { CartContentsFragment, CartPage, CartQuery } from './pages/Cart.tsx';
 import { CatalogPage } from './pages/Catalog.tsx';
 import { CheckoutPage } from './pages/Checkout.tsx';
-import { NotificationsPage, UnreadCountQuery } from './pages/Notifications.tsx';
+import { NotificationsPage, useUnreadCount } from './pages/Notifications.tsx';
 import { OrderPage } from './pages/Order.tsx';
 import { ProductPage } from './pages/Product.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
@@ -23,9 +23,8 @@ function Header() {
   const { search } = useLocation();
   const signedIn = session.status === 'signed-in';
   const cart = useQuery(CartQuery, { skip: !signedIn });
-  const unread = useQuery(UnreadCountQuery, { skip: !signedIn, pollInterval: 30_000 });
+  const count = useUnreadCount(signedIn);
   const itemCount = cart.data?.cart ? getFragmentData(CartContentsFragment, cart.data.cart).itemCount : 0;
-  const count = unread.data?.me?.unreadNotificationCount ?? 0;
   const onSearch = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const q = String(new FormData(event.currentTarget).get('q') ?? '').trim();

@@ -5,10 +5,12 @@ import { createClient } from './apollo.ts';
 import { App } from './App.tsx';
 import { browserSessionManager } from './auth/browser-session.ts';
 import { SessionProvider } from './auth/SessionContext.tsx';
+import { createLiveSocket, LiveSocketProvider, sameOriginSocketUrl } from './live-socket.tsx';
 import './styles.css';
 
 const session = browserSessionManager();
-const client = createClient(session);
+const socket = createLiveSocket(sameOriginSocketUrl(), () => session.accessToken());
+const client = createClient(session, '/graphql', socket);
 // A reload keeps the visitor signed in: the refresh cookie is exchanged for a new access token.
 void session.refresh();
 
@@ -18,7 +20,9 @@ createRoot(root).render(
   <StrictMode>
     <SessionProvider manager={session}>
       <ApolloProvider client={client}>
-        <App />
+        <LiveSocketProvider socket={socket}>
+          <App />
+        </LiveSocketProvider>
       </ApolloProvider>
     </SessionProvider>
   </StrictMode>,

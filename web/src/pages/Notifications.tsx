@@ -1,7 +1,10 @@
-import { useMutation, useQuery } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import { useEffect, useState } from 'react';
+import { OVER_WEBSOCKET } from '../apollo.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { ErrorMessage, formatDate, Loading, SignInPrompt, Unavailable } from '../components/common.tsx';
 import { graphql } from '../generated/gql/index.ts';
+import { useLiveSocketState } from '../live-socket.tsx';
 import { Link } from '../router.tsx';
 
 export const UnreadCountQuery = graphql(`
@@ -12,6 +15,65 @@ export const UnreadCountQuery = graphql(`
     }
   }
 `);
+
+const NotificationAddedSubscription = graphql(`
+  subscription NotificationAdded {
+    notificationAdded {
+      id
+      readAt
+    }
+  }
+`);
+
+/** How often the bell asks for the count while its subscription cannot deliver (socket down, refused). */
+const FALLBACK_POLL_MS = 30_000;
+/** How long after a failed subscription (an expired token ends it) the bell subscribes again. */
+const RESUBSCRIBE_MS = 5_000;
+
+/**
+ * The header bell's unread count, live: `notificationAdded` over the app's WebSocket counts each new unread
+ * notification up in the cache (and refreshes the notification list if it is open). The router replays
+ * nothing missed while disconnected, so every (re)connect asks for the count once; only while the socket is
+ * down or the subscription failed does the bell poll.
+ */
+export function useUnreadCount(signedIn: boolean): number {
+  const client = useApolloClient();
+  const socket = useLiveSocketState();
+  const [failed, setFailed] = useState(false);
+  const unread = useQuery(UnreadCountQuery, { skip: !signedIn });
+  const { restart } = useSubscription(NotificationAddedSubscription, {
+    skip: !signedIn,
+    context: OVER_WEBSOCKET,
+    onData: ({ data }) => {
+      const added = data.data?.notificationAdded;
+      if (!added || added.readAt) return;
+      client.cache.updateQuery({ query: UnreadCountQuery }, (current) =>
+        current?.me ? { me: { ...current.me, unreadNotificationCount: (current.me.unreadNotificationCount ?? 0) + 1 } } : current,
+      );
+      void client.refetchQueries({ include: ['Notifications'] });
+    },
+    onError: () => setFailed(true),
+  });
+  useEffect(() => {
+    if (!failed) return;
+    const timer = setTimeout(() => {
+      setFailed(false);
+      restart();
+    }, RESUBSCRIBE_MS);
+    return () => clearTimeout(timer);
+  }, [failed, restart]);
+
+  const live = signedIn && !failed && socket === 'connected';
+  const { startPolling, stopPolling, refetch } = unread;
+  useEffect(() => {
+    if (!signedIn || live) stopPolling();
+    else startPolling(FALLBACK_POLL_MS);
+  }, [signedIn, live, startPolling, stopPolling]);
+  useEffect(() => {
+    if (live) void refetch();
+  }, [live, refetch]);
+  return unread.data?.me?.unreadNotificationCount ?? 0;
+}
 
 const NotificationsQuery = graphql(`
   query Notifications($after: String) {
