@@ -12,6 +12,10 @@ import {
 } from '@storefront/common';
 import { chunks } from '@storefront/prisma-tools';
 import { PrismaClient } from '../src/database.ts';
+// The same seed world's reviews that reviews' seed inserts (pure data from @storefront/common's world, imported by
+// path like the tests import subgraphs): catalog's rating columns start as the catalog-ratings consumer would
+// have left them had every seeded review been published, so TOP_RATED ranks the rated products on a fresh seed.
+import { reviewsSeed } from '../../reviews/src/seed-reviews.ts';
 
 const DEPARTMENTS = [
   'Books', 'Electronics', 'Kitchen', 'Garden', 'Toys', 'Sports', 'Outdoors', 'Beauty', 'Grocery', 'Music',
@@ -56,12 +60,41 @@ export default async function seed(adapter: SqlDriverAdapterFactory, plan: SeedP
       };
     });
     const giftCards = GIFT_CARD_AMOUNTS_CENTS.map((_, i) => ({ ...seedGiftCard(i), createdAt: new Date(SEED_TIMELINE.usersFrom) }));
-    await prisma.$transaction([prisma.product.deleteMany(), prisma.category.deleteMany(), prisma.giftCard.deleteMany()]);
+    await prisma.$transaction([prisma.reviewRating.deleteMany(), prisma.product.deleteMany(), prisma.category.deleteMany(), prisma.giftCard.deleteMany()]);
     await prisma.category.createMany({ data: categories });
-    for (const batch of chunks(products)) await prisma.product.createMany({ data: batch });
+    for (const batch of chunks(products)) await prisma.product.createMany({ data: ratedProducts(batch, plan) });
     await prisma.giftCard.createMany({ data: giftCards });
-    log(`${categories.length} categories, ${products.length} products, ${giftCards.length} gift cards`);
+    const heard = seededReviewRatings(plan);
+    for (const batch of chunks(heard)) await prisma.reviewRating.createMany({ data: batch });
+    log(`${categories.length} categories, ${products.length} products (${new Set(heard.map((r) => r.productId)).size} rated), ${giftCards.length} gift cards`);
   } finally {
     await prisma.$disconnect();
   }
+}
+
+/** The seeded reviews of products, as catalog-ratings records them (review_ratings: what was counted). */
+function seededReviewRatings(plan: SeedPlan) {
+  const productIds = new Set(Array.from({ length: plan.products }, (_, i) => seedProduct(i, plan).id));
+  return reviewsSeed(plan)
+    .reviews.filter((review) => productIds.has(review.purchasableId))
+    .map((review) => ({ reviewId: review.id, productId: review.purchasableId, rating: review.rating, counted: true }));
+}
+
+let ratingsByProduct: { plan: SeedPlan; totals: Map<string, { count: number; sum: number }> } | undefined;
+
+/** Products with their rating columns filled from the seeded reviews (count, sum, average; 0 when unrated). */
+function ratedProducts<P extends { id: string }>(batch: P[], plan: SeedPlan): Array<P & { ratingCount: number; ratingSum: number; ratingAverage: number }> {
+  if (ratingsByProduct?.plan !== plan) {
+    const totals = new Map<string, { count: number; sum: number }>();
+    for (const { productId, rating } of seededReviewRatings(plan)) {
+      const total = totals.get(productId) ?? { count: 0, sum: 0 };
+      totals.set(productId, { count: total.count + 1, sum: total.sum + rating });
+    }
+    ratingsByProduct = { plan, totals };
+  }
+  const { totals } = ratingsByProduct;
+  return batch.map((product) => {
+    const { count, sum } = totals.get(product.id) ?? { count: 0, sum: 0 };
+    return { ...product, ratingCount: count, ratingSum: sum, ratingAverage: count ? sum / count : 0 };
+  });
 }
