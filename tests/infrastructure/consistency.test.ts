@@ -9,6 +9,7 @@ import {
   variablesUsed,
   workloadProblems,
   appServices,
+  networkPolicyProblems,
   composeEnvironment,
   type ComposeFile,
 } from './support/checks.ts';
@@ -100,6 +101,10 @@ describe('deployment files agree with each other', () => {
     expect(problems).toEqual([]);
   });
 
+  it('the network policies let only the router reach the subgraphs, and Postgres and Redis only their users', () => {
+    expect(networkPolicyProblems(production)).toEqual([]);
+  });
+
   it('the Dockerfile is multi-stage, installs production dependencies only and runs as a non-root user with a HEALTHCHECK', () => {
     expect(dockerfileProblems(read('Dockerfile'))).toEqual([]);
     expect(existsSync(path.join(REPO_ROOT, 'scripts/healthcheck.mjs'))).toBe(true);
@@ -151,6 +156,15 @@ describe('the consistency checks catch broken files', () => {
       'router: Kubernetes listens on a different port than 4999',
       'compose service extra-worker: no Deployment of that name',
     ]);
+  });
+
+  it('a subgraph any pod may reach, and a Redis the shop may reach', () => {
+    const policies = production.filter((object) => object.kind === 'NetworkPolicy');
+    const withoutSubgraphPolicy = production.filter((object) => object.metadata.name !== 'storefront-subgraphs-from-router' && object.metadata.name !== 'storefront-default-deny-ingress');
+    expect(networkPolicyProblems(withoutSubgraphPolicy)).toEqual(expect.arrayContaining(['orders: a pod of no service may connect to it', 'orders: web may connect to it']));
+    const redis = policies.find((policy) => policy.metadata.name === 'storefront-redis-clients')!;
+    const loose = applyJsonPatch(redis, [{ op: 'replace', path: '/spec/ingress/0/from/0/podSelector', value: { matchLabels: { 'app.kubernetes.io/part-of': 'storefront' } } }]);
+    expect(networkPolicyProblems(production.map((object) => (object === redis ? loose : object)))).toEqual(['web: may reach Redis, which it does not use', 'storefront-migrate: may reach Redis, which it does not use']);
   });
 
   it('a variable missing from .env.example', () => {

@@ -211,3 +211,83 @@ export function dockerfileProblems(text: string): string[] {
   if (finalStage.some((i) => i.instruction === 'RUN' && /\bnpm (ci|install)\b/.test(i.args))) problems.push('the final stage must not install packages');
   return problems;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Network policies
+
+type Labels = Record<string, string>;
+interface LabelSelector {
+  matchLabels?: Labels;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+interface PolicySpec {
+  podSelector: LabelSelector;
+  policyTypes?: string[];
+  ingress?: Array<{ from?: Array<{ podSelector?: LabelSelector; namespaceSelector?: LabelSelector; ipBlock?: unknown }>; ports?: Array<{ port?: number | string }> }>;
+}
+
+function selects(selector: LabelSelector, labels: Labels): boolean {
+  const expressions = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+    if (operator === 'In') return labels[key] !== undefined && values.includes(labels[key]);
+    if (operator === 'NotIn') return labels[key] === undefined || !values.includes(labels[key]);
+    if (operator === 'Exists') return labels[key] !== undefined;
+    if (operator === 'DoesNotExist') return labels[key] === undefined;
+    throw new Error(`selector operator ${operator} is not understood here`);
+  });
+  return expressions && Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+}
+
+/**
+ * Whether a pod labelled `source` (in the same namespace) may connect to one labelled `target`, as the
+ * NetworkPolicy rules of `objects` say: any ingress is allowed to a pod no policy selects; otherwise a rule of
+ * a policy that selects it must let the source in.
+ */
+export function mayConnect(objects: readonly KubernetesObject[], source: Labels, target: Labels): boolean {
+  const policies = byKind(objects, 'NetworkPolicy')
+    .map((policy) => policy.spec as PolicySpec)
+    .filter((spec) => (spec.policyTypes ?? ['Ingress']).includes('Ingress') && selects(spec.podSelector, target));
+  if (policies.length === 0) return true;
+  return policies.some((spec) =>
+    (spec.ingress ?? []).some((rule) => rule.from === undefined || rule.from.some((peer) => peer.podSelector !== undefined && peer.namespaceSelector === undefined && selects(peer.podSelector, source))),
+  );
+}
+
+function podLabels(object: KubernetesObject): Labels {
+  return (object.spec as { template: { metadata?: { labels?: Labels } } }).template.metadata?.labels ?? {};
+}
+
+/**
+ * The policies' promises, checked against the workloads: every pod is under a default deny; only the router
+ * reaches the subgraphs (every Deployment a router SUBGRAPH_*_URL names); Postgres only from the pods given a
+ * database URL, and Redis only from the Deployments given a REDIS_URL other than the shop.
+ */
+export function networkPolicyProblems(objects: readonly KubernetesObject[]): string[] {
+  const problems: string[] = [];
+  const workloads = [...byKind(objects, 'Deployment'), ...byKind(objects, 'Job')];
+  const stranger: Labels = { 'app.kubernetes.io/name': 'stranger' };
+  const router = workloads.find((workload) => workload.metadata.name === 'router');
+  if (!router) return ['no router Deployment'];
+  const routerEnv = containerEnvironment(podSpecOf(router)!.containers[0]!, objects);
+  const subgraphHosts = new Set([...routerEnv].filter(([name]) => /^SUBGRAPH_\w+_URL$/.test(name)).map(([, url]) => (url ? new URL(url).hostname : '')));
+  for (const workload of workloads) {
+    const labels = podLabels(workload);
+    const name = workload.metadata.name;
+    const env = containerEnvironment(podSpecOf(workload)!.containers[0]!, objects);
+    if (mayConnect(objects, stranger, labels) && !['router', 'web'].includes(name)) problems.push(`${name}: a pod of no service may connect to it`);
+    if (subgraphHosts.has(name)) {
+      for (const other of workloads) {
+        const allowed = mayConnect(objects, podLabels(other), labels);
+        if (allowed !== (other === router)) problems.push(`${name}: ${other.metadata.name} ${allowed ? 'may' : 'may not'} connect to it`);
+      }
+    }
+    // DATABASE_URL and <NAME>_DATABASE_URL come from the Secret, which only an overlay supplies: the names say it.
+    const usesPostgres = [...env.keys()].some((variable) => /(^|_)DATABASE_URL$/.test(variable));
+    if (mayConnect(objects, labels, { 'app.kubernetes.io/name': 'postgres' }) !== usesPostgres) problems.push(`${name}: ${usesPostgres ? 'may not reach Postgres, which it uses' : 'may reach Postgres, which it does not use'}`);
+    const usesRedis = env.has('REDIS_URL') && workload.kind === 'Deployment' && name !== 'web';
+    if (mayConnect(objects, labels, { 'app.kubernetes.io/name': 'redis' }) !== usesRedis) problems.push(`${name}: ${usesRedis ? 'may not reach Redis, which it uses' : 'may reach Redis, which it does not use'}`);
+  }
+  for (const store of ['postgres', 'redis']) {
+    if (mayConnect(objects, stranger, { 'app.kubernetes.io/name': store })) problems.push(`${store}: a pod of no service may connect to it`);
+  }
+  return problems;
+}
