@@ -213,6 +213,14 @@ const up = await waitUntilUp([
 ]);
 if (up) {
   say(`the shop is at http://localhost:${WEB_PORT} (sign in as admin@example.com / storefront-demo, or sign up)`);
+  const embeddedOnes = subgraphs.filter((_subgraph, i) => embedded(i)).map((subgraph) => subgraph.name);
+  if (embeddedOnes.length) {
+    // The subscription feeds need a LISTEN connection beside the subgraph's own, which one-connection PGlite
+    // cannot give: subscriptions answer SERVICE_UNAVAILABLE there, and the shop polls instead.
+    say(`embedded PGlite (${embeddedOnes.join(', ')}): subscriptions are not served, so the shop shows checkout`);
+    say('  progress and the notification bell by polling, not live. For live updates run on Postgres:');
+    say('  POSTGRES_URL=postgres://postgres@localhost:5432/postgres npm run dev');
+  }
   say(`the stack is up — open http://localhost:${ROUTER_PORT}/graphql for Apollo Sandbox, or try:`);
   say(`  curl -s localhost:${ROUTER_PORT}/graphql -H 'content-type: application/json' \\`);
   say(`    -d '{"query":"{ products(first: 3) { edges { node { name price { amount currency } category { name } } } } }"}'`);

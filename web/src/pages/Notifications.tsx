@@ -27,8 +27,11 @@ const NotificationAddedSubscription = graphql(`
 
 /** How often the bell asks for the count while its subscription cannot deliver (socket down, refused). */
 const FALLBACK_POLL_MS = 30_000;
-/** How long after a failed subscription (an expired token ends it) the bell subscribes again. */
-const RESUBSCRIBE_MS = 5_000;
+/**
+ * How long after a failed subscription the bell subscribes again: soon after one failure (an expired token ends
+ * it), then doubling up to 5 minutes while it keeps failing (a server without subscriptions, e.g. on PGlite).
+ */
+const resubscribeDelayMs = (failures: number) => Math.min(5_000 * 2 ** (failures - 1), 300_000);
 
 /**
  * The header bell's unread count, live: `notificationAdded` over the app's WebSocket counts each new unread
@@ -39,6 +42,7 @@ const RESUBSCRIBE_MS = 5_000;
 export function useUnreadCount(signedIn: boolean): number {
   const client = useApolloClient();
   const socket = useLiveSocketState();
+  const [failures, setFailures] = useState(0);
   const [failed, setFailed] = useState(false);
   const unread = useQuery(UnreadCountQuery, { skip: !signedIn });
   const { restart } = useSubscription(NotificationAddedSubscription, {
@@ -46,22 +50,26 @@ export function useUnreadCount(signedIn: boolean): number {
     context: OVER_WEBSOCKET,
     onData: ({ data }) => {
       const added = data.data?.notificationAdded;
+      setFailures(0);
       if (!added || added.readAt) return;
       client.cache.updateQuery({ query: UnreadCountQuery }, (current) =>
         current?.me ? { me: { ...current.me, unreadNotificationCount: (current.me.unreadNotificationCount ?? 0) + 1 } } : current,
       );
       void client.refetchQueries({ include: ['Notifications'] });
     },
-    onError: () => setFailed(true),
+    onError: () => {
+      setFailed(true);
+      setFailures((count) => count + 1);
+    },
   });
   useEffect(() => {
     if (!failed) return;
     const timer = setTimeout(() => {
       setFailed(false);
       restart();
-    }, RESUBSCRIBE_MS);
+    }, resubscribeDelayMs(failures));
     return () => clearTimeout(timer);
-  }, [failed, restart]);
+  }, [failed, failures, restart]);
 
   const live = signedIn && !failed && socket === 'connected';
   const { startPolling, stopPolling, refetch } = unread;
