@@ -65,10 +65,7 @@ describe('deployment files agree with each other', () => {
   });
 
   it('every service with workers (a subgraph package exporting ./workers) runs them under compose and in Kubernetes', () => {
-    const withWorkers = listSubgraphs().filter((subgraph) => {
-      const manifest = JSON.parse(readFileSync(path.join(subgraph.dir, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> };
-      return manifest.exports?.['./workers'] !== undefined;
-    });
+    const withWorkers = listSubgraphs().filter((subgraph) => subgraph.workers);
     expect(withWorkers.map((subgraph) => subgraph.name)).toContain('accounts');
     for (const { name } of withWorkers) {
       const service = compose.services[`${name}-worker`];

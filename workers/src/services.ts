@@ -38,14 +38,13 @@ function service(name: string, modules: () => Promise<ServiceModules>): WorkerSe
   };
 }
 
-// Loaded on demand (literal specifiers, one pair per service): a worker process for orders never imports, or
-// connects to, another service's database code.
-export const WORKER_SERVICES: readonly WorkerService[] = [
-  service('accounts', () => Promise.all([import('@storefront/accounts/database'), import('@storefront/accounts/workers')])),
-  service('catalog', () => Promise.all([import('@storefront/catalog/database'), import('@storefront/catalog/workers')])),
-  service('inventory', () => Promise.all([import('@storefront/inventory/database'), import('@storefront/inventory/workers')])),
-  service('orders', () => Promise.all([import('@storefront/orders/database'), import('@storefront/orders/workers')])),
-  service('payments', () => Promise.all([import('@storefront/payments/database'), import('@storefront/payments/workers')])),
-  service('reviews', () => Promise.all([import('@storefront/reviews/database'), import('@storefront/reviews/workers')])),
-  service('notifications', () => Promise.all([import('@storefront/notifications/database'), import('@storefront/notifications/workers')])),
-];
+/**
+ * Every service whose package exports `./workers`, in the registry's order (packages/common workspace.ts: the
+ * subgraphs' package.json blocks). Loaded on demand: a worker process for orders never imports, or connects to,
+ * another service's database code.
+ */
+export const WORKER_SERVICES: readonly WorkerService[] = listSubgraphs()
+  .filter((subgraph) => subgraph.workers)
+  .map((subgraph) =>
+    service(subgraph.name, () => Promise.all([import(`${subgraph.packageName}/database`), import(`${subgraph.packageName}/workers`)]) as Promise<ServiceModules>),
+  );

@@ -20,9 +20,18 @@ export interface SubgraphPackage {
    * without (operations reads Redis) has no Prisma schema, migrations or seed: database tools skip it.
    */
   database: boolean;
+  /** The package's name, which its entry points are imported by (`@storefront/orders/workers`). */
+  packageName: string;
+  /**
+   * Whether the service runs workers (its package exports `./workers`: outbox relay, consumers, jobs). The worker
+   * host, compose and Kubernetes run one worker process for each such service.
+   */
+  workers: boolean;
 }
 
 interface SubgraphManifest {
+  name?: unknown;
+  exports?: Record<string, unknown>;
   subgraph?: { name?: unknown; port?: unknown; database?: unknown };
 }
 
@@ -41,6 +50,8 @@ export function subgraphPackage(dir: string): SubgraphPackage | undefined {
     migrationsDir: path.join(dir, 'prisma', 'migrations'),
     seedPath: path.join(dir, 'prisma', 'seed.ts'),
     database: manifest.subgraph?.database !== false,
+    packageName: typeof manifest.name === 'string' ? manifest.name : `@storefront/${name}`,
+    workers: manifest.exports?.['./workers'] !== undefined,
   };
 }
 
