@@ -1,6 +1,7 @@
 export { commonApolloOptions, maskUnexpectedErrors, MAX_QUERY_TOKENS, refuseNulInQueries } from './apollo.ts';
 export type { RequestContext } from './apollo.ts';
 export { ConfigError, envBoolean, envLogLevel, envNodeEnv, envPort, httpProcessEnv, loadConfig } from './config.ts';
+export { envRedisClusterNodes, type RedisClusterNode } from './redis-cluster-nodes.ts';
 export { ANY_ORIGIN, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, isSerializedOrigin } from './cors.ts';
 export type { CorsOptions } from './cors.ts';
 export { DeadlineExceededError, withDeadline } from './deadline.ts';

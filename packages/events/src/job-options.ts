@@ -1,4 +1,6 @@
 import { type DefaultJobOptions, type JobsOptions, Queue } from 'bullmq';
+import type { RedisClusterNode } from '@storefront/common';
+import { bullConnection } from './queue-redis.ts';
 import { queueTelemetry } from './tracing.ts';
 
 /** How BullMQ reaches Redis. Workers need maxRetriesPerRequest: null (blocking commands must not time out). */
@@ -12,6 +14,12 @@ export interface RedisConnection {
 /** Where the queues live: Redis plus the key prefix (tests use a unique one per run). */
 export interface QueueConnection {
   connection: RedisConnection;
+  /**
+   * A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES), instead of the single Redis in `connection`, whose
+   * options (auth, TLS, retries) then apply to every node. The prefix must then be hash-tagged (`{storefront}`),
+   * so that each queue's keys share a slot, as BullMQ's Lua scripts require; queueConnectionFromEnv does that.
+   */
+  cluster?: RedisClusterNode[];
   /** BullMQ's key prefix; defaults to "bull". */
   prefix?: string;
   /**
@@ -68,7 +76,16 @@ export function heavyJobOptions({ attempts, backoffMs }: { attempts: number; bac
  * (throttled); the handle's commands fail or wait on their own.
  */
 export function openQueue<Data = unknown>(name: string, queues: QueueConnection): Queue<Data> {
-  const queue = new Queue<Data>(name, { connection: queues.connection, prefix: queues.prefix, ...queueTelemetry() });
+  const { connection, release } = bullConnection(queues);
+  const queue = new Queue<Data>(name, { connection, prefix: queues.prefix, ...queueTelemetry() });
   queue.on('error', () => {});
+  if (queues.cluster) {
+    // BullMQ leaves a client it was handed open; this queue owns its cluster client.
+    const close = queue.close.bind(queue);
+    queue.close = async () => {
+      await close();
+      await release();
+    };
+  }
   return queue;
 }

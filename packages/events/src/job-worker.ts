@@ -2,6 +2,7 @@ import { type Processor, Worker, type WorkerOptions } from 'bullmq';
 import { DeadLetterQueue, withDeadLetters } from './dead-letters.ts';
 import { type QueueConnection } from './job-options.ts';
 import { type EventLogger, silentEventLogger } from './logger.ts';
+import { bullConnection } from './queue-redis.ts';
 import { queueTelemetry } from './tracing.ts';
 
 export interface JobWorkerOptions<Data, Result> {
@@ -31,10 +32,11 @@ export function createJobWorker<Data, Result>(options: JobWorkerOptions<Data, Re
   const deadLetters = new DeadLetterQueue(options.queue, options.queues);
   const guarded = withDeadLetters(options.processor, deadLetters, logger);
   const lockMs = options.queues.workerLockMs;
+  const { connection, release } = bullConnection(options.queues);
   const worker = new Worker<Data, Result>(options.queue, guarded.processor, {
     ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}),
     ...options.workerOptions,
-    connection: options.queues.connection,
+    connection,
     prefix: options.queues.prefix,
     ...queueTelemetry(),
     concurrency: options.concurrency ?? 1,
@@ -45,6 +47,7 @@ export function createJobWorker<Data, Result>(options: JobWorkerOptions<Data, Re
     deadLetters,
     async close() {
       await worker.close();
+      await release();
       await deadLetters.close();
     },
   };

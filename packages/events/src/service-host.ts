@@ -1,5 +1,5 @@
 import { type Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { openQueueRedis } from './queue-redis.ts';
 import { type Registry } from 'prom-client';
 import { z } from 'zod';
 import { loadConfig } from '@storefront/common';
@@ -103,7 +103,7 @@ export async function startServiceWorkers<Client extends WorkerDatabase>(
   const queueMetrics = metrics && registerQueueMetrics(metrics, { queues, names: queueNames });
   const outboxMetrics = metrics && relay && registerOutboxMetrics(metrics, { db: runtime.prisma, source: service });
   // Its own connection that fails fast: the workers' connections queue commands while Redis is away.
-  const probe = new Redis({ ...queues.connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const probe = openQueueRedis(queues, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   probe.on('error', () => {}); // readiness reports it; the workers log their own connection errors
   logger.info(
     { service, consumers: definition.consumers.map((c) => c.consumer), jobs: jobSpecs.map((j) => j.queue), relay: Boolean(relay) },

@@ -1,0 +1,42 @@
+import type { ConnectionOptions } from 'bullmq';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { QueueConnection } from './job-options.ts';
+
+/**
+ * The one place that turns the queues' settings into ioredis clients, a single Redis or a Redis Cluster
+ * (QueueConnection.cluster, from REDIS_CLUSTER_NODES), so no caller branches on which it is.
+ */
+
+/** A new ioredis client for the queues' Redis; `overrides` tune it (e.g. fail fast for a probe). */
+export function openQueueRedis(queues: QueueConnection, overrides: RedisOptions = {}): Redis | Cluster {
+  const options: RedisOptions = { ...queues.connection, ...overrides };
+  if (!queues.cluster) return new Redis(options);
+  const { host: _host, port: _port, enableOfflineQueue, lazyConnect, ...nodeOptions } = options;
+  // Every node gets the same auth/TLS/retry options; the client follows MOVED/ASK and refreshes its slot map on
+  // a failover by itself, retrying meanwhile (commands wait while the cluster is down, as a single Redis's would).
+  return new Cluster(queues.cluster, {
+    redisOptions: nodeOptions,
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
+    // A failover takes the cluster's node timeout plus an election: keep trying through it.
+    retryDelayOnClusterDown: 200,
+    retryDelayOnFailover: 200,
+    clusterRetryStrategy: (attempts) => Math.min(100 * 2 ** attempts, 2_000),
+  });
+}
+
+/**
+ * What BullMQ's `connection` is given, and what to do after the Queue or Worker closed. With a single Redis BullMQ
+ * makes (and closes) its own clients from the options; a Cluster it must be handed as a client, which BullMQ
+ * treats as shared and never closes, hence `release`. (A worker duplicates it for its blocking connection.)
+ */
+export function bullConnection(queues: QueueConnection): { connection: ConnectionOptions; release(): Promise<void> } {
+  if (!queues.cluster) return { connection: queues.connection, release: async () => {} };
+  const cluster = openQueueRedis(queues) as Cluster;
+  return {
+    connection: cluster,
+    async release() {
+      await cluster.quit().catch(() => cluster.disconnect());
+    },
+  };
+}
