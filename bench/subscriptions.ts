@@ -33,14 +33,21 @@ const stack = await startStack(PLAN, {
 });
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const productIds = Array.from({ length: PRODUCTS }, (_, index) => seedProduct(index, PLAN).id);
-/** When the latest adjustment of each product was sent. */
+/** When the latest adjustment of each product was sent, and when its mutation answered (it had committed by then). */
 const sentAt = new Map<string, number>();
+const answeredAt = new Map<string, number>();
 const latencies: number[] = [];
+/** From the mutation's answer: what the router and the feed add after the commit (0 when the event came first). */
+const afterAnswer: number[] = [];
+const mutationTimes: number[] = [];
 let delivered = 0;
 const onEvent = (productId: string | undefined) => {
   const sent = productId ? sentAt.get(productId) : undefined;
+  const answered = productId ? answeredAt.get(productId) : undefined;
   delivered += 1;
-  if (sent !== undefined) latencies.push(performance.now() - sent);
+  const now = performance.now();
+  if (sent !== undefined) latencies.push(now - sent);
+  if (answered !== undefined && sent !== undefined && answered >= sent) afterAnswer.push(Math.max(0, now - answered));
 };
 const idOf = (payload: unknown) => (payload as { data?: { stockChanged?: { id?: string } } } | undefined)?.data?.stockChanged?.id;
 
@@ -104,13 +111,19 @@ console.log(`${SUBSCRIBERS} idle subscriptions: +${((idle.rss - before.rss) / SU
 
 let failed = 0;
 const adjust = async (productId: string) => {
-  sentAt.set(productId, performance.now());
+  const sent = performance.now();
+  sentAt.set(productId, sent);
   await stack
     .query(
       'mutation ($input: AdjustStockInput!) { adjustStock(input: $input) { errors { code } } }',
       { input: { productId, warehouseId: seedWarehouse(0).id, delta: 1, reason: 'bench', idempotencyKey: randomUUID() } },
       admin,
     )
+    .then(() => {
+      const answered = performance.now();
+      mutationTimes.push(answered - sent);
+      if (sentAt.get(productId) === sent) answeredAt.set(productId, answered);
+    })
     .catch(() => {
       failed += 1;
     });
@@ -130,10 +143,12 @@ while (performance.now() - started < SECONDS * 1_000) {
 }
 await new Promise((resolve) => setTimeout(resolve, 2_000));
 const cpu = process.cpuUsage(cpuBefore);
-latencies.sort((a, b) => a - b);
+for (const list of [latencies, afterAnswer, mutationTimes]) list.sort((a, b) => a - b);
 const expected = (sent * SUBSCRIBERS) / PRODUCTS;
 console.log(`${sent} adjustments in ${SECONDS} s (${(sent / SECONDS).toFixed(1)}/s, ${failed} failed); ${delivered} events delivered of ${expected.toFixed(0)} expected`);
 console.log(`delivery latency, adjustment sent → client: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+console.log(`  of which the adjustment's mutation (sent → answered): p50 ${percentile(mutationTimes, 50).toFixed(1)} ms, p99 ${percentile(mutationTimes, 99).toFixed(1)} ms`);
+console.log(`delivery latency, mutation answered (committed) → client: p50 ${percentile(afterAnswer, 50).toFixed(1)} ms, p99 ${percentile(afterAnswer, 99).toFixed(1)} ms`);
 console.log(`CPU: ${((cpu.user + cpu.system) / 1_000 / Math.max(1, delivered)).toFixed(3)} ms per delivered event (whole process)`);
 
 for (const abort of aborts) abort.abort();

@@ -446,6 +446,70 @@ describe('safelist mode', () => {
   });
 });
 
+describe('limits, end to end', () => {
+  const STOCK = 'subscription ($ids: [ID!]!) { stockChanged(productIds: $ids) { id } }';
+  const variables = { ids: [seedProduct(4, PLAN).id] };
+  let router: RunningRouter;
+  beforeAll(async () => {
+    router = await startRouter(
+      { ...stack.routerConfig, port: 0, subscriptions: { perConnection: 1, connectionsPerUser: 1, connectionsPerAddress: 2 } },
+      createLogger({ service: 'test', level: 'silent' }),
+    );
+    while (!router.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+  afterAll(() => router?.close());
+
+  /** A client whose connection is admitted (its first subscription open) before this resolves. */
+  async function connected(authorization?: string): Promise<Client> {
+    const client = createClient({ url: router.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: authorization ? { authorization } : {} });
+    clients.push(client);
+    return client;
+  }
+  /** Resolves once `done` holds; fails after 10 s instead of hanging the test. */
+  const until = (done: () => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + 10_000;
+      const tick = () => (done() ? resolve() : Date.now() > deadline ? reject(new Error('timed out')) : setTimeout(tick, 20));
+      tick();
+    });
+
+  it('refuses a second subscription on a connection, a second connection of a user and a third of an address', async () => {
+    const anonymous = await connected();
+    let acknowledged = 0;
+    anonymous.on('connected', () => (acknowledged += 1));
+    const first = collect(anonymous, STOCK, variables);
+    await until(() => acknowledged === 1);
+    // The first subscription registered at the router (it answers subscribe messages one after another anyway).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = collect(anonymous, STOCK, variables);
+    const secondEnd = (await second.end) as { error: Array<{ extensions?: { code?: string } }> };
+    expect(secondEnd.error.map((error) => error.extensions?.code)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
+
+    const token = await stack.accessTokenFor(customer(9));
+    const user = await connected(`Bearer ${token}`);
+    let userAcknowledged = false;
+    user.on('connected', () => (userAcknowledged = true));
+    const held = collect(user, STOCK, variables);
+    await until(() => userAcknowledged);
+    // The same user over SSE: a second connection of that user.
+    const sse = await fetch(router.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: STOCK, variables }),
+    });
+    expect(sse.status).toBe(429);
+    expect(((await sse.json()) as { errors: Array<{ message: string; extensions: { code: string } }> }).errors[0]).toEqual({
+      message: expect.stringContaining('per user'),
+      extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+    });
+    // Two connections from this address are open: a third is closed with 4429.
+    const third = collect(await connected(), STOCK, variables);
+    expect(await third.end).toEqual({ error: expect.objectContaining({ code: 4429, reason: expect.stringContaining('per address') }) });
+    // Both held subscriptions are still open.
+    expect(await Promise.race([first.end, held.end, new Promise((resolve) => setTimeout(() => resolve('open'), 200))])).toBe('open');
+  }, 30_000);
+});
+
 describe('notificationAdded', () => {
   it("brings the signed-in user's new notifications as checkout sends them, with the order from orders", async () => {
     const buyer = customer(9);

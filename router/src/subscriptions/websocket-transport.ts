@@ -137,7 +137,8 @@ export function serveWebSocketSubscriptions(options: WebSocketTransportOptions):
         metrics.connectionClosed('ws');
       },
       onSubscribe: async (ctx, _id, payload) => {
-        if (Object.keys(ctx.subscriptions).length >= limits.perConnection) {
+        // graphql-ws has registered this subscription's id already: it counts itself.
+        if (Object.keys(ctx.subscriptions).length > limits.perConnection) {
           metrics.ended('limit');
           return [new GraphQLError(`At most ${limits.perConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
