@@ -17,6 +17,7 @@ export { createEventConsumer, effectFirst } from './event-consumer.ts';
 export type { EffectFirstHandler, EventConsumer, EventConsumerOptions, EventContext, EventHandlers } from './event-consumer.ts';
 export { DeadLetterQueue, deadLetterQueueOf, isGivenUp, withDeadLetters } from './dead-letters.ts';
 export type { DeadLetter } from './dead-letters.ts';
+export { declaredQueues, QueueAdmin, UnknownQueueError, type DeadLetterPage, type QueueAdminOptions, type QueueStats } from './queue-admin.ts';
 export type { EventLogger } from './logger.ts';
 export { createJobWorker } from './job-worker.ts';
 export type { JobWorker, JobWorkerOptions } from './job-worker.ts';

@@ -4,7 +4,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { AuthenticationError, ErrorCode, httpErrorBody, requestIdFrom, sendJson, type Logger, type RouteHandler, type Viewer } from '@storefront/common';
 import { deadLetterQueueOf, type QueueConnection } from '@storefront/events';
-import { QueueAdmin } from '@storefront/operations';
+import { QueueAdmin } from '@storefront/events';
 import { Queue } from 'bullmq';
 import { decodeJwt } from 'jose';
 

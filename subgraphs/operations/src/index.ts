@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createLogger, defaultLogFormat, serveSubgraph, type Logger, type RunningHttpServer } from '@storefront/common';
-import { queueConnectionFromEnv } from '@storefront/events';
+import { QueueAdmin, queueConnectionFromEnv } from '@storefront/events';
 import { parse } from 'graphql';
 import type { OperationsConfig } from './config.ts';
-import { QueueAdmin } from './queue-admin.ts';
 import { resolvers, type OperationsContext } from './resolvers.ts';
 
 export { loadOperationsConfig, type OperationsConfig } from './config.ts';
-export { declaredQueues, QueueAdmin, UnknownQueueError, type DeadLetterPage, type QueueAdminOptions, type QueueStats } from './queue-admin.ts';
 
 export const SUBGRAPH_NAME = 'operations';
 export const DEFAULT_PORT = 4008;

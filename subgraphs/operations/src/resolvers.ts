@@ -16,7 +16,7 @@ import {
 } from '@storefront/common';
 import type { DeadLetter } from '@storefront/events';
 import { z } from 'zod';
-import { UnknownQueueError, type QueueAdmin, type QueueStats } from './queue-admin.ts';
+import { UnknownQueueError, type QueueAdmin, type QueueStats } from '@storefront/events';
 
 export interface OperationsContext extends RequestContext {
   admin: QueueAdmin;

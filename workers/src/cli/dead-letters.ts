@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { queueConnectionFromEnv, type DeadLetter, type QueueConnection } from '@storefront/events';
-import { QueueAdmin, UnknownQueueError } from '@storefront/operations';
+import { QueueAdmin, UnknownQueueError } from '@storefront/events';
 
 export const EXIT = { ok: 0, notFound: 1, usage: 2, failed: 3 } as const;
 

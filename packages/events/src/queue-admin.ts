@@ -1,7 +1,15 @@
-import { consumerQueueName, DeadLetterQueue, JOB_QUEUES, STORE_SUBSCRIPTIONS, type DeadLetter, type QueueConnection } from '@storefront/events';
+/*
+ * The operator's view of every queue of the store: counts, dead letters, requeue and discard. Shared by the
+ * operations subgraph (GraphQL), the router's bull-board dashboard and `npm run dlq`, so none of them imports
+ * another's code.
+ */
 import { withDeadline } from '@storefront/common';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { DeadLetterQueue, type DeadLetter } from './dead-letters.ts';
+import type { QueueConnection } from './job-options.ts';
+import { consumerQueueName } from './routing.ts';
+import { JOB_QUEUES, STORE_SUBSCRIPTIONS } from './subscriptions.ts';
 
 /** Job counts of one work queue, and how many of its jobs wait as dead letters. */
 export interface QueueStats {
