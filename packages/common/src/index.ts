@@ -37,6 +37,7 @@ export {
   seedWarehouse,
 } from './seed.ts';
 export type { SeedAddress, SeedCancelReason, SeedOrder, SeedOrderItem, SeedOrderStatus, SeedPlan, SeedProductFacts, SeedScale, SeedUser, ShippingClass } from './seed.ts';
+export { ratingFor, REVIEW_PROBABILITY, reviewsSeed, type ReviewsSeed, type SeedAuthor, type SeedPurchase, type SeedRatingSummary, type SeedReview } from './seed-reviews.ts';
 export { serveSubgraph, subgraphProcessConfig, subgraphProcessEnv } from './subgraph.ts';
 export type { GraphQLResolverMap, SubgraphDefinition, SubgraphHttpConfig } from './subgraph.ts';
 export { DateTimeScalar } from './scalars.ts';

@@ -7,15 +7,12 @@ import {
   seedGiftCard,
   seedInStock,
   SeedNamespace,
+  reviewsSeed,
   seedProduct,
   type SeedPlan,
 } from '@storefront/common';
 import { chunks } from '@storefront/prisma-tools';
 import { PrismaClient } from '../src/database.ts';
-// The same seed world's reviews that reviews' seed inserts (pure data from @storefront/common's world, imported by
-// path like the tests import subgraphs): catalog's rating columns start as the catalog-ratings consumer would
-// have left them had every seeded review been published, so TOP_RATED ranks the rated products on a fresh seed.
-import { reviewsSeed } from '../../reviews/src/seed-reviews.ts';
 
 const DEPARTMENTS = [
   'Books', 'Electronics', 'Kitchen', 'Garden', 'Toys', 'Sports', 'Outdoors', 'Beauty', 'Grocery', 'Music',

@@ -1,5 +1,4 @@
-import type { SeedPlan } from '@storefront/common';
-import { reviewsSeed } from '../../reviews/src/seed-reviews.ts';
+import { reviewsSeed, type SeedPlan } from '@storefront/common';
 import { startCatalogWorld, type CatalogWorld } from './test-workers.ts';
 
 /*

@@ -1,8 +1,7 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { SeedPlan } from '@storefront/common';
+import { reviewsSeed, type SeedAuthor, type SeedPlan, type SeedPurchase, type SeedRatingSummary, type SeedReview } from '@storefront/common';
 import { bulkInsert, chunks, type BulkColumns } from '@storefront/prisma-tools';
 import { PrismaClient } from '../src/database.ts';
-import { reviewsSeed, type SeedAuthor, type SeedPurchase, type SeedRatingSummary, type SeedReview } from '../src/seed-reviews.ts';
 
 const REVIEW_COLUMNS: BulkColumns<SeedReview> = [
   ['id', 'id', 'uuid'],
@@ -36,7 +35,7 @@ const AUTHOR_COLUMNS: BulkColumns<SeedAuthor> = [
 ];
 
 /**
- * Replaces reviews' data with the seed world's slice (see src/seed-reviews.ts): reviews of delivered products,
+ * Replaces reviews' data with the seed world's slice (see packages/common/src/seed-reviews.ts): reviews of delivered products,
  * their rating summaries, the purchases that make a review verified, and every user's display name. Purchases
  * and names of the seeded world are inserted here; the reviews consumer adds new ones from order and user events.
  */

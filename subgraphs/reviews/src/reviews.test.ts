@@ -1,6 +1,5 @@
-import { nameBasedUuid, SeedNamespace, seedUser } from '@storefront/common';
+import { nameBasedUuid, SeedNamespace, seedUser, type SeedReview } from '@storefront/common';
 import type { GraphQLResponse, TestSubgraph } from '@storefront/prisma-tools';
-import type { SeedReview } from './seed-reviews.ts';
 import { busiest, errorCodes, newestFirst, productId, startReviews, TEST_PLAN, userId, world, type Edges } from './test-fixtures.ts';
 
 let reviews: TestSubgraph;

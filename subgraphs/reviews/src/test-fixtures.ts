@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid, reviewsSeed, SeedNamespace, viewerWithRoles, type SeedPlan, type SeedReview, type Viewer } from '@storefront/common';
 import { createPgPool, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
-import { reviewsSeed, type SeedReview } from './seed-reviews.ts';
 
 /** Small enough to seed in well under a second, big enough for 50-entity batches and several pages. */
 export const TEST_PLAN: SeedPlan = { users: 60, categories: 4, products: 60, warehouses: 2, orders: 300, wishlistItemsPerUser: 2 };

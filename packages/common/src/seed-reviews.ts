@@ -1,4 +1,5 @@
-import { nameBasedUuid, randomFor, SeedNamespace, seedOrders, seedUser, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from './ids.ts';
+import { randomFor, SeedNamespace, seedOrders, seedUser, type SeedPlan } from './seed.ts';
 
 /**
  * The reviews slice of the shared seed world, as pure data: who reviewed what, who bought what, and every

@@ -1,4 +1,5 @@
-import { nameBasedUuid, randomFor, SEED_PLANS, SeedNamespace, seedOrders, seedUser, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from './ids.ts';
+import { randomFor, SEED_PLANS, SeedNamespace, seedOrders, seedUser, type SeedPlan } from './seed.ts';
 import { ratingFor, REVIEW_PROBABILITY, reviewsSeed } from './seed-reviews.ts';
 
 const PLAN: SeedPlan = { users: 40, categories: 4, products: 50, warehouses: 2, orders: 400, wishlistItemsPerUser: 0 };
