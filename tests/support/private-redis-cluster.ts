@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { killOnExit } from './kill-on-exit.ts';
 import { freePort } from './ports.ts';
 
 /*
@@ -36,17 +37,6 @@ export interface PrivateRedisCluster {
 }
 
 const NODE_TIMEOUT_MS = 1_000;
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killAllOnExit(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
-}
-
 function alive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
@@ -58,7 +48,6 @@ async function cliOn(port: number, ...args: string[]): Promise<string> {
 
 export async function startPrivateRedisCluster(options: { startTimeoutMs?: number } = {}): Promise<PrivateRedisCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'redis-cluster-'));
-  killAllOnExit();
   const nodes: ClusterNode[] = [];
   const exits = new Map<ChildProcess, Promise<void>>();
   const ports = new Set<number>();
@@ -75,8 +64,8 @@ export async function startPrivateRedisCluster(options: { startTimeoutMs?: numbe
       ],
       { stdio: ['ignore', 'ignore', 'ignore'] },
     );
-    running.add(child);
-    exits.set(child, new Promise<void>((resolve) => child.once('exit', () => (running.delete(child), resolve()))));
+    killOnExit(child);
+    exits.set(child, new Promise<void>((resolve) => child.once('exit', () => resolve())));
     child.once('error', () => undefined); // a missing binary shows as the PING wait failing below
     nodes.push({ port, process: child });
   }

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { killOnExit } from './kill-on-exit.ts';
 import { freePort } from './ports.ts';
 
 /*
@@ -39,36 +40,18 @@ export interface PrivateRedisOptions {
   startTimeoutMs?: number;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killAllOnExit(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of running) {
-      // A frozen process still dies of SIGKILL; SIGCONT first would only matter for a graceful signal.
-      child.kill('SIGKILL');
-    }
-  });
-}
-
 export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = options.port ?? (await freePort());
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  running.add(child);
-  killAllOnExit();
+  killOnExit(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      running.delete(child);
-      resolve();
-    });
+    child.once('exit', () => resolve());
   });
   // spawn reports a missing binary asynchronously; without a listener it would crash the test process.
   const spawnFailed = new Promise<never>((_resolve, reject) => child.once('error', reject));
