@@ -55,6 +55,30 @@ function probePortMatches(container: Container, probe: Probe | undefined): boole
   return (container.ports ?? []).some((p) => p.name === port || p.containerPort === port);
 }
 
+/** A connection pooler (PgBouncer): labelled `app.kubernetes.io/component: pooler`. */
+export function isPooler(workload: KubernetesObject): boolean {
+  return workload.metadata.labels?.['app.kubernetes.io/component'] === 'pooler';
+}
+
+/**
+ * A pooler speaks no HTTP, so its probes open its port; and it runs a fixed number of replicas with no
+ * autoscaler, since each replica opens its own server connections and Postgres' max_connections must cover them all.
+ */
+function poolerProblems(workload: KubernetesObject, container: Container, objects: readonly KubernetesObject[]): string[] {
+  const id = `${workload.kind} ${workload.metadata.name}`;
+  const problems: string[] = [];
+  const ports = (container.ports ?? []).flatMap((port) => [port.name, port.containerPort]);
+  for (const [kind, probe] of [['readiness', container.readinessProbe], ['liveness', container.livenessProbe]] as const) {
+    const port = probe?.tcpSocket?.port;
+    if (port === undefined || !ports.includes(port)) problems.push(`${id}: ${kind} probe must open a container port (tcpSocket)`);
+  }
+  const replicas = (workload.spec as { replicas?: number }).replicas;
+  if (replicas === undefined || replicas < 2) problems.push(`${id}: a pooler needs a fixed count of at least 2 replicas`);
+  const scaled = byKind(objects, 'HorizontalPodAutoscaler').some((hpa) => (hpa.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === workload.metadata.name);
+  if (scaled) problems.push(`${id}: a pooler must not be autoscaled (each replica adds server connections)`);
+  return problems;
+}
+
 /** Probes, resources, non-root, read-only root filesystem, an autoscaler per Deployment; Services reach their pods. */
 export function workloadProblems(objects: readonly KubernetesObject[]): string[] {
   const problems: string[] = [];
@@ -71,6 +95,10 @@ export function workloadProblems(objects: readonly KubernetesObject[]): string[]
     }
     if (workload.kind !== 'Deployment') continue;
     const container = pod.containers[0]!;
+    if (isPooler(workload)) {
+      problems.push(...poolerProblems(workload, container, objects));
+      continue;
+    }
     if (container.readinessProbe?.httpGet?.path !== '/ready') problems.push(`${id}: readinessProbe must GET /ready`);
     if (container.livenessProbe?.httpGet?.path !== '/health') problems.push(`${id}: livenessProbe must GET /health`);
     for (const [kind, probe] of [['readiness', container.readinessProbe], ['liveness', container.livenessProbe], ['startup', container.startupProbe]] as const) {
@@ -149,7 +177,8 @@ export function composeVersusKubernetesProblems(compose: ComposeFile, objects: r
     if (port !== undefined && !(container.ports ?? []).some((p) => p.containerPort === Number(port))) problems.push(`${name}: port ${port} is not the container port`);
     if (port !== undefined && (k8sEnv.get('WORKER_PORT') ?? k8sEnv.get('PORT')) !== port) problems.push(`${name}: Kubernetes listens on a different port than ${port}`);
   }
-  const composeNames = new Set(services.map(([name]) => name));
+  // A Deployment of another image (the pooler) matches a compose service of that image by name.
+  const composeNames = new Set(Object.keys(compose.services).filter((name) => name !== 'seed'));
   for (const deployment of byKind(objects, 'Deployment')) {
     if (!composeNames.has(deployment.metadata.name)) problems.push(`Deployment ${deployment.metadata.name}: no compose service of that name`);
   }
@@ -264,6 +293,7 @@ function podLabels(object: KubernetesObject): Labels {
 export function networkPolicyProblems(objects: readonly KubernetesObject[]): string[] {
   const problems: string[] = [];
   const workloads = [...byKind(objects, 'Deployment'), ...byKind(objects, 'Job')];
+  const pooler = workloads.find(isPooler);
   const stranger: Labels = { 'app.kubernetes.io/name': 'stranger' };
   const router = workloads.find((workload) => workload.metadata.name === 'router');
   if (!router) return ['no router Deployment'];
@@ -281,7 +311,12 @@ export function networkPolicyProblems(objects: readonly KubernetesObject[]): str
       }
     }
     // DATABASE_URL and <NAME>_DATABASE_URL come from the Secret, which only an overlay supplies: the names say it.
-    const usesPostgres = [...env.keys()].some((variable) => /(^|_)DATABASE_URL$/.test(variable));
+    const usesPostgres = isPooler(workload) || [...env.keys()].some((variable) => /(^|_)DATABASE_URL$/.test(variable));
+    if (pooler) {
+      // A pooled URL is a Secret key named <NAME>_POOLED_DATABASE_URL: its pod reaches the pooler, and no other does.
+      const usesPooler = (podSpecOf(workload)!.containers[0]!.env ?? []).some((variable) => variable.valueFrom?.secretKeyRef?.key.endsWith('_POOLED_DATABASE_URL'));
+      if (mayConnect(objects, labels, podLabels(pooler)) !== usesPooler) problems.push(`${name}: ${usesPooler ? 'may not reach the pooler, which it uses' : 'may reach the pooler, which it does not use'}`);
+    }
     if (mayConnect(objects, labels, { 'app.kubernetes.io/name': 'postgres' }) !== usesPostgres) problems.push(`${name}: ${usesPostgres ? 'may not reach Postgres, which it uses' : 'may reach Postgres, which it does not use'}`);
     const usesRedis = env.has('REDIS_URL') && workload.kind === 'Deployment' && name !== 'web';
     if (mayConnect(objects, labels, { 'app.kubernetes.io/name': 'redis' }) !== usesRedis) problems.push(`${name}: ${usesRedis ? 'may not reach Redis, which it uses' : 'may reach Redis, which it does not use'}`);
@@ -289,5 +324,6 @@ export function networkPolicyProblems(objects: readonly KubernetesObject[]): str
   for (const store of ['postgres', 'redis']) {
     if (mayConnect(objects, stranger, { 'app.kubernetes.io/name': store })) problems.push(`${store}: a pod of no service may connect to it`);
   }
+  if (pooler && mayConnect(objects, stranger, podLabels(pooler))) problems.push(`${pooler.metadata.name}: a pod of no service may connect to it`);
   return problems;
 }

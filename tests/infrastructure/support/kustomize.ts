@@ -165,6 +165,7 @@ export interface Container {
 
 export interface Probe {
   httpGet?: { path?: string; port: number | string };
+  tcpSocket?: { port: number | string };
 }
 
 export interface PodSpec {
