@@ -1,5 +1,5 @@
 import { createAccessTokenIssuer, loadAccessTokenSettings } from '../subgraphs/accounts/src/index.ts';
-import type { Role } from '@storefront/common';
+import type { Role } from '@storefront/identity';
 
 /**
  * The bench's one source of access tokens: accounts' own issuer with the settings the accounts process reads

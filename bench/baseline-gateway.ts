@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import type { RequestContext } from '@storefront/common';
+import type { RequestContext } from '@storefront/http-host';
 import { createAccessTokenVerifier, createSubgraphIdentity, loadRouterAuthConfig } from '../router/src/auth/index.ts';
 import { withRouterEnforcedSecurity } from '../router/src/authorization/index.ts';
 

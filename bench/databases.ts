@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { listSubgraphs, type SeedPlan, type SubgraphPackage } from '@storefront/common';
+import { listSubgraphs, type SubgraphPackage } from '@storefront/config';
+import { type SeedPlan } from '@storefront/seed-world';
 import { ensureDatabaseExists, openDatabase, type SeedFunction } from '@storefront/prisma-tools';
 
 /*

@@ -19,7 +19,7 @@
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { consumerQueueName, JOB_QUEUES, STORE_SUBSCRIPTIONS } from '@storefront/events';
-import { SEED_DEMO_PASSWORD, SEED_PLANS, seedProduct, seedUser } from '@storefront/common';
+import { SEED_DEMO_PASSWORD, SEED_PLANS, seedProduct, seedUser } from '@storefront/seed-world';
 import { startFaultStack, type FaultStack } from '../tests/faults/support/fault-stack.ts';
 import { Ledger } from '../tests/faults/support/ledger.ts';
 import { newCheckout, attemptCheckout, StoreClient, type Answer } from '../tests/faults/support/store.ts';

@@ -10,7 +10,9 @@
  * nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { nameBasedUuid, SeedNamespace, seedProduct, seedWarehouse, viewerWithRoles, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles } from '@storefront/identity';
+import { SeedNamespace, seedProduct, seedWarehouse, type SeedPlan } from '@storefront/seed-world';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startStack } from '../tests/support/stack.ts';

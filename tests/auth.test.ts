@@ -1,5 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { createInternalIdentitySigner, nameBasedUuid, SEED_DEMO_PASSWORD, SeedNamespace, viewerWithRoles, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { createInternalIdentitySigner, viewerWithRoles } from '@storefront/identity';
+import { SEED_DEMO_PASSWORD, SeedNamespace, type SeedPlan } from '@storefront/seed-world';
 import { signTestIdentity } from '@storefront/prisma-tools';
 import { SignJWT } from 'jose';
 import { DEFAULT_PROTECTION, startRouter } from '@storefront/router';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { nameBasedUuid, SeedNamespace, seedOrder, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SeedNamespace, seedOrder, type SeedPlan } from '@storefront/seed-world';
 import type { TestViewer } from '@storefront/prisma-tools';
 import { accessRulesOf } from '@storefront/router';
 import { SUPERGRAPH_PATH } from '@storefront/schema';

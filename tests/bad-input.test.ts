@@ -8,7 +8,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { createLogger } from '@storefront/common';
+import { createLogger } from '@storefront/telemetry';
 import { startRouter, type RunningRouter } from '@storefront/router';
 import { compose } from '@storefront/schema';
 import { parse } from 'graphql';

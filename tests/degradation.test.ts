@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { nameBasedUuid, SeedNamespace, seedOrder, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SeedNamespace, seedOrder, type SeedPlan } from '@storefront/seed-world';
 import { startRouter, type RunningRouter } from '@storefront/router';
 import { freePort } from './support/ports.ts';
 import { ORDER_HISTORY, PRODUCT_PAGE } from './support/storefront-operations.ts';

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { nameBasedUuid, SEED_DEMO_PASSWORD, SeedNamespace, seedProduct, waitFor, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SEED_DEMO_PASSWORD, SeedNamespace, seedProduct, type SeedPlan } from '@storefront/seed-world';
+import { waitFor } from '@storefront/testing';
 import { CACHING_OFF, DEFAULT_PROTECTION, type CacheConfig, type RouterConfig } from '@storefront/router';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.ts';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { nameBasedUuid, SeedNamespace, seedProduct, viewerWithRoles, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles } from '@storefront/identity';
+import { SeedNamespace, seedProduct, type SeedPlan } from '@storefront/seed-world';
 import pg from 'pg';
 import { PGBOUNCER_BINARY, startPrivatePgBouncer, type PrivatePgBouncer } from './support/private-pgbouncer.ts';
 import { startStack, type TestStack } from './support/stack.ts';

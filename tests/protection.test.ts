@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createLogger, nameBasedUuid, SeedNamespace, seedOrder, seedProduct, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SeedNamespace, seedOrder, seedProduct, type SeedPlan } from '@storefront/seed-world';
+import { createLogger } from '@storefront/telemetry';
 import type { TestViewer } from '@storefront/prisma-tools';
 import { DEFAULT_CIRCUIT_BREAKER, startRouter, type RouterConfig, type RunningRouter } from '@storefront/router';
 import { createClient } from 'redis';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { listSubgraphs } from '@storefront/common';
+import { listSubgraphs } from '@storefront/config';
 import { GraphQLScalarType, isEnumType, isInterfaceType, isObjectType, parse, type GraphQLSchema } from 'graphql';
 
 /*

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { nameBasedUuid, SeedNamespace, seedOrder, seedProduct, seedUser, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SeedNamespace, seedOrder, seedProduct, seedUser, type SeedPlan } from '@storefront/seed-world';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { mergeIncremental, readMultipart } from './support/multipart.ts';
 import { startStack, type TestStack } from './support/stack.ts';

@@ -1,4 +1,6 @@
-import { nameBasedUuid, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SeedNamespace, type SeedPlan } from '@storefront/seed-world';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';
 
 const PLAN: SeedPlan = { users: 60, categories: 6, products: 120, warehouses: 2, orders: 150, wishlistItemsPerUser: 4 };

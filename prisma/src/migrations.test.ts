@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { listSubgraphs } from '@storefront/common';
+import { listSubgraphs } from '@storefront/config';
 import pg from 'pg';
 import { pgliteMigrationFactory, postgresMigrationFactory, type MigrationAdapterFactory } from './migration-adapters.ts';
 import { createMigration, deployMigrations, diffMigrationsToSchema, migrationStatus, MIGRATION_LOCK_CONTENT } from './migrations.ts';

@@ -1,4 +1,4 @@
-import { storefrontTracer } from '@storefront/common';
+import { storefrontTracer } from '@storefront/telemetry';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import pg from 'pg';
 

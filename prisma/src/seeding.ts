@@ -1,5 +1,5 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { SeedPlan } from '@storefront/common';
+import type { SeedPlan } from '@storefront/seed-world';
 
 /** What a subgraph's prisma/seed.ts exports by default: replace its own demo data following `plan`. */
 export type SeedFunction = (adapter: SqlDriverAdapterFactory, plan: SeedPlan, log: (message: string) => void) => Promise<void>;

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { envBoolean, loadConfig, REPO_ROOT, subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from '@storefront/common';
+import { subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from '@storefront/common';
+import { envBoolean, loadConfig, REPO_ROOT } from '@storefront/config';
 import { z } from 'zod';
 import type { DatabaseTarget } from './database.ts';
 

@@ -1,18 +1,7 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import {
-  createLogger,
-  createMetricsRegistry,
-  registerPoolMetrics,
-  defaultLogFormat,
-  serveSubgraph,
-  type GraphQLResolverMap,
-  type IncomingRequest,
-  type Logger,
-  type Registry,
-  type RequestContext,
-  type RouteHandler,
-  type RunningHttpServer,
-} from '@storefront/common';
+import { serveSubgraph, type GraphQLResolverMap } from '@storefront/common';
+import { type IncomingRequest, type RequestContext, type RouteHandler, type RunningHttpServer } from '@storefront/http-host';
+import { createLogger, createMetricsRegistry, registerPoolMetrics, defaultLogFormat, type Logger, type Registry } from '@storefront/telemetry';
 import type { DocumentNode } from 'graphql';
 import { type DatabaseNotifications, openDatabase } from './database.ts';
 import type { QueryCounter } from './pg.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { envPrefix, REPO_ROOT } from '@storefront/common';
+import { envPrefix, REPO_ROOT } from '@storefront/config';
 import type { DatabaseTarget } from './database.ts';
 
 /**

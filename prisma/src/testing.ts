@@ -1,16 +1,8 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import {
-  createInternalIdentitySigner,
-  createLogger,
-  ROUTER_IDENTITY_ISSUER,
-  subgraphPackage,
-  viewerWithRoles,
-  type Logger,
-  type Role,
-  type SeedPlan,
-  type TrustedSigner,
-  type Viewer,
-} from '@storefront/common';
+import { subgraphPackage } from '@storefront/config';
+import { createInternalIdentitySigner, ROUTER_IDENTITY_ISSUER, viewerWithRoles, type Role, type TrustedSigner, type Viewer } from '@storefront/identity';
+import { type SeedPlan } from '@storefront/seed-world';
+import { createLogger, type Logger } from '@storefront/telemetry';
 import { openDatabase } from './database.ts';
 import { dropDatabase, ensureDatabaseExists } from './pg.ts';
 import type { SeedFunction } from './seeding.ts';

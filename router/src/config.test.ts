@@ -1,4 +1,4 @@
-import { ConfigError } from '@storefront/common';
+import { ConfigError } from '@storefront/config';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS, DEFAULT_SUPERGRAPH_PATH, loadRouterConfig } from './config.ts';
 
 describe('loadRouterConfig', () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, envBoolean as envFlag, envPort, httpProcessEnv, loadConfig, REPO_ROOT, type CorsOptions } from '@storefront/common';
+import { ConfigError, envBoolean as envFlag, envPort, httpProcessEnv, loadConfig, REPO_ROOT } from '@storefront/config';
+import { type CorsOptions } from '@storefront/http-host';
 import { z } from 'zod';
 import { queueDashboardConfigFrom, queueDashboardEnv, type QueueDashboardConfig } from './admin/config.ts';
 import { loadRouterAuthConfig, type RouterAuthConfig } from './auth/index.ts';

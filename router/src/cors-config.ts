@@ -1,4 +1,4 @@
-import { ANY_ORIGIN, isSerializedOrigin, type CorsOptions } from '@storefront/common';
+import { ANY_ORIGIN, isSerializedOrigin, type CorsOptions } from '@storefront/http-host';
 import { z } from 'zod';
 
 /**

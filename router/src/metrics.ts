@@ -1,5 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { LATENCY_BUCKETS, recordSpanError, storefrontTracer, type GraphQLHttpHostOptions, type RequestContext } from '@storefront/common';
+import { type GraphQLHttpHostOptions, type RequestContext } from '@storefront/http-host';
+import { LATENCY_BUCKETS, recordSpanError, storefrontTracer } from '@storefront/telemetry';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { CacheCounters } from './cache/index.ts';
 

@@ -5,7 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { createLogger } from '@storefront/common';
+import { createLogger } from '@storefront/telemetry';
 import { compose } from '@storefront/schema';
 import { parse } from 'graphql';
 import { testRouterConfig } from './test-config.ts';

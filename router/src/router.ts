@@ -1,21 +1,7 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import {
-  commonApolloOptions,
-  createLogger,
-  createMetricsRegistry,
-  defaultLogFormat,
-  graphqlMetricsPlugin,
-  jsonProbe,
-  newTraceId,
-  requestIdFrom,
-  startGraphQLHttpServer,
-  traceIdFromTraceparent,
-  type IncomingRequest,
-  type Logger,
-  type RequestContext,
-  type RunningHttpServer,
-} from '@storefront/common';
+import { commonApolloOptions, jsonProbe, requestIdFrom, startGraphQLHttpServer, type IncomingRequest, type RequestContext, type RunningHttpServer } from '@storefront/http-host';
+import { createLogger, createMetricsRegistry, defaultLogFormat, graphqlMetricsPlugin, newTraceId, traceIdFromTraceparent, type Logger } from '@storefront/telemetry';
 import { createAccessTokenVerifier, createSubgraphIdentity, loadRouterAuthConfig } from './auth/index.ts';
 import { withAuthorization } from './authorization/index.ts';
 import { CACHING_OFF, setUpCaching, type CacheCounters } from './cache/index.ts';

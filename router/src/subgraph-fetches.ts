@@ -1,4 +1,4 @@
-import type { RequestContext } from '@storefront/common';
+import type { RequestContext } from '@storefront/http-host';
 import type { SubgraphIdentity } from './auth/index.ts';
 import type { EngineRequestContext } from './execution/index.ts';
 

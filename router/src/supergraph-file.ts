@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import { Supergraph } from '@apollo/federation-internals';
-import type { Logger } from '@storefront/common';
+import type { Logger } from '@storefront/telemetry';
 import { withRouterEnforcedSecurity } from './authorization/index.ts';
 
 const sha = (sdl: string) => createHash('sha256').update(sdl).digest('hex').slice(0, 12);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { listSubgraphs, type SubgraphPackage } from '@storefront/common';
+import { listSubgraphs, type SubgraphPackage } from '@storefront/config';
 import { parse } from 'graphql';
 
 export interface SubgraphSource {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 
 /** The committed supergraph the router serves by default. */
 export const SUPERGRAPH_PATH = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');

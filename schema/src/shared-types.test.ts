@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { InputErrorCode, listSubgraphs } from '@storefront/common';
+import { InputErrorCode } from '@storefront/api-conventions';
+import { listSubgraphs } from '@storefront/config';
 import { parse, print, visit, type DefinitionNode, type EnumTypeDefinitionNode } from 'graphql';
 
 /*

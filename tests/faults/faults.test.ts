@@ -10,7 +10,9 @@
  * broke rather than the first thing.
  */
 import { Queue, type Job } from 'bullmq';
-import { nameBasedUuid, SEED_DEMO_PASSWORD, SeedNamespace, seedUser, waitFor, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SEED_DEMO_PASSWORD, SeedNamespace, seedUser, type SeedPlan } from '@storefront/seed-world';
+import { waitFor } from '@storefront/testing';
 import { emailDeliveryId } from '../../subgraphs/notifications/src/email-deliveries.ts';
 import { startFaultStack, type FaultStack } from './support/fault-stack.ts';
 import { Ledger } from './support/ledger.ts';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { envPrefix, listSubgraphs, REPO_ROOT } from '@storefront/common';
+import { envPrefix, listSubgraphs, REPO_ROOT } from '@storefront/config';
 import {
   composeVersusKubernetesProblems,
   dockerfileProblems,

@@ -5,7 +5,7 @@
  * this process over real HTTP on real Postgres, exporting into memory.
  */
 import { postGraphQL } from '@storefront/prisma-tools';
-import { startInMemoryTracing } from '@storefront/common';
+import { startInMemoryTracing } from '@storefront/telemetry';
 import { eventually, PRODUCTS_WITH_STOCK, samples, startTwoSubgraphStack, total, type TwoSubgraphStack } from './support.ts';
 
 const SERVER = 1; // SpanKind.SERVER

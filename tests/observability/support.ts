@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { ACCESS_TOKEN_DEFAULTS, createLogger, type SeedPlan } from '@storefront/common';
+import { ACCESS_TOKEN_DEFAULTS } from '@storefront/identity';
+import { type SeedPlan } from '@storefront/seed-world';
+import { createLogger } from '@storefront/telemetry';
 import { startTestSubgraph, TEST_ROUTER_IDENTITY_KEYS, type TestSubgraph } from '@storefront/prisma-tools';
 import { CACHING_OFF, startRouter, type RouterConfig, type RunningRouter } from '@storefront/router';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
@@ -68,7 +70,7 @@ export async function startTwoSubgraphStack(): Promise<TwoSubgraphStack> {
 }
 
 /** Spans and metrics are recorded when responses finish, a moment after the client has them: poll for them. */
-export { waitFor as eventually } from '@storefront/common';
+export { waitFor as eventually } from '@storefront/testing';
 
 /** The values of the samples of `name` in Prometheus text whose labels include `labels` (any order, others allowed). */
 export function samples(text: string, name: string, labels: Record<string, string | RegExp> = {}): number[] {

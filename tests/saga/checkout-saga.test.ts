@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { placeOrder } from '../../subgraphs/orders/src/place-order.ts';
 import { cancelOrder } from '../../subgraphs/orders/src/cancel-order.ts';
-import { waitFor } from '@storefront/common';
+import { waitFor } from '@storefront/testing';
 import { productId, startSagaWorld, userId, type SagaWorld } from './saga-world.ts';
 
 /*

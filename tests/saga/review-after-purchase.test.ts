@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { seedProduct, seedStockAvailable, waitFor, type SeedPlan } from '@storefront/common';
+import { seedProduct, seedStockAvailable, type SeedPlan } from '@storefront/seed-world';
+import { waitFor } from '@storefront/testing';
 import { postGraphQL, startStack, type TestStack } from '../support/stack.ts';
 
 /*

@@ -4,7 +4,8 @@
  * prefix of the local Redis, exactly as the worker processes run them.
  */
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SeedNamespace, type SeedPlan } from '@storefront/seed-world';
 import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
 import { type QueueConnection, type RunningServiceWorkers, type ServiceWorkersFactory, startServiceWorkers, type WorkerDatabase } from '@storefront/events';
 import { createTestDatabase, openDatabase, seedTestDatabase, silentLogger, TRANSACTION_DEFAULTS, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';

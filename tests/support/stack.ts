@@ -1,5 +1,8 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { ACCESS_TOKEN_DEFAULTS, createLogger, listSubgraphs, type SeedPlan } from '@storefront/common';
+import { listSubgraphs } from '@storefront/config';
+import { ACCESS_TOKEN_DEFAULTS } from '@storefront/identity';
+import { type SeedPlan } from '@storefront/seed-world';
+import { createLogger } from '@storefront/telemetry';
 
 export { postGraphQL };
 export type { GraphQLResponse };

@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, seedUser } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
+import { seedUser } from '@storefront/seed-world';
 import { E2E_PLAN, startWebWorld } from './harness.ts';
 
 const OUT = path.join(REPO_ROOT, 'docs', 'screenshots');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { seedProduct } from '@storefront/common';
+import { seedProduct } from '@storefront/seed-world';
 import { DeadLetterQueue, openQueue, queueConnectionFromEnv } from '@storefront/events';
 import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_PLAN, seriousA11yViolations, startWebWorld, type WebWorld } from './harness.ts';

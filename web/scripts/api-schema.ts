@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 

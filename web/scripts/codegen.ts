@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate } from '@graphql-codegen/cli';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 import { API_SCHEMA_PATH, committedApiSchema, printApiSchema } from './api-schema.ts';
 import { buildManifest, contractProblems, MANIFEST_PATH } from './manifest.ts';
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 import { isAbstractType } from 'graphql';
 import { POSSIBLE_TYPES } from '../src/cache.ts';
 import { API_SCHEMA_PATH, committedApiSchema, printApiSchema } from './api-schema.ts';

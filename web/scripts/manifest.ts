@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { print } from '@apollo/client/utilities';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 import { SESSION_OPERATIONS } from '../../router/src/session/operations.ts';
 import { type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, parse, specifiedRules, validate } from 'graphql';
 import { createCache } from '../src/cache.ts';

@@ -5,18 +5,9 @@
  * WORKER_PORT. SIGTERM finishes the jobs in progress before exiting.
  */
 import { z } from 'zod';
-import {
-  createLogger,
-  createMetricsRegistry,
-  defaultLogFormat,
-  envLogLevel,
-  envNodeEnv,
-  envPort,
-  loadConfig,
-  runMain,
-  startOpsServer,
-  startTelemetry,
-} from '@storefront/common';
+import { envLogLevel, envNodeEnv, envPort, loadConfig } from '@storefront/config';
+import { runMain, startOpsServer } from '@storefront/http-host';
+import { createLogger, createMetricsRegistry, defaultLogFormat, startTelemetry } from '@storefront/telemetry';
 import { queueConnectionFromEnv } from '@storefront/events';
 import { databaseTargetFor, type DatabaseTarget } from '@storefront/prisma-tools';
 import { type RunningService, startService } from './service-process.ts';

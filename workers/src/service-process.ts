@@ -1,4 +1,4 @@
-import { type Logger, type Registry } from '@storefront/common';
+import { type Logger, type Registry } from '@storefront/telemetry';
 import { type QueueConnection, type RunningServiceWorkers, startServiceWorkers } from '@storefront/events';
 import { type DatabaseTarget, openDatabase } from '@storefront/prisma-tools';
 import { type WorkerService } from './services.ts';

@@ -1,5 +1,5 @@
 import { type SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { listSubgraphs } from '@storefront/common';
+import { listSubgraphs } from '@storefront/config';
 import { type WorkerDatabase, type ServiceWorkersFactory } from '@storefront/events';
 import { TRANSACTION_DEFAULTS } from '@storefront/prisma-tools';
 

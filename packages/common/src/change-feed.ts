@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { AsyncQueue } from './async-queue.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '@storefront/telemetry';
 
 /*
  * How a service's committed changes reach subscribers on every replica (subscriptions fed by the database):

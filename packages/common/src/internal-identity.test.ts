@@ -1,18 +1,18 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { parse } from 'graphql';
-import type { RequestContext } from './apollo.ts';
+import type { RequestContext } from '@storefront/http-host';
 import {
   createInternalIdentitySigner,
   parseEd25519Key,
   ROUTER_IDENTITY_ISSUER,
   routerSigningKeyFromEnv,
   routerTrustFromEnv,
-} from './internal-identity.ts';
-import { DEVELOPMENT_ROUTER_IDENTITY_KEYS } from './development-keys.ts';
-import { createLogger } from './logger.ts';
-import { serveSubgraph } from './subgraph.ts';
-import { viewerWithRoles } from './viewer.ts';
-import type { RunningHttpServer } from './http-host.ts';
+} from '@storefront/identity';
+import { DEVELOPMENT_ROUTER_IDENTITY_KEYS } from '@storefront/identity';
+import { createLogger } from '@storefront/telemetry';
+import { serveSubgraph } from './index.ts';
+import { viewerWithRoles } from '@storefront/identity';
+import type { RunningHttpServer } from '@storefront/http-host';
 
 /*
  * Zero trust at a subgraph: a real subgraph process (no database) that answers `whoami` only to requests the

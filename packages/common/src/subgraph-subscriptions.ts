@@ -4,11 +4,11 @@ import type { Duplex } from 'node:stream';
 import { subscribe, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { GRAPHQL_PATH } from './http-host.ts';
-import type { IncomingRequest } from './http-host.ts';
-import { AuthenticationError, type InternalIdentityVerifier } from './internal-identity.ts';
-import type { Logger } from './logger.ts';
-import type { Viewer } from './viewer.ts';
+import { GRAPHQL_PATH } from '@storefront/http-host';
+import type { IncomingRequest } from '@storefront/http-host';
+import { AuthenticationError, type InternalIdentityVerifier } from '@storefront/identity';
+import type { Logger } from '@storefront/telemetry';
+import type { Viewer } from '@storefront/identity';
 
 /*
  * A subgraph's Subscription fields, served over WebSocket (graphql-ws, the `graphql-transport-ws` protocol) on

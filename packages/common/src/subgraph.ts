@@ -5,12 +5,12 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 export type { GraphQLResolverMap };
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
-import { envPort, httpProcessEnv } from './config.ts';
-import { commonApolloOptions, type RequestContext } from './apollo.ts';
-import { jsonProbe, startGraphQLHttpServer, type IncomingRequest, type RouteHandler, type RunningHttpServer } from './http-host.ts';
-import { createInternalIdentityVerifier, routerTrustFromEnv, type TrustedSigner } from './internal-identity.ts';
-import type { Logger } from './logger.ts';
-import { createMetricsRegistry, graphqlMetricsPlugin, type Registry } from './metrics/index.ts';
+import { envPort, httpProcessEnv } from '@storefront/config';
+import { commonApolloOptions, type RequestContext } from '@storefront/http-host';
+import { jsonProbe, startGraphQLHttpServer, type IncomingRequest, type RouteHandler, type RunningHttpServer } from '@storefront/http-host';
+import { createInternalIdentityVerifier, routerTrustFromEnv, type TrustedSigner } from '@storefront/identity';
+import type { Logger } from '@storefront/telemetry';
+import { createMetricsRegistry, graphqlMetricsPlugin, type Registry } from '@storefront/telemetry';
 import { serveSubgraphSubscriptions } from './subgraph-subscriptions.ts';
 
 export interface SubgraphHttpConfig {

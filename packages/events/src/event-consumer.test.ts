@@ -5,7 +5,7 @@ import { type Job, Queue } from 'bullmq';
 import { createEventConsumer, OutboxRelay, writeToOutbox, type DomainEvent, type EventConsumer, type EventHandlers, EVENT_JOB_OPTIONS, type SqlExecutor } from './index.ts';
 import { consumerQueueName } from './routing.ts';
 import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment } from './test-support.ts';
-import { waitFor } from '@storefront/common';
+import { waitFor } from '@storefront/testing';
 
 let env: EventsTestEnvironment;
 const queues: Queue[] = [];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, waitFor } from '@storefront/common';
+import { ConfigError } from '@storefront/config';
+import { waitFor } from '@storefront/testing';
 import { Queue } from 'bullmq';
 import { eventRetentionFromEnv, pruneEventTables } from './housekeeping.ts';
 import { silentEventLogger } from './logger.ts';

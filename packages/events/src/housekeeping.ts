@@ -1,4 +1,4 @@
-import { loadConfig } from '@storefront/common';
+import { loadConfig } from '@storefront/config';
 import { z } from 'zod';
 import { type SqlExecutor } from './database.ts';
 import { type EventLogger } from './logger.ts';

@@ -1,5 +1,5 @@
 import { type DefaultJobOptions, type JobsOptions, Queue } from 'bullmq';
-import type { RedisClusterNode } from '@storefront/common';
+import type { RedisClusterNode } from '@storefront/config';
 import { bullConnection } from './queue-redis.ts';
 import { queueTelemetry } from './tracing.ts';
 

@@ -5,7 +5,8 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { openDatabase } from '@storefront/prisma-tools';
 import { PrismaClient } from '../../../subgraphs/orders/src/generated/prisma/client.ts';
-import { createMetricsRegistry, waitFor } from '@storefront/common';
+import { createMetricsRegistry } from '@storefront/telemetry';
+import { waitFor } from '@storefront/testing';
 import {
   type DomainEvent,
   embeddedOutboxWakeups,

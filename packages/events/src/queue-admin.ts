@@ -3,7 +3,7 @@
  * operations subgraph (GraphQL), the router's bull-board dashboard and `npm run dlq`, so none of them imports
  * another's code.
  */
-import { withDeadline } from '@storefront/common';
+import { withDeadline } from '@storefront/http-host';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DeadLetterQueue, type DeadLetter } from './dead-letters.ts';

@@ -1,4 +1,4 @@
-import { ConfigError } from '@storefront/common';
+import { ConfigError } from '@storefront/config';
 import { createJobWorker } from './job-worker.ts';
 import { queueConnectionFromEnv } from './queue-config.ts';
 import { deleteQueueKeys, testQueueConnection } from './testing/index.ts';

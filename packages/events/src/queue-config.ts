@@ -1,4 +1,4 @@
-import { envRedisClusterNodes, loadConfig } from '@storefront/common';
+import { envRedisClusterNodes, loadConfig } from '@storefront/config';
 import { z } from 'zod';
 import type { QueueConnection } from './job-options.ts';
 

@@ -2,7 +2,7 @@ import { type Queue } from 'bullmq';
 import { openQueueRedis } from './queue-redis.ts';
 import { type Registry } from 'prom-client';
 import { z } from 'zod';
-import { loadConfig } from '@storefront/common';
+import { loadConfig } from '@storefront/config';
 import { type SqlExecutor, type TransactionalDatabase } from './database.ts';
 import { type EventConsumer } from './event-consumer.ts';
 import { eventHousekeeping, eventRetentionFromEnv } from './housekeeping.ts';

@@ -2,14 +2,14 @@
  * The async half of a trace, and the workers' metrics: a producer's span → the relay's "publish <type>" →
  * the consumer's "process <type>" (with the handler's SQL inside), through a real outbox, Redis and worker.
  */
-import { createMetricsRegistry, startInMemoryTracing, withSpan } from '@storefront/common';
+import { createMetricsRegistry, startInMemoryTracing, withSpan } from '@storefront/telemetry';
 import { SpanKind } from '@opentelemetry/api';
 import { createEventConsumer, createJobWorker, type DomainEvent, OutboxRelay, writeToOutbox } from './index.ts';
 import { openQueue } from './job-options.ts';
 import { instrumentWorker, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
 import { consumerQueueName } from './routing.ts';
 import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment } from './test-support.ts';
-import { waitFor } from '@storefront/common';
+import { waitFor } from '@storefront/testing';
 
 let env: EventsTestEnvironment;
 let tracing: ReturnType<typeof startInMemoryTracing>;

@@ -1,5 +1,5 @@
 import { context, SpanKind, trace, type Context, type SpanOptions } from '@opentelemetry/api';
-import { contextFromTraceparent, InTraceOnlyTracer, traceparentOf, tracingEnabled, withSpan } from '@storefront/common';
+import { contextFromTraceparent, InTraceOnlyTracer, traceparentOf, tracingEnabled, withSpan } from '@storefront/telemetry';
 import { type Telemetry } from 'bullmq';
 import { BullMQOtel, BullMQOTelSpan } from 'bullmq-otel';
 

@@ -1,4 +1,4 @@
-import { ConfigError, envBoolean } from '@storefront/common';
+import { ConfigError, envBoolean } from '@storefront/config';
 // The queue settings alone: the whole events package (BullMQ and all) loads only with the dashboard itself.
 import { queueConnectionFromEnv } from '@storefront/events/queue-config';
 import type { QueueConnection } from '@storefront/events';

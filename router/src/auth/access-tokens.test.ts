@@ -1,5 +1,5 @@
 import { createSecretKey, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { AuthenticationError, createInternalIdentitySigner, viewerWithRoles } from '@storefront/common';
+import { AuthenticationError, createInternalIdentitySigner, viewerWithRoles } from '@storefront/identity';
 import { exportJWK, SignJWT, type JWTPayload } from 'jose';
 import { createAccessTokenVerifier, type AccessTokenKeys } from './access-tokens.ts';
 

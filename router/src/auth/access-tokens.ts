@@ -1,5 +1,5 @@
 import { createSecretKey } from 'node:crypto';
-import { ACCESS_TOKEN_TYPE, AuthenticationError, describeJoseError, isRole, type Viewer } from '@storefront/common';
+import { ACCESS_TOKEN_TYPE, AuthenticationError, describeJoseError, isRole, type Viewer } from '@storefront/identity';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-import { DEVELOPMENT_JWT_SECRET } from '@storefront/common';
+import { DEVELOPMENT_JWT_SECRET } from '@storefront/identity';
 import { loadRouterAuthConfig } from './config.ts';
 
 describe('loadRouterAuthConfig', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { ACCESS_TOKEN_DEFAULTS, ConfigError, DEVELOPMENT_JWT_SECRET, envNodeEnv, loadConfig, routerSigningKeyFromEnv } from '@storefront/common';
+import { ConfigError, envNodeEnv, loadConfig } from '@storefront/config';
+import { ACCESS_TOKEN_DEFAULTS, DEVELOPMENT_JWT_SECRET, routerSigningKeyFromEnv } from '@storefront/identity';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import type { AccessTokenKeys, AccessTokenVerification } from './access-tokens.ts';

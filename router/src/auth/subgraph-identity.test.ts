@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createInternalIdentityVerifier, ROUTER_IDENTITY_ISSUER, viewerWithRoles, type RequestContext } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { createInternalIdentityVerifier, ROUTER_IDENTITY_ISSUER, viewerWithRoles } from '@storefront/identity';
 import { createSubgraphIdentity } from './subgraph-identity.ts';
 
 /*

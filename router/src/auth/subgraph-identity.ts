@@ -1,4 +1,5 @@
-import { createInternalIdentitySigner, INTERNAL_IDENTITY_TTL_SECONDS, viewerKey, type RequestContext } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { createInternalIdentitySigner, INTERNAL_IDENTITY_TTL_SECONDS, viewerKey } from '@storefront/identity';
 import type { KeyObject } from 'node:crypto';
 
 /** A token is replaced once less than this is left of it: a call that starts must finish within its life. */

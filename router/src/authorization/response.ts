@@ -1,4 +1,4 @@
-import { ErrorCode } from '@storefront/common';
+import { ErrorCode } from '@storefront/api-conventions';
 import {
   GraphQLBoolean,
   GraphQLError,

@@ -1,4 +1,4 @@
-import { scopesFor, type Viewer } from '@storefront/common';
+import { scopesFor, type Viewer } from '@storefront/identity';
 import type { AccessRequirement, Alternatives } from './rules.ts';
 
 /*

@@ -1,5 +1,7 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
-import type { Logger, RequestContext, Viewer } from '@storefront/common';
+import type { RequestContext } from '@storefront/http-host';
+import type { Viewer } from '@storefront/identity';
+import type { Logger } from '@storefront/telemetry';
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { filterOperation, type FilteredOperation } from './filter.ts';
 import type { EngineRequestContext } from '../execution/engine.ts';

@@ -1,4 +1,4 @@
-import { envBoolean as flag } from '@storefront/common';
+import { envBoolean as flag } from '@storefront/config';
 import { z } from 'zod';
 
 /** The router's cache settings (see `cacheEnv` for the variables and their defaults). */

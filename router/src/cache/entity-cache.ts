@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
-import type { Logger, RequestContext } from '@storefront/common';
+import type { RequestContext } from '@storefront/http-host';
+import type { Logger } from '@storefront/telemetry';
 import type { GraphQLFormattedError } from 'graphql';
 import { z } from 'zod';
 import { entityKeysOf, keyOf, objectsInResponse, stableJson } from './entity-keys.ts';

@@ -1,7 +1,9 @@
 import type { FederationEngine } from '../execution/index.ts';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
-import type { Logger, RequestContext, Viewer } from '@storefront/common';
+import type { RequestContext } from '@storefront/http-host';
+import type { Viewer } from '@storefront/identity';
+import type { Logger } from '@storefront/telemetry';
 import { overrideLabelsOf, overrideVariants } from '../progressive-override.ts';
 import type { CacheConfig } from './config.ts';
 import { EntityCache } from './entity-cache.ts';

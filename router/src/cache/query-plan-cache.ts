@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GatewayConfig } from '@apollo/gateway';
-import type { Logger } from '@storefront/common';
+import type { Logger } from '@storefront/telemetry';
 import { Kind, parse, print, type DocumentNode } from 'graphql';
 import type { OverrideVariant } from '../progressive-override.ts';
 import { Lru } from './lru.ts';

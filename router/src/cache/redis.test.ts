@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { createLogger, waitFor } from '@storefront/common';
+import { createLogger } from '@storefront/telemetry';
+import { waitFor } from '@storefront/testing';
 import { startPrivateRedis, type PrivateRedis } from '../../../tests/support/private-redis.ts';
 import { RedisConnection, RedisKeyValueCache } from './redis.ts';
 import { CacheStats } from './stats.ts';

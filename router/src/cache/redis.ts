@@ -1,5 +1,6 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
-import { DeadlineExceededError, withDeadline, type Logger } from '@storefront/common';
+import { DeadlineExceededError, withDeadline } from '@storefront/http-host';
+import { type Logger } from '@storefront/telemetry';
 import { createClient } from 'redis';
 import type { CacheStats } from './stats.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import { ErrorCode } from '@storefront/common';
+import { ErrorCode } from '@storefront/api-conventions';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import type { CacheStats } from './stats.ts';

@@ -3,7 +3,9 @@ import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { operationFromDocument, type Schema as FederationSchema } from '@apollo/federation-internals';
 import type { QueryPlan, QueryPlanner, SubscriptionNode } from '@apollo/query-planner';
-import { viewerKey, withSpan, type Logger, type RequestContext } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { viewerKey } from '@storefront/identity';
+import { withSpan, type Logger } from '@storefront/telemetry';
 import {
   execute as executeGraphQL,
   GraphQLError,

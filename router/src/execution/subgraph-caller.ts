@@ -1,4 +1,6 @@
-import { CLIENT_ADDRESS_HEADER, untracedTraceparent, withSpan, type RequestContext } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { CLIENT_ADDRESS_HEADER } from '@storefront/identity';
+import { untracedTraceparent, withSpan } from '@storefront/telemetry';
 import type { GraphQLFormattedError } from 'graphql';
 import type { SubgraphIdentity } from '../auth/index.ts';
 import { hintFromHeader, type CacheHint, type EntityCache, type EntityCallResult } from '../cache/entity-cache.ts';

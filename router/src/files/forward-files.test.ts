@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger } from '@storefront/common';
+import { createLogger } from '@storefront/telemetry';
 import { compose } from '@storefront/schema';
 import { testRouterConfig } from '../test-config.ts';
 import { startRouter, type RunningRouter } from '../router.ts';

@@ -2,7 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { ErrorCode, httpErrorBody, requestIdFrom, sendJson, type Logger, type RouteHandler } from '@storefront/common';
+import { ErrorCode, httpErrorBody } from '@storefront/api-conventions';
+import { requestIdFrom, sendJson, type RouteHandler } from '@storefront/http-host';
+import { type Logger } from '@storefront/telemetry';
 
 /*
  * Public file URLs go through the router: GET or PUT /files/<subgraph>/<rest> is forwarded to that subgraph's

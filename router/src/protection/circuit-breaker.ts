@@ -1,4 +1,4 @@
-import type { Logger } from '@storefront/common';
+import type { Logger } from '@storefront/telemetry';
 
 export interface CircuitBreakerOptions {
   /** Failures in a row (timeouts, connection errors, 5xx answers) that open the circuit; 0 turns breakers off. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBoolean } from '@storefront/common';
+import { envBoolean } from '@storefront/config';
 import { DEFAULT_CIRCUIT_BREAKER, type CircuitBreakerOptions } from './circuit-breaker.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.ts';
 import type { RateLimits } from './rate-limit.ts';

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLHttpHostOptions, Logger, RequestContext } from '@storefront/common';
+import type { GraphQLHttpHostOptions, RequestContext } from '@storefront/http-host';
+import type { Logger } from '@storefront/telemetry';
 import { RedisConnection } from '../cache/redis.ts';
 import { CacheStats, type CacheCounters } from '../cache/stats.ts';
 import { CircuitBreakers } from './circuit-breaker.ts';

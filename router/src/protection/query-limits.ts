@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { ErrorCode } from '@storefront/common';
+import { ErrorCode } from '@storefront/api-conventions';
 import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { NO_COST_METADATA, type CostMetadata } from './cost-directives.ts';
 import { estimateOperationCost, operationDepth } from './operation-cost.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { createLogger, waitFor } from '@storefront/common';
+import { createLogger } from '@storefront/telemetry';
+import { waitFor } from '@storefront/testing';
 import { createClient } from 'redis';
 import { RedisConnection } from '../cache/redis.ts';
 import { CacheStats } from '../cache/stats.ts';

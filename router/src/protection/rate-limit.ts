@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { isIP } from 'node:net';
-import { ErrorCode, type HttpRefusal, type IncomingRequest } from '@storefront/common';
+import { ErrorCode } from '@storefront/api-conventions';
+import { type HttpRefusal, type IncomingRequest } from '@storefront/http-host';
 import type { RedisConnection } from '../cache/redis.ts';
 
 export interface RateLimits {

@@ -1,5 +1,7 @@
 import type http from 'node:http';
-import { ErrorCode, httpErrorBody, newTraceId, requestIdFrom, sendJson, type HttpRefusal, type IncomingRequest, type Logger, type RouteHandler } from '@storefront/common';
+import { ErrorCode, httpErrorBody } from '@storefront/api-conventions';
+import { requestIdFrom, sendJson, type HttpRefusal, type IncomingRequest, type RouteHandler } from '@storefront/http-host';
+import { newTraceId, type Logger } from '@storefront/telemetry';
 import { SESSION_OPERATIONS, type SessionOperation } from './operations.ts';
 
 /*

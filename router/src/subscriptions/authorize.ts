@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Viewer } from '@storefront/common';
+import type { Viewer } from '@storefront/identity';
 import { Kind, print, type DocumentNode, type FormattedExecutionResult, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { accessRulesOf, accessSubject, filterOperation, restoreRemovedFields, STORE_POLICIES, type AccessRules } from '../authorization/index.ts';
 

@@ -1,5 +1,7 @@
 import type http from 'node:http';
-import type { IncomingRequest, Logger, Viewer } from '@storefront/common';
+import type { IncomingRequest } from '@storefront/http-host';
+import type { Viewer } from '@storefront/identity';
+import type { Logger } from '@storefront/telemetry';
 import type { FormattedExecutionResult } from 'graphql';
 import type { RouterRequestContext } from '../subgraph-fetches.ts';
 import { isRefusal, isSubscriptionSource, type AcceptedOperation, type OperationAcceptance, type OperationParams, type Refusal } from './operation-acceptance.ts';

@@ -8,3 +8,6 @@ export type { SubscriptionLimitSettings } from './subscription-limits.ts';
 export { createSubscriptionMetrics } from './subscription-metrics.ts';
 export { setUpSubscriptions } from './setup.ts';
 export type { RouterSubscriptions, SubscriptionsSetup } from './setup.ts';
+export { DEFAULT_SUBSCRIPTION_SHARING } from './sharing-policy.ts';
+export type { SubscriptionSharingSettings } from './sharing-policy.ts';
+export { SLOW_CONSUMER_CLOSE } from './websocket-transport.ts';

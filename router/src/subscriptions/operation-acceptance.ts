@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import { ErrorCode } from '@storefront/common';
+import { ErrorCode } from '@storefront/api-conventions';
 import { type GraphQLError, Kind, parse, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { isSafelisted, notInSafelistError, type Safelist } from '../cache/index.ts';
 import type { QueryLimitCheck } from '../protection/index.ts';

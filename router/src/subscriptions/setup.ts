@@ -1,5 +1,6 @@
 import type http from 'node:http';
-import type { Logger, Registry, Viewer } from '@storefront/common';
+import type { Viewer } from '@storefront/identity';
+import type { Logger, Registry } from '@storefront/telemetry';
 import type { SubgraphIdentity } from '../auth/index.ts';
 import type { FederationEngine } from '../execution/engine.ts';
 import { OperationAcceptance, type OperationAcceptanceOptions } from './operation-acceptance.ts';

@@ -1,4 +1,6 @@
-import { AsyncQueue, type Logger, type RequestContext } from '@storefront/common';
+import { AsyncQueue } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { type Logger } from '@storefront/telemetry';
 import type { GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';

@@ -1,4 +1,4 @@
-import { viewerWithRoles } from '@storefront/common';
+import { viewerWithRoles } from '@storefront/identity';
 import { SubscriptionLimits } from './subscription-limits.ts';
 
 const ada = viewerWithRoles('4149b312-e9fd-4d68-83e8-9d613ccc5a46', ['CUSTOMER']);

@@ -1,4 +1,4 @@
-import type { Viewer } from '@storefront/common';
+import type { Viewer } from '@storefront/identity';
 
 export interface SubscriptionLimitSettings {
   /** Subscriptions one connection may hold at once. */

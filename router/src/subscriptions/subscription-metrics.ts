@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS, type Registry } from '@storefront/common';
+import { LATENCY_BUCKETS, type Registry } from '@storefront/telemetry';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 export type Transport = 'ws' | 'sse' | 'multipart';

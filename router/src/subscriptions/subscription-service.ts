@@ -1,4 +1,5 @@
-import type { Logger, Viewer } from '@storefront/common';
+import type { Viewer } from '@storefront/identity';
+import type { Logger } from '@storefront/telemetry';
 import { GraphQLError, Kind, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { FederationEngine } from '../execution/engine.ts';
 import { ExecutionErrorCode } from '../execution/errors.ts';

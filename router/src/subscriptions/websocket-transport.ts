@@ -1,6 +1,8 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AuthenticationError, GRAPHQL_PATH, type Logger, type Viewer } from '@storefront/common';
+import { GRAPHQL_PATH } from '@storefront/http-host';
+import { AuthenticationError, type Viewer } from '@storefront/identity';
+import { type Logger } from '@storefront/telemetry';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';

@@ -1,5 +1,6 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { nameBasedUuid, randomFor, seedAddresses, SEED_DEMO_PASSWORD, SeedNamespace, seedUser, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { randomFor, seedAddresses, SEED_DEMO_PASSWORD, SeedNamespace, seedUser, type SeedPlan } from '@storefront/seed-world';
 import { chunks } from '@storefront/prisma-tools';
 import { PrismaClient } from '../src/database.ts';
 import { hashPassword } from '../src/passwords.ts';

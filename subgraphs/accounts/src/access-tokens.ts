@@ -1,14 +1,6 @@
 import { createPrivateKey, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
-import {
-  ACCESS_TOKEN_DEFAULTS,
-  ACCESS_TOKEN_TYPE,
-  ConfigError,
-  DEVELOPMENT_JWT_SECRET,
-  envNodeEnv,
-  loadConfig,
-  scopesFor,
-  type Role,
-} from '@storefront/common';
+import { ConfigError, envNodeEnv, loadConfig } from '@storefront/config';
+import { ACCESS_TOKEN_DEFAULTS, ACCESS_TOKEN_TYPE, DEVELOPMENT_JWT_SECRET, scopesFor, type Role } from '@storefront/identity';
 import { calculateJwkThumbprint, exportJWK, SignJWT, type JWK } from 'jose';
 import { z } from 'zod';
 

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, seedUser, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SeedNamespace, seedUser, type SeedPlan } from '@storefront/seed-world';
 import { startTestSubgraph, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
 

@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, singleLineText, validateInput, type InputError, type Page } from '@storefront/common';
+import { inputError, InputErrorCode, singleLineText, validateInput, type InputError, type Page } from '@storefront/api-conventions';
 import { z } from 'zod';
 import type { Address, PrismaClient } from './database.ts';
 

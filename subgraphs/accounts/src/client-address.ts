@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
-import { CLIENT_ADDRESS_HEADER } from '@storefront/common';
+import { CLIENT_ADDRESS_HEADER } from '@storefront/identity';
 
 /*
  * The client's address, for the per-address sign-in limits. Only the router knows it (it resolves it behind

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createMetricsRegistry, waitFor, type Registry } from '@storefront/common';
+import { createMetricsRegistry, type Registry } from '@storefront/telemetry';
+import { waitFor } from '@storefront/testing';
 import { silentLogger } from '@storefront/prisma-tools';
 import { startPrivateRedis, type PrivateRedis } from '../../../tests/support/private-redis.ts';
 import { DEFAULT_LOGIN_THROTTLE_POLICY, TOO_MANY_ATTEMPTS } from './login-throttle.ts';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createLogger, createMetricsRegistry, defaultLogFormat, sendJson, type Logger } from '@storefront/common';
+import { sendJson } from '@storefront/http-host';
+import { createLogger, createMetricsRegistry, defaultLogFormat, type Logger } from '@storefront/telemetry';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
 import { hostedWorkers } from '@storefront/events';
 import { parse } from 'graphql';

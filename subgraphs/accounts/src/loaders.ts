@@ -1,4 +1,4 @@
-import { pagedRelationLoader, uniqueLoader } from '@storefront/common';
+import { pagedRelationLoader, uniqueLoader } from '@storefront/api-conventions';
 import { addressPagesByUser, defaultAddressesOf } from './addresses.ts';
 import type { PrismaClient } from './database.ts';
 import { usersByIds } from './users.ts';

@@ -1,4 +1,5 @@
-import { Counter, Gauge, loadConfig, type Logger, type Registry } from '@storefront/common';
+import { loadConfig } from '@storefront/config';
+import { Counter, Gauge, type Logger, type Registry } from '@storefront/telemetry';
 import { queueConnectionFromEnv } from '@storefront/events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';

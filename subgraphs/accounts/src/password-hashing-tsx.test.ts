@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 
 /*
  * The password worker threads outside jest: under the tsx CLI (npm run dev, npm start) and under

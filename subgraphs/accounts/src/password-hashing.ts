@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { ErrorCode, loadConfig } from '@storefront/common';
+import { ErrorCode } from '@storefront/api-conventions';
+import { loadConfig } from '@storefront/config';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { argon2OnThisThread, type Argon2, type Argon2Input } from './argon2.ts';

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, REPO_ROOT, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { REPO_ROOT } from '@storefront/config';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SeedNamespace, type SeedPlan } from '@storefront/seed-world';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
 import { parse, type DocumentNode, type GraphQLFieldResolver, type GraphQLResolveInfo } from 'graphql';
 import { start, typeDefs } from './index.ts';

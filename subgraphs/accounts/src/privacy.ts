@@ -1,4 +1,7 @@
-import { ErrorCode, isAdmin, type GraphQLResolverMap, type RequestContext } from '@storefront/common';
+import { ErrorCode } from '@storefront/api-conventions';
+import { type GraphQLResolverMap } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { isAdmin } from '@storefront/identity';
 import { defaultFieldResolver, GraphQLError, Kind, type DocumentNode, type GraphQLFieldResolver } from 'graphql';
 
 /*

@@ -1,4 +1,4 @@
-import { singleLineText, validateInput, type InputError } from '@storefront/common';
+import { singleLineText, validateInput, type InputError } from '@storefront/api-conventions';
 import { z } from 'zod';
 import type { PrismaClient, User } from './database.ts';
 

@@ -1,4 +1,4 @@
-import { DeadlineExceededError, withDeadline } from '@storefront/common';
+import { DeadlineExceededError, withDeadline } from '@storefront/http-host';
 import type { Redis } from 'ioredis';
 import type { ThrottleCounter, ThrottleStore } from './throttle-store.ts';
 

@@ -1,14 +1,6 @@
-import {
-  badUserInput,
-  DateTimeScalar,
-  isUuid,
-  parsePage,
-  requireAdmin,
-  requireViewer,
-  toConnection,
-  type GraphQLResolverMap,
-  type PageArgs,
-} from '@storefront/common';
+import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
+import { type GraphQLResolverMap } from '@storefront/common';
+import { requireAdmin, requireViewer } from '@storefront/identity';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { addAddress, addressPosition, addressPositionOf, removeAddress, type AddressPayload } from './addresses.ts';
 import type { PrismaClient, User, WishlistItem } from './database.ts';

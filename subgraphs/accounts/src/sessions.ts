@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, singleLineText, validateInput, type InputError } from '@storefront/common';
+import { inputError, InputErrorCode, singleLineText, validateInput, type InputError } from '@storefront/api-conventions';
 import { writeToOutbox } from '@storefront/events';
 import { z } from 'zod';
 import type { AccessTokenIssuer } from './access-tokens.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '@storefront/common';
+import type { Logger } from '@storefront/telemetry';
 
 /*
  * Counters of sign-in attempts with growing locks. Every admitted attempt counts as a failure until the sign-in

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Page } from '@storefront/common';
+import type { Page } from '@storefront/api-conventions';
 import type { Prisma, PrismaClient, User } from './database.ts';
 
 /** Users are listed newest first; the cursor is the last row's (createdAt, id). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Page } from '@storefront/common';
+import type { Page } from '@storefront/api-conventions';
 import type { Prisma, PrismaClient, WishlistItem } from './database.ts';
 
 /** Wishlist items are listed most recently added first; the cursor is (addedAt, productId). */

@@ -1,16 +1,7 @@
 import { faker } from '@faker-js/faker';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import {
-  GIFT_CARD_AMOUNTS_CENTS,
-  nameBasedUuid,
-  SEED_TIMELINE,
-  seedGiftCard,
-  seedInStock,
-  SeedNamespace,
-  reviewsSeed,
-  seedProduct,
-  type SeedPlan,
-} from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { GIFT_CARD_AMOUNTS_CENTS, SEED_TIMELINE, seedGiftCard, seedInStock, SeedNamespace, reviewsSeed, seedProduct, type SeedPlan } from '@storefront/seed-world';
 import { chunks } from '@storefront/prisma-tools';
 import { PrismaClient } from '../src/database.ts';
 

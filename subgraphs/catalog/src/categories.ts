@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Page } from '@storefront/common';
+import type { Page } from '@storefront/api-conventions';
 import type { Category, PrismaClient } from './database.ts';
 
 /** Categories are listed by name; the cursor is the last row's (name, id). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Page } from '@storefront/common';
+import type { Page } from '@storefront/api-conventions';
 import type { GiftCard, PrismaClient } from './database.ts';
 
 /** Gift cards are listed cheapest first; the cursor is (priceCents, id). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileSigningFromEnv, type FileSigningConfig, type Logger } from '@storefront/common';
+import { fileSigningFromEnv, type FileSigningConfig } from '@storefront/identity';
+import { type Logger } from '@storefront/telemetry';
 import { queueConnectionFromEnv, type QueueConnection } from '@storefront/events';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
 import { hostedWorkers } from '@storefront/events';

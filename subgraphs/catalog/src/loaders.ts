@@ -1,4 +1,4 @@
-import { pagedRelationLoader, uniqueLoader } from '@storefront/common';
+import { pagedRelationLoader, uniqueLoader } from '@storefront/api-conventions';
 import { categoriesByIds, categoriesBySlugs } from './categories.ts';
 import type { PrismaClient } from './database.ts';
 import { productPagesByCategory, productsByIds, productsBySkus } from './products.ts';

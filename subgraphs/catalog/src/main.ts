@@ -1,4 +1,5 @@
-import { runMain, startTelemetry } from '@storefront/common';
+import { runMain } from '@storefront/http-host';
+import { startTelemetry } from '@storefront/telemetry';
 import { loadSubgraphConfig } from '@storefront/prisma-tools';
 import { DEFAULT_PORT, start, SUBGRAPH_NAME } from './index.ts';
 

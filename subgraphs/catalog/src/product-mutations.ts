@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, multiLineText, singleLineText, validateInput, type InputError } from '@storefront/common';
+import { inputError, InputErrorCode, multiLineText, singleLineText, validateInput, type InputError } from '@storefront/api-conventions';
 import { z } from 'zod';
 import type { PrismaClient, Product } from './database.ts';
 

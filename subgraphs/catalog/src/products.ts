@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badUserInput, escapeLikeWildcards, singleLineText, type Page } from '@storefront/common';
+import { badUserInput, escapeLikeWildcards, singleLineText, type Page } from '@storefront/api-conventions';
 import type { Prisma, PrismaClient, Product } from './database.ts';
 
 /** The orderings clients may ask for; each pages by its own keyset (sort value, id). */

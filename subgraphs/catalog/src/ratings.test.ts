@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { nameBasedUuid, SeedNamespace, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SeedNamespace, type SeedPlan } from '@storefront/seed-world';
 import { consumerQueueName, defineEvent, EventPublisher, EVENT_JOB_OPTIONS, STORE_SUBSCRIPTIONS, type DomainEvent } from '@storefront/events';
 import { Queue } from 'bullmq';
 import { startCatalogWorld, waitFor, type CatalogWorld } from './test-workers.ts';

@@ -1,15 +1,7 @@
-import {
-  badUserInput,
-  DateTimeScalar,
-  isUuid,
-  parsePage,
-  requireAdmin,
-  toConnection,
-  type FileSigningConfig,
-  type GraphQLResolverMap,
-  type PageArgs,
-  type RequestContext,
-} from '@storefront/common';
+import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
+import { type GraphQLResolverMap } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { requireAdmin, type FileSigningConfig } from '@storefront/identity';
 import type { Queue } from 'bullmq';
 import { categoryPosition, categoryPositionOf, listCategories } from './categories.ts';
 import type { Category, GiftCard, PrismaClient, Product } from './database.ts';

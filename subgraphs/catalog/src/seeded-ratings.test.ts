@@ -1,4 +1,4 @@
-import { reviewsSeed, type SeedPlan } from '@storefront/common';
+import { reviewsSeed, type SeedPlan } from '@storefront/seed-world';
 import { startCatalogWorld, type CatalogWorld } from './test-workers.ts';
 
 /*

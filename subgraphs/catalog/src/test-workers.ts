@@ -3,7 +3,8 @@
  * on the local Redis (wiped afterwards), and the service's workers as the worker process hosts them.
  */
 import { fileURLToPath } from 'node:url';
-import type { FileSigningConfig, SeedPlan } from '@storefront/common';
+import type { FileSigningConfig } from '@storefront/identity';
+import type { SeedPlan } from '@storefront/seed-world';
 import { startServiceWorkers, type QueueConnection, type RunningServiceWorkers } from '@storefront/events';
 import { openDatabase, silentLogger, startTestSubgraph, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
 import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
@@ -59,4 +60,4 @@ export async function startCatalogWorld(plan: SeedPlan): Promise<CatalogWorld> {
   return world;
 }
 
-export { waitFor } from '@storefront/common';
+export { waitFor } from '@storefront/testing';

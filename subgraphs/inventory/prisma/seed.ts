@@ -1,15 +1,6 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import {
-  nameBasedUuid,
-  SEED_TIMELINE,
-  SEED_WAREHOUSES,
-  SeedNamespace,
-  seedOrders,
-  seedStockAvailable,
-  seedWarehouse,
-  type SeedOrder,
-  type SeedPlan,
-} from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SEED_TIMELINE, SEED_WAREHOUSES, SeedNamespace, seedOrders, seedStockAvailable, seedWarehouse, type SeedOrder, type SeedPlan } from '@storefront/seed-world';
 import { chunks } from '@storefront/prisma-tools';
 import { PrismaClient } from '../src/database.ts';
 import { reservationFingerprint } from '../src/reserve-stock.ts';

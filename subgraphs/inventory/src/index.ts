@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Logger } from '@storefront/common';
+import type { Logger } from '@storefront/telemetry';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
 import { hostedWorkers, queueConnectionFromEnv } from '@storefront/events';
 import { parse } from 'graphql';

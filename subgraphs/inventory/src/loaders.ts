@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { pagedRelationLoader, uniqueLoader } from '@storefront/common';
+import { pagedRelationLoader, uniqueLoader } from '@storefront/api-conventions';
 import type { PrismaClient } from './database.ts';
 import { itemPagesByReservation, reservationsByOrderIds } from './reservations.ts';
 import { levelPagesByProduct, noStock, stockLevelKey, stockLevelsByKeys, stockTotalsByProduct, type StockTotals } from './stock-levels.ts';

@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, isUuid, type InputError } from '@storefront/common';
+import { inputError, InputErrorCode, isUuid, type InputError } from '@storefront/api-conventions';
 import { TRANSACTION_OPTIONS, type Prisma, type PrismaClient, type Reservation } from './database.ts';
 import { isLapsed, type ReservationPayload } from './reservations.ts';
 import { commitHold, lockLapsedHolds, releaseHolds } from './stock-holds.ts';

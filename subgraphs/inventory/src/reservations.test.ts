@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, seedOrders, seedStockAvailable, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SeedNamespace, seedOrders, seedStockAvailable, type SeedPlan } from '@storefront/seed-world';
 import { openDatabase, startTestSubgraph, type GraphQLResponse, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { start } from './index.ts';

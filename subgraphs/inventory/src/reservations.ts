@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InputError, Page } from '@storefront/common';
+import type { InputError, Page } from '@storefront/api-conventions';
 import type { Shortage } from './allocation.ts';
 import type { PrismaClient, Reservation, ReservationItem, ReservationStatus } from './database.ts';
 

@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, requestFingerprint, validateInput } from '@storefront/common';
+import { inputError, InputErrorCode, requestFingerprint, validateInput } from '@storefront/api-conventions';
 import { z } from 'zod';
 import { allocate, type Shortage } from './allocation.ts';
 import { TRANSACTION_OPTIONS, type Prisma, type PrismaClient, type Reservation } from './database.ts';

@@ -1,14 +1,7 @@
-import {
-  badUserInput,
-  DateTimeScalar,
-  isUuid,
-  parsePage,
-  requireAdmin,
-  toConnection,
-  type GraphQLResolverMap,
-  type PageArgs,
-  type RequestContext,
-} from '@storefront/common';
+import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
+import { type GraphQLResolverMap } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { requireAdmin } from '@storefront/identity';
 import type { PrismaClient, Reservation, ReservationItem, StockLevel } from './database.ts';
 import type { InventoryLoaders } from './loaders.ts';
 import { commitReservation, releaseReservation } from './reservation-transitions.ts';

@@ -1,4 +1,4 @@
-import { InputErrorCode, type InputError } from '@storefront/common';
+import { InputErrorCode, type InputError } from '@storefront/api-conventions';
 import { defineEvent, type DomainEvent, writeAllToOutbox, writeToOutbox } from '@storefront/events';
 import { UnrecoverableError } from 'bullmq';
 import { type Prisma, type PrismaClient } from './database.ts';

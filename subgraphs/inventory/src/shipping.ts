@@ -1,4 +1,4 @@
-import { badUserInput } from '@storefront/common';
+import { badUserInput } from '@storefront/api-conventions';
 import { z } from 'zod';
 
 /*

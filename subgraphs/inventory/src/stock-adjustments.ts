@@ -1,12 +1,4 @@
-import {
-  idempotencyKeySchema,
-  inputError,
-  InputErrorCode,
-  requestFingerprint,
-  singleLineText,
-  validateInput,
-  type InputError,
-} from '@storefront/common';
+import { idempotencyKeySchema, inputError, InputErrorCode, requestFingerprint, singleLineText, validateInput, type InputError } from '@storefront/api-conventions';
 import { z } from 'zod';
 import { TRANSACTION_OPTIONS, type Prisma, type PrismaClient, type StockLevel } from './database.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badUserInput, isUuid, type Page } from '@storefront/common';
+import { badUserInput, isUuid, type Page } from '@storefront/api-conventions';
 import { Prisma, type PrismaClient, type StockLevel } from './database.ts';
 
 /** A stock level's identity: the product and the warehouse (its compound key in SQL and in the supergraph). */

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import {
-  nameBasedUuid,
-  SeedNamespace,
-  seedInStock,
-  seedProduct,
-  seedStockAvailable,
-  viewerWithRoles,
-  type SeedPlan,
-  type Viewer,
-} from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SeedNamespace, seedInStock, seedProduct, seedStockAvailable, type SeedPlan } from '@storefront/seed-world';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
 import { estimateShipping } from './shipping.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Page } from '@storefront/common';
+import type { Page } from '@storefront/api-conventions';
 import type { PrismaClient, Warehouse } from './database.ts';
 
 /** Warehouses are listed by their unique code; the cursor is the last row's code. */

@@ -1,5 +1,6 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { nameBasedUuid, randomFor, SEED_TIMELINE, SeedNamespace, seedOrders, seedUser, type SeedOrder, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { randomFor, SEED_TIMELINE, SeedNamespace, seedOrders, seedUser, type SeedOrder, type SeedPlan } from '@storefront/seed-world';
 import { bulkInsert, chunks, type BulkColumns } from '@storefront/prisma-tools';
 import { PrismaClient, type Delivery, type Notification, type NotificationKind, type Recipient } from '../src/database.ts';
 import { renderMessage } from '../src/message-templates.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeadLetterQueue, startServiceWorkers, type QueueConnection, type RunningServiceWorkers } from '@storefront/events';
 import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
-import { waitFor } from '@storefront/common';
+import { waitFor } from '@storefront/testing';
 import { createTestDatabase, openDatabase, TEST_POSTGRES_URL, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
 import { type Job, Queue } from 'bullmq';
 import pg from 'pg';

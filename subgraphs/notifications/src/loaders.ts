@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { pagedRelationLoader, uniqueLoader } from '@storefront/common';
+import { pagedRelationLoader, uniqueLoader } from '@storefront/api-conventions';
 import type { Delivery, PrismaClient } from './database.ts';
 import { deliveriesByNotification } from './deliveries.ts';
 import { notificationPagesByUser, notificationsByIds, unreadCountsByUser } from './notification-feed.ts';

@@ -1,4 +1,4 @@
-import { envNodeEnv, loadConfig } from '@storefront/common';
+import { envNodeEnv, loadConfig } from '@storefront/config';
 import type { EventLogger } from '@storefront/events';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';

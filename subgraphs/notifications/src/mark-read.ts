@@ -1,4 +1,4 @@
-import { validateInput, type InputError } from '@storefront/common';
+import { validateInput, type InputError } from '@storefront/api-conventions';
 import { z } from 'zod';
 import type { PrismaClient } from './database.ts';
 

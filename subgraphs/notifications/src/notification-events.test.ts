@@ -1,4 +1,4 @@
-import { nameBasedUuid } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
 import { createTestDatabase, openDatabase, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { recordDelivery } from './deliveries.ts';

@@ -4,7 +4,7 @@
  * with `recordDelivery` (deliveries.ts). Queues deliver at least once, so both calls are safe to repeat:
  * a redelivered event finds its notification by dedupe key, and a delivery that was sent stays sent.
  */
-import { nameBasedUuid } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
 import { z } from 'zod';
 import {
   NotificationChannel,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Page } from '@storefront/common';
+import type { Page } from '@storefront/api-conventions';
 import { Prisma, type Notification, type PrismaClient } from './database.ts';
 
 /** A user's notifications are listed newest first; the cursor is (createdAt, id), the keyset index's order. */

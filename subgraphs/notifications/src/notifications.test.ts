@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SEED_TIMELINE, SeedNamespace, seedOrders, viewerWithRoles, type SeedOrder, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SEED_TIMELINE, SeedNamespace, seedOrders, type SeedOrder, type SeedPlan } from '@storefront/seed-world';
 import { openDatabase, startTestSubgraph, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { start } from './index.ts';

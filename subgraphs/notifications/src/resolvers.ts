@@ -1,14 +1,7 @@
-import {
-  DateTimeScalar,
-  isUuid,
-  parsePage,
-  requireOwnerOrAdmin,
-  requireViewer,
-  toConnection,
-  type GraphQLResolverMap,
-  type PageArgs,
-  type RequestContext,
-} from '@storefront/common';
+import { DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
+import { type GraphQLResolverMap } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { requireOwnerOrAdmin, requireViewer } from '@storefront/identity';
 import type { Notification, PrismaClient } from './database.ts';
 import type { NotificationsLoaders } from './loaders.ts';
 import { markNotificationsRead } from './mark-read.ts';

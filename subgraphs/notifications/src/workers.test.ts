@@ -8,7 +8,7 @@ import {
   type QueueConnection,
   type RunningServiceWorkers,
 } from '@storefront/events';
-import { waitFor } from '@storefront/common';
+import { waitFor } from '@storefront/testing';
 import { createTestDatabase, openDatabase, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
 import { type Job, Queue } from 'bullmq';
 import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';

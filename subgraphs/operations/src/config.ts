@@ -1,4 +1,5 @@
-import { loadConfig, subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from '@storefront/common';
+import { subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from '@storefront/common';
+import { loadConfig } from '@storefront/config';
 import { queueConnectionFromEnv, type QueueConnection } from '@storefront/events';
 import { z } from 'zod';
 

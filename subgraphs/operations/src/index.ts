@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createLogger, defaultLogFormat, serveSubgraph, type Logger, type RunningHttpServer } from '@storefront/common';
+import { serveSubgraph } from '@storefront/common';
+import { type RunningHttpServer } from '@storefront/http-host';
+import { createLogger, defaultLogFormat, type Logger } from '@storefront/telemetry';
 import { QueueAdmin, queueConnectionFromEnv } from '@storefront/events';
 import { parse } from 'graphql';
 import type { OperationsConfig } from './config.ts';

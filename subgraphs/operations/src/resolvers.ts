@@ -1,19 +1,7 @@
-import {
-  badUserInput,
-  DateTimeScalar,
-  DeadlineExceededError,
-  encodeCursor,
-  inputError,
-  InputErrorCode,
-  parsePage,
-  requireAdmin,
-  serviceUnavailable,
-  type Connection,
-  type GraphQLResolverMap,
-  type InputError,
-  type PageArgs,
-  type RequestContext,
-} from '@storefront/common';
+import { badUserInput, DateTimeScalar, encodeCursor, inputError, InputErrorCode, parsePage, serviceUnavailable, type Connection, type InputError, type PageArgs } from '@storefront/api-conventions';
+import { type GraphQLResolverMap } from '@storefront/common';
+import { DeadlineExceededError, type RequestContext } from '@storefront/http-host';
+import { requireAdmin } from '@storefront/identity';
 import type { DeadLetter } from '@storefront/events';
 import { z } from 'zod';
 import { UnknownQueueError, type QueueAdmin, type QueueStats } from '@storefront/events';

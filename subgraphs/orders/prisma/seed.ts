@@ -1,17 +1,6 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import {
-  GIFT_CARD_AMOUNTS_CENTS,
-  nameBasedUuid,
-  SEED_TIMELINE,
-  seedAddresses,
-  seedGiftCard,
-  SeedNamespace,
-  seedOrders,
-  seedProduct,
-  seedUser,
-  type SeedOrder,
-  type SeedPlan,
-} from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { GIFT_CARD_AMOUNTS_CENTS, SEED_TIMELINE, seedAddresses, seedGiftCard, SeedNamespace, seedOrders, seedProduct, seedUser, type SeedOrder, type SeedPlan } from '@storefront/seed-world';
 import { bulkInsert, chunks, type BulkColumns } from '@storefront/prisma-tools';
 import { OrderStatus, PrismaClient, type Prisma } from '../src/database.ts';
 import { pathTo } from '../src/order-status.ts';

@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, type InputError } from '@storefront/common';
+import { inputError, InputErrorCode, type InputError } from '@storefront/api-conventions';
 import { CancelReason, type Order, OrderStatus, type Prisma, type PrismaClient, TRANSACTION_OPTIONS } from './database.ts';
 import { canTransition } from './order-status.ts';
 import { changeOrderStatus, compensate, isTakingPayment, lockSaga } from './saga/order-saga.ts';

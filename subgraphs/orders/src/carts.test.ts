@@ -1,4 +1,4 @@
-import { seedGiftCard, seedProduct } from '@storefront/common';
+import { seedGiftCard, seedProduct } from '@storefront/seed-world';
 import type { TestSubgraph } from '@storefront/prisma-tools';
 import { customer, errorCodes, giftCardId, productId, startOrders, TEST_PLAN, type Edges } from './test-fixtures.ts';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inputError, InputErrorCode, validateInput, type InputError, type Page } from '@storefront/common';
+import { inputError, InputErrorCode, validateInput, type InputError, type Page } from '@storefront/api-conventions';
 import { z } from 'zod';
 import { TRANSACTION_OPTIONS, type Cart, type CartItem, type Prisma, type PrismaClient, type Purchasable } from './database.ts';
 import { STORE_CURRENCY } from './money.ts';

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { pagedRelationLoader, uniqueLoader } from '@storefront/common';
+import { pagedRelationLoader, uniqueLoader } from '@storefront/api-conventions';
 import { cartItemPagesByCart, cartsByUserIds, cartTotalsByCart } from './carts.ts';
 import type { OrderSaga, PrismaClient } from './database.ts';
 import { itemPagesByOrder, orderPagesByUser, ordersByIds, unitCountsByOrder } from './orders.ts';

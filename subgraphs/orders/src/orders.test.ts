@@ -1,4 +1,5 @@
-import { nameBasedUuid, SeedNamespace, seedAddresses, seedUser } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SeedNamespace, seedAddresses, seedUser } from '@storefront/seed-world';
 import type { TestSubgraph } from '@storefront/prisma-tools';
 import {
   admin,

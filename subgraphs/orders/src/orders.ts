@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Page } from '@storefront/common';
+import type { Page } from '@storefront/api-conventions';
 import { Prisma, type Order, type OrderItem, type OrderStatus, type PrismaClient } from './database.ts';
 
 /** Orders are listed newest first; the cursor is the last row's (placedAt, id). */

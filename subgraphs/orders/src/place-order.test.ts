@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { seedGiftCard, seedProduct, type Viewer } from '@storefront/common';
+import { type Viewer } from '@storefront/identity';
+import { seedGiftCard, seedProduct } from '@storefront/seed-world';
 import { openDatabase, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { admin, customer, errorCodes, giftCardId, productId, seededOrders, startOrders, TEST_PLAN, type Edges } from './test-fixtures.ts';

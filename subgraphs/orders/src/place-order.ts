@@ -1,12 +1,4 @@
-import {
-  idempotencyKeySchema,
-  inputError,
-  InputErrorCode,
-  requestFingerprint,
-  singleLineText,
-  validateInput,
-  type InputError,
-} from '@storefront/common';
+import { idempotencyKeySchema, inputError, InputErrorCode, requestFingerprint, singleLineText, validateInput, type InputError } from '@storefront/api-conventions';
 import { writeToOutbox } from '@storefront/events';
 import { z } from 'zod';
 import { isCountryCode } from './countries.ts';

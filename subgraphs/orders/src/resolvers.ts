@@ -1,18 +1,7 @@
-import {
-  badUserInput,
-  DateTimeScalar,
-  inputError,
-  InputErrorCode,
-  isUuid,
-  parsePage,
-  requireAdmin,
-  requireOwnerOrAdmin,
-  requireViewer,
-  toConnection,
-  type GraphQLResolverMap,
-  type PageArgs,
-  type RequestContext,
-} from '@storefront/common';
+import { badUserInput, DateTimeScalar, inputError, InputErrorCode, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
+import { type GraphQLResolverMap } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { requireAdmin, requireOwnerOrAdmin, requireViewer } from '@storefront/identity';
 import { cancelOrder } from './cancel-order.ts';
 import { cartItemPosition, cartItemPositionOf, setCartItem, type PricedCartItem } from './carts.ts';
 import type { Cart, Order, OrderItem, OrderStatus, PrismaClient } from './database.ts';

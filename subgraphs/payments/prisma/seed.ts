@@ -1,5 +1,6 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { nameBasedUuid, randomFor, requestFingerprint, SeedNamespace, seedOrders, type SeedOrder, type SeedPlan } from '@storefront/common';
+import { nameBasedUuid, requestFingerprint } from '@storefront/api-conventions';
+import { randomFor, SeedNamespace, seedOrders, type SeedOrder, type SeedPlan } from '@storefront/seed-world';
 import { chunks } from '@storefront/prisma-tools';
 import { PaymentStatus, PrismaClient, RefundStatus, type Prisma } from '../src/database.ts';
 

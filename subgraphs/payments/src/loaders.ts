@@ -1,4 +1,4 @@
-import { pagedRelationLoader, uniqueLoader } from '@storefront/common';
+import { pagedRelationLoader, uniqueLoader } from '@storefront/api-conventions';
 import type { PrismaClient } from './database.ts';
 import { paymentsByIds, paymentsByOrderIds } from './payments.ts';
 import { refundPagesByPayment } from './refunds.ts';

@@ -1,4 +1,4 @@
-import { inputError, InputErrorCode, singleLineText, validateInput, type InputError } from '@storefront/common';
+import { inputError, InputErrorCode, singleLineText, validateInput, type InputError } from '@storefront/api-conventions';
 import { z } from 'zod';
 import { PaymentStatus, ProviderOperation, type Payment, type PrismaClient } from './database.ts';
 import { callProvider, type ProviderAnswer, type ProviderGateway } from './provider-calls.ts';

@@ -1,4 +1,4 @@
-import { ConfigError } from '@storefront/common';
+import { ConfigError } from '@storefront/config';
 import { DEFAULT_PAYMENTS_SETTINGS, loadPaymentsSettings } from './payments-settings.ts';
 
 describe('loadPaymentsSettings', () => {

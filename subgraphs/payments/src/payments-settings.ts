@@ -1,4 +1,4 @@
-import { envBoolean, loadConfig } from '@storefront/common';
+import { envBoolean, loadConfig } from '@storefront/config';
 import { z } from 'zod';
 import { DEFAULT_SIMULATOR_SETTINGS, type SimulatorSettings } from './simulated-provider.ts';
 

@@ -1,4 +1,5 @@
-import { nameBasedUuid, SeedNamespace, seedOrder, seedOrders } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SeedNamespace, seedOrder, seedOrders } from '@storefront/seed-world';
 import { admin, customer, PAYMENT_FIELDS, startPayments, TEST_PLAN, type PaymentJson, type PaymentsUnderTest } from './test-harness.ts';
 
 let payments: PaymentsUnderTest;

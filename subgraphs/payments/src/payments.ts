@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Page } from '@storefront/common';
+import type { Page } from '@storefront/api-conventions';
 import { PaymentStatus, type Payment, type Prisma, type PrismaClient } from './database.ts';
 import type { LedgerEntry } from './simulated-provider.ts';
 

@@ -1,13 +1,4 @@
-import {
-  idempotencyKeySchema,
-  inputError,
-  InputErrorCode,
-  requestFingerprint,
-  singleLineText,
-  validateInput,
-  type InputError,
-  type Page,
-} from '@storefront/common';
+import { idempotencyKeySchema, inputError, InputErrorCode, requestFingerprint, singleLineText, validateInput, type InputError, type Page } from '@storefront/api-conventions';
 import { z } from 'zod';
 import { PaymentStatus, ProviderOperation, RefundStatus, type Payment, type PrismaClient, type Refund } from './database.ts';
 import { callProvider, type ProviderGateway } from './provider-calls.ts';

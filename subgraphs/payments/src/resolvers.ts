@@ -1,14 +1,7 @@
-import {
-  badUserInput,
-  DateTimeScalar,
-  isUuid,
-  parsePage,
-  requireAdmin,
-  toConnection,
-  type GraphQLResolverMap,
-  type PageArgs,
-  type RequestContext,
-} from '@storefront/common';
+import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
+import { type GraphQLResolverMap } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { requireAdmin } from '@storefront/identity';
 import type { Payment, PaymentStatus, PrismaClient, Refund } from './database.ts';
 import type { PaymentsLoaders } from './loaders.ts';
 import { authorizePayment, capturePayment, voidPayment } from './payment-lifecycle.ts';

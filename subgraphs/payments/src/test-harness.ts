@@ -3,7 +3,9 @@
  * with a handle on the simulator it talks to so tests can change its settings and read its ledger.
  */
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, viewerWithRoles, type SeedPlan, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SeedNamespace, type SeedPlan } from '@storefront/seed-world';
 import { createPgPool, startTestSubgraph, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
 import { DEFAULT_PAYMENTS_SETTINGS, type PaymentsSettings } from './payments-settings.ts';

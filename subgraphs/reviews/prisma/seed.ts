@@ -1,5 +1,5 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { reviewsSeed, type SeedAuthor, type SeedPlan, type SeedPurchase, type SeedRatingSummary, type SeedReview } from '@storefront/common';
+import { reviewsSeed, type SeedAuthor, type SeedPlan, type SeedPurchase, type SeedRatingSummary, type SeedReview } from '@storefront/seed-world';
 import { bulkInsert, chunks, type BulkColumns } from '@storefront/prisma-tools';
 import { PrismaClient } from '../src/database.ts';
 

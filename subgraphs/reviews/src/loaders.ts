@@ -1,4 +1,4 @@
-import { pagedRelationLoader, uniqueLoader } from '@storefront/common';
+import { pagedRelationLoader, uniqueLoader } from '@storefront/api-conventions';
 import DataLoader from 'dataloader';
 import type { PrismaClient } from './database.ts';
 import { recordedPurchases } from './purchases.ts';

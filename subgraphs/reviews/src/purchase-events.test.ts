@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Viewer, waitFor } from '@storefront/common';
+import { type Viewer } from '@storefront/identity';
+import { waitFor } from '@storefront/testing';
 import { consumerQueueName, defineEvent, EventPublisher, startServiceWorkers, STORE_SUBSCRIPTIONS, type DomainEvent, type RunningServiceWorkers } from '@storefront/events';
 import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
 import { openDatabase, silentLogger, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';

@@ -1,13 +1,7 @@
-import {
-  badUserInput,
-  DateTimeScalar,
-  isUuid,
-  requireViewer,
-  toConnection,
-  type GraphQLResolverMap,
-  type PageArgs,
-  type RequestContext,
-} from '@storefront/common';
+import { badUserInput, DateTimeScalar, isUuid, toConnection, type PageArgs } from '@storefront/api-conventions';
+import { type GraphQLResolverMap } from '@storefront/common';
+import { type RequestContext } from '@storefront/http-host';
+import { requireViewer } from '@storefront/identity';
 import type { PrismaClient, Review } from './database.ts';
 import type { ReviewsLoaders } from './loaders.ts';
 import { purchaseKey } from './purchases.ts';

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { nameBasedUuid, SeedNamespace, seedUser, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { type Viewer } from '@storefront/identity';
+import { SeedNamespace, seedUser } from '@storefront/seed-world';
 import type { TestSubgraph } from '@storefront/prisma-tools';
 import {
   admin,

@@ -1,4 +1,5 @@
-import { inputError, InputErrorCode, multiLineText, requireOwnerOrAdmin, singleLineText, validateInput, type InputError, type Viewer } from '@storefront/common';
+import { inputError, InputErrorCode, multiLineText, singleLineText, validateInput, type InputError } from '@storefront/api-conventions';
+import { requireOwnerOrAdmin, type Viewer } from '@storefront/identity';
 import { defineEvent, writeToOutbox } from '@storefront/events';
 import { z } from 'zod';
 import type { PrismaClient, Review } from './database.ts';

@@ -1,4 +1,5 @@
-import { nameBasedUuid, SeedNamespace, seedUser, type SeedReview } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { SeedNamespace, seedUser, type SeedReview } from '@storefront/seed-world';
 import type { GraphQLResponse, TestSubgraph } from '@storefront/prisma-tools';
 import { busiest, errorCodes, newestFirst, productId, startReviews, TEST_PLAN, userId, world, type Edges } from './test-fixtures.ts';
 

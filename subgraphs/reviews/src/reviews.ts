@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badUserInput, parsePage, type Page, type PageArgs } from '@storefront/common';
+import { badUserInput, parsePage, type Page, type PageArgs } from '@storefront/api-conventions';
 import { Prisma, type PrismaClient, type Review } from './database.ts';
 
 /** The orderings a purchasable's reviews can be listed in; a user's own reviews are always NEWEST. */

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, reviewsSeed, SeedNamespace, viewerWithRoles, type SeedPlan, type SeedReview, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { reviewsSeed, SeedNamespace, type SeedPlan, type SeedReview } from '@storefront/seed-world';
 import { createPgPool, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
 import { start } from './index.ts';
 

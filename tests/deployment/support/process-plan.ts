@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 import { startSmtpCatcher, type SmtpCatcher } from '@storefront/notifications/mail-catcher';
 import { ensureDatabaseExists } from '@storefront/prisma-tools';
 import pg from 'pg';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 import type { SmtpCatcher } from '@storefront/notifications/mail-catcher';
 
 /* What the deployment checks do once a stack is up, and the build they run it on. */

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { waitFor } from '@storefront/common';
+import { waitFor } from '@storefront/testing';
 import { freePort } from '../../support/ports.ts';
 import type { ProcessGroup } from './processes.ts';
 

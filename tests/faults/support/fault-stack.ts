@@ -7,7 +7,9 @@
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { listSubgraphs, REPO_ROOT, waitFor, type SeedPlan } from '@storefront/common';
+import { listSubgraphs, REPO_ROOT } from '@storefront/config';
+import { type SeedPlan } from '@storefront/seed-world';
+import { waitFor } from '@storefront/testing';
 import { ensureDatabaseExists, openDatabase, type SeedFunction } from '@storefront/prisma-tools';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { startSmtpCatcher, type SmtpCatcher } from '@storefront/notifications/mail-catcher';

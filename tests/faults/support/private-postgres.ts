@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { waitFor } from '@storefront/common';
+import { waitFor } from '@storefront/testing';
 import { freePort } from '../../support/ports.ts';
 import type { ProcessGroup } from './processes.ts';
 

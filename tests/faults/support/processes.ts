@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 
 /** The environment variable that marks a process as this run's, for the reaper. */
 export const RUN_MARKER = 'STOREFRONT_FAULT_RUN';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { REPO_ROOT } from '@storefront/common';
+import { REPO_ROOT } from '@storefront/config';
 
 export const INFRASTRUCTURE = path.join(REPO_ROOT, 'infrastructure');
 export const OVERLAYS = ['dev', 'production'] as const;

@@ -1,6 +1,6 @@
 import { type Queue } from 'bullmq';
 import { openQueue, type QueueConnection } from '@storefront/events';
-import { withDeadline } from '@storefront/common';
+import { withDeadline } from '@storefront/http-host';
 import { abandonQueue, ENQUEUE_DEADLINE_MS, isAbandoned, PRODUCT_IMPORT_QUEUE } from './product-imports.ts';
 
 /** The subgraph's producer side of jobs.product-imports: one Queue per process, opened on first use. */

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { SeedPlan } from '@storefront/common';
+import type { SeedPlan } from '@storefront/seed-world';
 import { startCatalogWorld, waitFor, type CatalogWorld } from '../test-workers.ts';
 import { productImportJob } from './import-job.ts';
 import { importApi, productCsv, spawnImportWorker } from './import-test-support.ts';

@@ -1,4 +1,4 @@
-import { multiLineText, singleLineText } from '@storefront/common';
+import { multiLineText, singleLineText } from '@storefront/api-conventions';
 import { z } from 'zod';
 
 /**

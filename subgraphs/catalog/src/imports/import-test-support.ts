@@ -1,7 +1,9 @@
 /* Helpers of the import tests: an admin's view of the GraphQL API and the upload URL, on one CatalogWorld. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { nameBasedUuid, SeedNamespace, viewerWithRoles, type Viewer } from '@storefront/common';
+import { nameBasedUuid } from '@storefront/api-conventions';
+import { viewerWithRoles, type Viewer } from '@storefront/identity';
+import { SeedNamespace } from '@storefront/seed-world';
 import { TEST_FILES, type CatalogWorld } from '../test-workers.ts';
 
 export const admin: Viewer = viewerWithRoles(nameBasedUuid(SeedNamespace.user, 0), ['ADMIN', 'CUSTOMER']);

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
-import { signUrl, type SeedPlan } from '@storefront/common';
+import { signUrl } from '@storefront/identity';
+import { type SeedPlan } from '@storefront/seed-world';
 import { Queue } from 'bullmq';
 import { TEST_FILES, startCatalogWorld, waitFor, type CatalogWorld } from '../test-workers.ts';
 import { admin, customer, importApi, productCsv } from './import-test-support.ts';

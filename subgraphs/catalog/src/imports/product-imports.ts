@@ -1,4 +1,6 @@
-import { DeadlineExceededError, inputError, InputErrorCode, serviceUnavailable, signUrl, withDeadline, type FileSigningConfig, type InputError, type Page } from '@storefront/common';
+import { inputError, InputErrorCode, serviceUnavailable, type InputError, type Page } from '@storefront/api-conventions';
+import { DeadlineExceededError, withDeadline } from '@storefront/http-host';
+import { signUrl, type FileSigningConfig } from '@storefront/identity';
 import { heavyJobOptions } from '@storefront/events';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';

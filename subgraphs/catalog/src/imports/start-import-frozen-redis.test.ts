@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@storefront/common';
+import { waitFor } from '@storefront/testing';
 import { startPrivateRedis, type PrivateRedis } from '../../../../tests/support/private-redis.ts';
 import type { PrismaClient } from '../database.ts';
 import { lazyImportQueue } from './import-queue.ts';

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { ErrorCode, httpErrorBody, sendJson, verifySignedUrl, type FileSigningConfig, type RouteHandler } from '@storefront/common';
+import { ErrorCode, httpErrorBody } from '@storefront/api-conventions';
+import { sendJson, type RouteHandler } from '@storefront/http-host';
+import { verifySignedUrl, type FileSigningConfig } from '@storefront/identity';
 import type { PrismaClient } from '../database.ts';
 import { CsvParser } from './csv.ts';
 import { publicUploadPath } from './product-imports.ts';

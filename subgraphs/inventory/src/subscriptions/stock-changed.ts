@@ -1,4 +1,6 @@
-import { badUserInput, createLogger, isUuid, NotifyToRedisBridge, TopicHub, type Logger, type RedisTopics } from '@storefront/common';
+import { badUserInput, isUuid } from '@storefront/api-conventions';
+import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
+import { createLogger, type Logger } from '@storefront/telemetry';
 import type { SubgraphConfig } from '@storefront/prisma-tools';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';

@@ -1,4 +1,6 @@
-import { createLogger, NotifyToRedisBridge, requireViewer, TopicHub, type Logger, type RedisTopics } from '@storefront/common';
+import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
+import { requireViewer } from '@storefront/identity';
+import { createLogger, type Logger } from '@storefront/telemetry';
 import type { SubgraphConfig } from '@storefront/prisma-tools';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { fileSigningFromEnv, type FileSigningConfig } from '@storefront/common';
+import { fileSigningFromEnv, type FileSigningConfig } from '@storefront/identity';
 import { queueConnectionFromEnv, type QueueConnection } from '@storefront/events';
 import type { PrismaClient } from '../database.ts';
 import { invoiceLoader, type InvoiceSummary } from './invoices.ts';

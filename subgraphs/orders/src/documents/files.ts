@@ -1,5 +1,7 @@
 import type http from 'node:http';
-import { ErrorCode, httpErrorBody, sendJson, signUrl, verifySignedUrl, type FileSigningConfig, type RouteHandler } from '@storefront/common';
+import { ErrorCode, httpErrorBody } from '@storefront/api-conventions';
+import { sendJson, type RouteHandler } from '@storefront/http-host';
+import { signUrl, verifySignedUrl, type FileSigningConfig } from '@storefront/identity';
 import type { PrismaClient } from '../database.ts';
 
 /*

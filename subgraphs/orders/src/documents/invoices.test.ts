@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { signUrl } from '@storefront/common';
+import { signUrl } from '@storefront/identity';
 import { consumerQueueName, defineEvent, EVENT_JOB_OPTIONS } from '@storefront/events';
 import { PDFDocument } from 'pdf-lib';
 import { OrderStatus } from '../database.ts';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DeadlineExceededError, waitFor } from '@storefront/common';
+import { DeadlineExceededError } from '@storefront/http-host';
+import { waitFor } from '@storefront/testing';
 import { Queue } from 'bullmq';
 import { startPrivateRedis, type PrivateRedis } from '../../../../tests/support/private-redis.ts';
 import { DocumentJobs, ENQUEUE_DEADLINE_MS, SALES_REPORT_QUEUE } from './jobs.ts';

@@ -1,6 +1,6 @@
 import { type Queue } from 'bullmq';
 import { z } from 'zod';
-import { DeadlineExceededError, withDeadline } from '@storefront/common';
+import { DeadlineExceededError, withDeadline } from '@storefront/http-host';
 import { heavyJobOptions, openQueue, type QueueConnection } from '@storefront/events';
 
 /*

@@ -1,4 +1,5 @@
-import { badUserInput, isUuid, parsePage, requireAdmin, requireOwnerOrAdmin, toConnection, type PageArgs } from '@storefront/common';
+import { badUserInput, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
+import { requireAdmin, requireOwnerOrAdmin } from '@storefront/identity';
 import type { Order } from '../database.ts';
 import type { OrdersContext } from '../resolvers.ts';
 import { invoicePublicPath, reportPublicPath, signedDownloadUrl } from './files.ts';

@@ -1,4 +1,5 @@
-import { seedProduct, signUrl, viewerWithRoles } from '@storefront/common';
+import { signUrl, viewerWithRoles } from '@storefront/identity';
+import { seedProduct } from '@storefront/seed-world';
 import { admin, customer, errorCodes, productId, seededOrders, TEST_PLAN, type Edges } from '../test-fixtures.ts';
 import { reportPublicPath } from './files.ts';
 import { SALES_REPORT_QUEUE } from './jobs.ts';

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { z } from 'zod';
-import { DeadlineExceededError, InputErrorCode, serviceUnavailable, validateInput, type InputError, type Page } from '@storefront/common';
+import { InputErrorCode, serviceUnavailable, validateInput, type InputError, type Page } from '@storefront/api-conventions';
+import { DeadlineExceededError } from '@storefront/http-host';
 import { OrderStatus, type Prisma, type PrismaClient } from '../database.ts';
 import { orderNumber } from '../orders.ts';
 import { csvRow } from './csv.ts';

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import type { FileSigningConfig } from '@storefront/common';
+import type { FileSigningConfig } from '@storefront/identity';
 import { startServiceWorkers, type QueueConnection, type RunningServiceWorkers } from '@storefront/events';
 import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
 import { openDatabase, startTestSubgraph, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
@@ -85,4 +85,4 @@ export async function startDocumentsEnvironment(): Promise<DocumentsTestEnvironm
   }
 }
 
-export { waitFor } from '@storefront/common';
+export { waitFor } from '@storefront/testing';

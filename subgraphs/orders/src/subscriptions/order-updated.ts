@@ -1,4 +1,5 @@
-import { badUserInput, isUuid, requireOwnerOrAdmin, requireViewer } from '@storefront/common';
+import { badUserInput, isUuid } from '@storefront/api-conventions';
+import { requireOwnerOrAdmin, requireViewer } from '@storefront/identity';
 import { GraphQLError } from 'graphql';
 import type { Order, OrderSaga } from '../database.ts';
 import { createLoaders } from '../loaders.ts';

@@ -1,4 +1,5 @@
-import { createLogger, NotifyToRedisBridge, TopicHub, type Logger, type RedisTopics } from '@storefront/common';
+import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
+import { createLogger, type Logger } from '@storefront/telemetry';
 import type { SubgraphConfig } from '@storefront/prisma-tools';
 import { coalesceKeyOf, ORDER_CHANGES_CHANNEL, parseOrderChange, topicOfNotification, type OrderChange } from './order-change-feed.ts';
 

@@ -3,12 +3,12 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { RequestContext } from './apollo.ts';
-import { startGraphQLHttpServer } from './http-host.ts';
-import { createLogger } from './logger.ts';
-import { createMetricsRegistry } from './metrics/index.ts';
-import { startOpsServer } from './ops-server.ts';
-import { tracesExportersFromEnv } from './telemetry/index.ts';
+import type { RequestContext } from './index.ts';
+import { startGraphQLHttpServer } from './index.ts';
+import { createLogger } from '@storefront/telemetry';
+import { createMetricsRegistry } from '@storefront/telemetry';
+import { startOpsServer } from './index.ts';
+import { tracesExportersFromEnv } from '@storefront/telemetry';
 
 /** A JSON logger whose lines land in an array. */
 function capturingLogger(service = 'test') {

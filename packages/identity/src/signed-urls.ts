@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { envNodeEnv, loadConfig } from './config.ts';
+import { envNodeEnv, loadConfig } from '@storefront/config';
 
 /*
  * Signed URLs for files served outside GraphQL (invoice PDFs, report CSVs, import uploads): the GraphQL

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { ErrorCode, httpErrorBody } from './errors.ts';
+import { ErrorCode, httpErrorBody } from '@storefront/api-conventions';
 
 /**
  * Which browser origins may call a GraphQL endpoint from another origin (Apollo Sandbox on

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ErrorCode } from './errors.ts';
+import { ErrorCode } from '@storefront/api-conventions';
 
 /**
  * How deeply a GraphQL request's JSON may nest, counting the request object itself as level 1 (so its

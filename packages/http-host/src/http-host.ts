@@ -4,15 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { context as otelContext, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { appendVary, createCorsHandler, type CorsOptions } from './cors.ts';
-import { ErrorCode, httpErrorBody } from './errors.ts';
-import type { Logger } from './logger.ts';
-import { AuthenticationError } from './internal-identity.ts';
-import { createHttpMetrics, metricsHandler, type HttpMetrics, type Registry } from './metrics/index.ts';
+import { ErrorCode, httpErrorBody } from '@storefront/api-conventions';
+import type { Logger } from '@storefront/telemetry';
+import { AuthenticationError } from '@storefront/identity';
+import { createHttpMetrics, metricsHandler, type HttpMetrics, type Registry } from '@storefront/telemetry';
 import { OVERSIZED_BODY_DRAIN, readBoundedBody, type DrainBounds } from './request-body.ts';
 import { attachOperationFacts, logGraphQLRequest, type OperationFacts } from './request-log.ts';
 import { MAX_JSON_DEPTH, postedRequestProblem, searchRequestProblem } from './request-checks.ts';
-import { activeTraceId, newTraceId, storefrontTracer, traceIdFromTraceparent } from './telemetry/index.ts';
-import type { Viewer } from './viewer.ts';
+import { activeTraceId, newTraceId, storefrontTracer, traceIdFromTraceparent } from '@storefront/telemetry';
+import type { Viewer } from '@storefront/identity';
 
 /** What a GraphQL process knows about an incoming request before GraphQL runs. */
 export interface IncomingRequest {

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from './errors.ts';
+import { ErrorCode } from '@storefront/api-conventions';
 
 export type Role = 'CUSTOMER' | 'ADMIN';
 

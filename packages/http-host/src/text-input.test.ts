@@ -1,10 +1,10 @@
 import { ApolloServer } from '@apollo/server';
 import { z } from 'zod';
-import { commonApolloOptions, type RequestContext } from './apollo.ts';
-import { idempotencyKeySchema, validateInput } from './input-errors.ts';
-import { createLogger } from './logger.ts';
-import { decodeCursor, encodeCursor } from './pagination.ts';
-import { escapeLikeWildcards, hasControlCharacters, multiLineText, pathsOfStrings, singleLineText } from './text-input.ts';
+import { commonApolloOptions, type RequestContext } from './index.ts';
+import { idempotencyKeySchema, validateInput } from '@storefront/api-conventions';
+import { createLogger } from '@storefront/telemetry';
+import { decodeCursor, encodeCursor } from '@storefront/api-conventions';
+import { escapeLikeWildcards, hasControlCharacters, multiLineText, pathsOfStrings, singleLineText } from '@storefront/api-conventions';
 
 describe('text fields', () => {
   const form = z.object({ name: singleLineText().trim().min(1).max(20), notes: multiLineText().max(100) });

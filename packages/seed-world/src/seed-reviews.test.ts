@@ -1,4 +1,4 @@
-import { nameBasedUuid } from './ids.ts';
+import { nameBasedUuid } from '@storefront/api-conventions';
 import { randomFor, SEED_PLANS, SeedNamespace, seedOrders, seedUser, type SeedPlan } from './seed.ts';
 import { ratingFor, REVIEW_PROBABILITY, reviewsSeed } from './seed-reviews.ts';
 

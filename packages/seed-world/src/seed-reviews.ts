@@ -1,4 +1,4 @@
-import { nameBasedUuid } from './ids.ts';
+import { nameBasedUuid } from '@storefront/api-conventions';
 import { randomFor, SeedNamespace, seedOrders, seedUser, type SeedPlan } from './seed.ts';
 
 /**

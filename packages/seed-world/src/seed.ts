@@ -1,4 +1,4 @@
-import { nameBasedUuid } from './ids.ts';
+import { nameBasedUuid } from '@storefront/api-conventions';
 
 /**
  * The demo "world" every subgraph seeds its own slice of. No service reads another's database, so each one

@@ -1,5 +1,5 @@
-import { ConfigError } from './config.ts';
-import { shutdownTelemetry } from './telemetry/index.ts';
+import { ConfigError } from '@storefront/config';
+import { shutdownTelemetry } from '@storefront/telemetry';
 
 export interface Stoppable {
   close(): Promise<void>;

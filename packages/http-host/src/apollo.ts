@@ -4,11 +4,11 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { BREAK, GraphQLError, Kind, visit, type ASTVisitor, type DocumentNode, type ValidationContext, type ValidationRule } from 'graphql';
-import { ErrorCode } from './errors.ts';
-import type { Logger } from './logger.ts';
+import { ErrorCode } from '@storefront/api-conventions';
+import type { Logger } from '@storefront/telemetry';
 import { requestLogPlugin } from './request-log.ts';
-import { containsNul, pathsOfStrings } from './text-input.ts';
-import type { Viewer } from './viewer.ts';
+import { containsNul, pathsOfStrings } from '@storefront/api-conventions';
+import type { Viewer } from '@storefront/identity';
 
 /** The part of every request context the shared plumbing relies on. */
 export interface RequestContext extends BaseContext {

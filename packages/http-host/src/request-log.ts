@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { Logger } from './logger.ts';
+import type { Logger } from '@storefront/telemetry';
 
 /*
  * One log line per GraphQL request, at info: the HTTP host writes it when the response is done (it knows the

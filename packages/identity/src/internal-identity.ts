@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
-import { ConfigError } from './config.ts';
+import { ConfigError } from '@storefront/config';
 import { DEVELOPMENT_ROUTER_IDENTITY_KEYS } from './development-keys.ts';
 import { isRole, type Viewer } from './viewer.ts';
 

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ErrorCode, httpErrorBody } from './errors.ts';
+import { ErrorCode, httpErrorBody } from '@storefront/api-conventions';
 import { sendJson } from './http-host.ts';
-import { metricsHandler, type Registry } from './metrics/index.ts';
+import { metricsHandler, type Registry } from '@storefront/telemetry';
 
 export interface OpsServerOptions {
   port: number;

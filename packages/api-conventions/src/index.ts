@@ -1,0 +1,10 @@
+export { badUserInput, ErrorCode, httpErrorBody, serviceUnavailable } from './errors.ts';
+export { isUuid, nameBasedUuid } from './ids.ts';
+export { DEFAULT_PAGE_LIMITS, decodeCursor, encodeCursor, parsePage, toConnection } from './pagination.ts';
+export type { Connection, Edge, Page, PageArgs, PageLimits } from './pagination.ts';
+export { DateTimeScalar } from './scalars.ts';
+export { orderByKeys, pagedRelationLoader, uniqueLoader } from './batching.ts';
+export { idempotencyKeySchema, inputError, InputErrorCode, requestFingerprint, validateInput } from './input-errors.ts';
+export type { InputError, Validated } from './input-errors.ts';
+export { containsNul, escapeLikeWildcards, hasControlCharacters, multiLineText, pathsOfStrings, singleLineText } from './text-input.ts';
+export type { TextRules } from './text-input.ts';

@@ -1,0 +1,11 @@
+export { commonApolloOptions, maskUnexpectedErrors, MAX_QUERY_TOKENS, refuseNulInQueries } from './apollo.ts';
+export type { RequestContext } from './apollo.ts';
+export { ANY_ORIGIN, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, isSerializedOrigin } from './cors.ts';
+export type { CorsOptions } from './cors.ts';
+export { DeadlineExceededError, withDeadline } from './deadline.ts';
+export { GRAPHQL_PATH, METRICS_PATH, jsonProbe, requestIdFrom, sendJson, startGraphQLHttpServer } from './http-host.ts';
+export type { GraphQLHttpHostOptions, HttpRefusal, IncomingRequest, RouteHandler, RunningHttpServer } from './http-host.ts';
+export { runMain } from './main.ts';
+export type { Stoppable } from './main.ts';
+export { startOpsServer } from './ops-server.ts';
+export type { OpsServerOptions, RunningOpsServer } from './ops-server.ts';
