@@ -21,13 +21,16 @@ export interface AuthorizedSubscription {
 
 export class SubscriptionAuthorization {
   private rules: AccessRules = accessRulesOf('scalar _NoRules');
+  private readonly hashes = new WeakMap<DocumentNode, string>();
 
   useSupergraph(coreSupergraphSdl: string): void {
     this.rules = accessRulesOf(coreSupergraphSdl);
   }
 
   authorize(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, viewer: Viewer | null): AuthorizedSubscription {
-    const queryHash = createHash('sha256').update(print(document)).digest('hex');
+    // Documents are shared by subscriptions sending the same text (operation-acceptance.ts): hashed once.
+    let queryHash = this.hashes.get(document);
+    if (queryHash === undefined) this.hashes.set(document, (queryHash = createHash('sha256').update(print(document)).digest('hex')));
     const unchanged = { document, operation, queryHash, empty: false, finish: (result: FormattedExecutionResult) => result };
     if (this.rules.empty) return unchanged;
     const subject = accessSubject(viewer, this.rules.policyNames, STORE_POLICIES);

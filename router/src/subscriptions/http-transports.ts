@@ -6,6 +6,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { RouterRequestContext } from '../subgraph-fetches.ts';
 import { isRefusal, isSubscriptionSource, type AcceptedOperation, type OperationAcceptance, type OperationParams, type Refusal } from './operation-acceptance.ts';
 import { accessTokenExpiry, SessionEnd } from './session-expiry.ts';
+import { SlowSubscriber } from './shared-subscriptions.ts';
 import type { SubscriptionLimits } from './subscription-limits.ts';
 import type { SubscriptionMetrics, Transport } from './subscription-metrics.ts';
 import type { SubscriptionService } from './subscription-service.ts';
@@ -137,15 +138,23 @@ export function httpSubscriptionTransports(options: HttpTransportsOptions): Http
       }
       // The client went away: stop the subscription (and its subgraph stream).
       res.once('close', () => void outcome.return(undefined));
-      for await (const result of outcome) {
-        if (res.destroyed) break;
-        res.write(writer.result(result));
-        if (res.writableLength > maxBufferedBytes) {
-          metrics.ended('slow_consumer');
-          options.logger.info({ transport }, 'dropped a subscriber that stopped reading');
-          res.destroy();
-          break;
+      const dropSlow = () => {
+        metrics.ended('slow_consumer');
+        options.logger.info({ transport }, 'dropped a subscriber that stopped reading');
+        res.destroy();
+      };
+      try {
+        for await (const result of outcome) {
+          if (res.destroyed) break;
+          res.write(writer.result(result));
+          if (res.writableLength > maxBufferedBytes) {
+            dropSlow();
+            break;
+          }
         }
+      } catch (error) {
+        if (!(error instanceof SlowSubscriber)) throw error;
+        dropSlow();
       }
       if (!res.destroyed) res.end(writer.end());
     } finally {

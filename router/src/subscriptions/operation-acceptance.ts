@@ -71,7 +71,12 @@ function statusOf(error: GraphQLError): number {
   return typeof http?.status === 'number' ? http.status : 400;
 }
 
+/** Distinct operation texts whose parsed documents are kept per schema. */
+const DOCUMENT_CACHE_ENTRIES = 500;
+
 export class OperationAcceptance {
+  private readonly documents = new WeakMap<GraphQLSchema, Map<string, DocumentNode | Refusal>>();
+
   constructor(private readonly options: OperationAcceptanceOptions) {}
 
   /** Whether only the safelist's operations run. */
@@ -105,16 +110,9 @@ export class OperationAcceptance {
 
   /** Parses, validates and checks the limits of an operation's text against the API schema. */
   check(schema: GraphQLSchema, source: string, params: OperationParams): AcceptedOperation | Refusal {
-    let document: DocumentNode;
-    try {
-      document = parse(source, { maxTokens: 10_000 });
-    } catch (error) {
-      return refusal(400, (error as Error).message, ErrorCode.GRAPHQL_PARSE_FAILED);
-    }
-    const validation = validate(schema, document);
-    if (validation.length) {
-      return { status: 400, errors: validation.map((error) => ({ message: error.message, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } })) };
-    }
+    const parsed = this.parsed(schema, source);
+    if (isRefusal(parsed)) return parsed;
+    const document = parsed;
     const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
     const operation = operationOf(document, operationName);
     if (!operation) {
@@ -127,6 +125,31 @@ export class OperationAcceptance {
     return { source, document, operation, operationName, variables };
   }
 
+  /**
+   * The parsed and validated document of a text, shared by every subscription that sends the same text (a
+   * thousand subscribers of one product page share one DocumentNode instead of holding a copy each).
+   */
+  private parsed(schema: GraphQLSchema, source: string): DocumentNode | Refusal {
+    let cache = this.documents.get(schema);
+    if (!cache) this.documents.set(schema, (cache = new Map()));
+    const cached = cache.get(source);
+    if (cached) return cached;
+    let outcome: DocumentNode | Refusal;
+    try {
+      const document = parse(source, { maxTokens: 10_000 });
+      const validation = validate(schema, document);
+      outcome = validation.length
+        ? { status: 400, errors: validation.map((error) => ({ message: error.message, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } })) }
+        : document;
+    } catch (error) {
+      outcome = refusal(400, (error as Error).message, ErrorCode.GRAPHQL_PARSE_FAILED);
+    }
+    // Bounded: the oldest text goes first (Map keeps insertion order).
+    if (cache.size >= DOCUMENT_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+    cache.set(source, outcome);
+    return outcome;
+  }
+
   /** Both steps, for a transport that serves subscriptions only (WebSocket). */
   async accept(schema: GraphQLSchema, params: OperationParams): Promise<AcceptedOperation | Refusal> {
     const source = await this.sourceOf(params);
@@ -134,8 +157,8 @@ export class OperationAcceptance {
   }
 }
 
-export function isRefusal(value: AcceptedOperation | Refusal | string): value is Refusal {
-  return typeof value === 'object' && 'errors' in value;
+export function isRefusal(value: AcceptedOperation | DocumentNode | Refusal | string): value is Refusal {
+  return typeof value === 'object' && 'errors' in value && 'status' in value;
 }
 
 /** The operation a request names, as Apollo resolves it (the only one when no name is given). */

@@ -44,6 +44,7 @@ export interface RouterSubscriptions {
 export function setUpSubscriptions(setup: SubscriptionsSetup): RouterSubscriptions {
   const metrics = createSubscriptionMetrics(setup.registry);
   const streams = new SubgraphStreams({ identity: setup.identity, logger: setup.logger });
+  const settings = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...setup.limits };
   const service = new SubscriptionService({
     engine: setup.engine,
     caller: setup.caller,
@@ -51,9 +52,11 @@ export function setUpSubscriptions(setup: SubscriptionsSetup): RouterSubscriptio
     subgraphUrls: setup.subgraphUrls,
     metrics,
     logger: setup.logger,
+    sharing: settings.sharing,
+    memberBacklog: settings.slowConsumerBacklog,
   });
   const acceptance = new OperationAcceptance(setup.acceptance);
-  const limits = new SubscriptionLimits({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...setup.limits });
+  const limits = new SubscriptionLimits(settings);
   const http = httpSubscriptionTransports({
     service,
     acceptance,

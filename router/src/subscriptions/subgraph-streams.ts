@@ -1,5 +1,6 @@
 import { AsyncQueue } from '@storefront/common';
 import { type RequestContext } from '@storefront/http-host';
+import { viewerKey } from '@storefront/identity';
 import { type Logger } from '@storefront/telemetry';
 import type { GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -15,8 +16,10 @@ import type { SubgraphFetchRequest, SubgraphFetchResult } from '../execution/pla
  * opens with the router's signed internal identity for that subgraph in `connection_init`, exactly the token an
  * HTTP call carries, so the subgraph knows who the subscription acts for and that the router vouches for it.
  *
- * One connection per subscription: identities differ per viewer, and a connection ending (a subgraph replica
- * going away) then ends exactly the streams it carried, each with SUBGRAPH_UNAVAILABLE.
+ * One connection per (subgraph URL, identity): every stream of one viewer (and every anonymous or public
+ * stream) to one subgraph is multiplexed on it. It opens with the first stream and closes with the last; a
+ * connection ending (a subgraph replica going away) ends exactly the streams it carried, each with
+ * SUBGRAPH_UNAVAILABLE, and the next stream opens a new one.
  */
 
 /** Events a slow client may leave waiting before its subscription is ended (they are not buffered further). */
@@ -50,7 +53,9 @@ function describeClose(error: unknown): string {
 
 export class SubgraphStreams {
   private urls = new Map<string, URL>();
-  private readonly open = new Set<Client>();
+  /** The connection of each (URL, identity), while it carries streams. */
+  private readonly clients = new Map<string, Client>();
+  private ownConnections = 0;
 
   constructor(private readonly options: SubgraphStreamsOptions) {}
 
@@ -59,46 +64,54 @@ export class SubgraphStreams {
     this.urls = new Map(urls);
   }
 
+  /** Connections open now (for tests and metrics). */
+  get connections(): number {
+    return this.clients.size;
+  }
+
+  private clientFor(serviceName: string, url: URL, context: RequestContext, ownConnection: boolean): Client {
+    const key = `${url.href}\0${viewerKey(context.viewer)}${ownConnection ? `\0${++this.ownConnections}` : ''}`;
+    const existing = this.clients.get(key);
+    if (existing) return existing;
+    const client = createClient({
+      url: wsUrl(url),
+      webSocketImpl: WebSocket,
+      // Opens with its first stream and closes with its last.
+      lazy: true,
+      lazyCloseTimeout: 0,
+      retryAttempts: 0,
+      keepAlive: this.options.keepAliveMs ?? 15_000,
+      // Read at every (re)connect: the identity is minted afresh (it lives 60 s).
+      connectionParams: () => ({ authorization: this.options.identity(serviceName, context) }),
+    });
+    client.on('closed', () => {
+      if (this.clients.get(key) === client) this.clients.delete(key);
+    });
+    this.clients.set(key, client);
+    return client;
+  }
+
   /**
    * The events of one subgraph subscription, as the executor's fetch results. It ends when the subgraph
    * completes it; a refusal or a lost connection becomes one last result with errors (never a silent end).
+   * `ownConnection` gives it a connection of its own (sharing off: one connection per client subscription).
    */
-  subscribe(request: SubgraphFetchRequest, context: RequestContext): AsyncIterableIterator<SubgraphFetchResult> {
+  subscribe(request: SubgraphFetchRequest, context: RequestContext, { ownConnection = false }: { ownConnection?: boolean } = {}): AsyncIterableIterator<SubgraphFetchResult> {
     const { serviceName } = request;
     const url = this.urls.get(serviceName);
     // Filled in below; the queue's end releases whatever was opened by then.
-    const opened: { client?: Client; dispose?: () => void } = {};
+    const opened: { dispose?: () => void } = {};
     const queue = new AsyncQueue<SubgraphFetchResult>(
       BACKLOG,
       () => new Error('slow consumer'),
-      () => {
-        opened.dispose?.();
-        if (opened.client) {
-          this.open.delete(opened.client);
-          void opened.client.dispose();
-        }
-      },
+      () => opened.dispose?.(),
     );
     if (!url) {
       queue.push({ data: null, errors: [endedError(serviceName, 'no routing URL')] });
       queue.end();
       return queue;
     }
-    const client = createClient({
-      url: wsUrl(url),
-      webSocketImpl: WebSocket,
-      lazy: false,
-      retryAttempts: 0,
-      keepAlive: this.options.keepAliveMs ?? 15_000,
-      connectionParams: () => ({ authorization: this.options.identity(serviceName, context) }),
-      onNonLazyError: (error) => {
-        queue.push({ data: null, errors: [endedError(serviceName, describeClose(error))] });
-        queue.end();
-      },
-    });
-    opened.client = client;
-    this.open.add(client);
-    opened.dispose = client.subscribe(
+    opened.dispose = this.clientFor(serviceName, url, context, ownConnection).subscribe(
       { query: request.query, variables: request.variables, ...(request.operationName ? { operationName: request.operationName } : {}) },
       {
         next: (result) => queue.push({ data: isObject(result.data) ? result.data : null, ...(result.errors ? { errors: result.errors } : {}) }),
@@ -118,7 +131,8 @@ export class SubgraphStreams {
 
   /** Closes every subgraph connection (their client subscriptions are ended by the router first). */
   async close(): Promise<void> {
-    await Promise.all([...this.open].map((client) => client.dispose()));
-    this.open.clear();
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map((client) => client.dispose()));
   }
 }

@@ -1,4 +1,6 @@
 import type { Viewer } from '@storefront/identity';
+import { MEMBER_BACKLOG } from './shared-subscriptions.ts';
+import { DEFAULT_SUBSCRIPTION_SHARING, type SubscriptionSharingSettings } from './sharing-policy.ts';
 
 export interface SubscriptionLimitSettings {
   /** Subscriptions one connection may hold at once. */
@@ -7,9 +9,19 @@ export interface SubscriptionLimitSettings {
   connectionsPerUser: number;
   /** Connections one client address may hold at once (anonymous ones included). */
   connectionsPerAddress: number;
+  /** Deliveries that may wait for one client subscription before it is dropped as a slow consumer. */
+  slowConsumerBacklog: number;
+  /** Which client subscriptions share one subgraph stream and one execution per event (sharing-policy.ts). */
+  sharing: SubscriptionSharingSettings;
 }
 
-export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimitSettings = { perConnection: 100, connectionsPerUser: 20, connectionsPerAddress: 500 };
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimitSettings = {
+  perConnection: 100,
+  connectionsPerUser: 20,
+  connectionsPerAddress: 500,
+  slowConsumerBacklog: MEMBER_BACKLOG,
+  sharing: DEFAULT_SUBSCRIPTION_SHARING,
+};
 
 /**
  * Counts this router's subscription connections per user and per client address. Counted per replica: a
@@ -19,7 +31,7 @@ export class SubscriptionLimits {
   private readonly perUser = new Map<string, number>();
   private readonly perAddress = new Map<string, number>();
 
-  constructor(private readonly settings: SubscriptionLimitSettings = DEFAULT_SUBSCRIPTION_LIMITS) {}
+  constructor(private readonly settings: Pick<SubscriptionLimitSettings, 'perConnection' | 'connectionsPerUser' | 'connectionsPerAddress'> = DEFAULT_SUBSCRIPTION_LIMITS) {}
 
   get perConnection(): number {
     return this.settings.perConnection;

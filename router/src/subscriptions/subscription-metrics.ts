@@ -25,7 +25,18 @@ export function createSubscriptionMetrics(registry: Registry) {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
+  // Shared subscriptions (shared-subscriptions.ts): the subgraph streams behind the client subscriptions, and
+  // the runs of the rest of the plan, each serving every subscriber of its group.
+  const upstreams = new Gauge({ name: 'router_subscription_upstreams_open', help: 'Open subgraph streams, each shared by the client subscriptions that are the same', registers: [registry] });
+  const executions = new Counter({
+    name: 'router_subscription_executions_total',
+    help: "Runs of a subscription event's rest of plan and shaping; each serves every subscriber of its group (events_total counts the deliveries)",
+    registers: [registry],
+  });
   return {
+    upstreamOpened: () => upstreams.inc(),
+    upstreamClosed: () => upstreams.dec(),
+    executed: (_members: number) => executions.inc(),
     connectionOpened: (transport: Transport) => connections.inc({ transport }),
     connectionClosed: (transport: Transport) => connections.dec({ transport }),
     subscriptionOpened: (transport: Transport) => subscriptions.inc({ transport }),

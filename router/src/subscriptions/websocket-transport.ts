@@ -11,6 +11,7 @@ import { isRefusal, type OperationAcceptance } from './operation-acceptance.ts';
 import { accessTokenExpiry, SessionEnd } from './session-expiry.ts';
 import type { SubscriptionLimits } from './subscription-limits.ts';
 import type { SubscriptionMetrics } from './subscription-metrics.ts';
+import { SlowSubscriber } from './shared-subscriptions.ts';
 import type { SubscriptionService, SubscriptionSession } from './subscription-service.ts';
 
 /*
@@ -27,7 +28,8 @@ import type { SubscriptionService, SubscriptionSession } from './subscription-se
 export const UNAUTHORIZED_CLOSE = 4401;
 export const TOO_MANY_CLOSE = 4429;
 const GOING_AWAY = 1001;
-const POLICY_VIOLATION = 1008;
+/** A client that stopped reading its subscriptions (1008 Policy Violation, with that reason). */
+export const SLOW_CONSUMER_CLOSE = 1008;
 
 interface Connection {
   socket: WebSocket;
@@ -66,14 +68,19 @@ function asExecutionResult(result: FormattedExecutionResult): ExecutionResult {
   return errors ? { ...rest, errors: errors.map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })) } : rest;
 }
 
-async function* withGraphQLErrors(results: AsyncGenerator<FormattedExecutionResult>, tooSlow: () => boolean): AsyncGenerator<ExecutionResult> {
-  // Returning this generator early (the client completed) returns the inner one, which ends the subgraph stream.
+async function* withGraphQLErrors(results: AsyncGenerator<FormattedExecutionResult>, tooSlow: () => boolean, dropSlow: () => void): AsyncGenerator<ExecutionResult> {
+  // Returning this generator early (the client completed) returns the inner one, which leaves the shared stream.
   try {
     for await (const result of results) {
       // ws buffers whatever is sent: a client that stops reading is dropped instead of growing the router.
       if (tooSlow()) return;
       yield asExecutionResult(result);
     }
+  } catch (error) {
+    // graphql-ws waits for each message to be written before it asks for the next, so a client that stopped
+    // reading leaves its deliveries queued: past the queue's limit it is dropped, not buffered further.
+    if (!(error instanceof SlowSubscriber)) throw error;
+    dropSlow();
   } finally {
     await results.return(undefined);
   }
@@ -164,14 +171,18 @@ export function serveWebSocketSubscriptions(options: WebSocketTransportOptions):
         });
         // graphql-ws serializes errors with toJSON(): they go out as GraphQLErrors, formatted as given.
         if (!(Symbol.asyncIterator in outcome)) return asExecutionResult(outcome);
-        const tooSlow = () => {
-          if (connection.socket.bufferedAmount <= maxBufferedBytes) return false;
+        const dropSlow = () => {
           metrics.ended('slow_consumer');
           logger.info({ transport: 'ws' }, 'dropped a subscriber that stopped reading');
-          connection.socket.close(POLICY_VIOLATION, 'The client stopped reading its subscriptions');
+          // The close frame waits behind what is buffered; ws gives up on the handshake after 30 s.
+          connection.socket.close(SLOW_CONSUMER_CLOSE, 'SLOW_CONSUMER: the client stopped reading its subscriptions');
+        };
+        const tooSlow = () => {
+          if (connection.socket.bufferedAmount <= maxBufferedBytes) return false;
+          dropSlow();
           return true;
         };
-        return withGraphQLErrors(outcome, tooSlow);
+        return withGraphQLErrors(outcome, tooSlow, dropSlow);
       },
     },
     wss,
