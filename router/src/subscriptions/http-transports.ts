@@ -121,12 +121,20 @@ export function httpSubscriptionTransports(options: HttpTransportsOptions): Http
     const entry = { end, done: new Promise<void>((resolve) => (finish = resolve)) };
     open.add(entry);
     const heartbeat = setInterval(() => res.write(writer.heartbeat), heartbeatMs);
+    let dropped = false;
+    const dropSlow = () => {
+      if (dropped) return;
+      dropped = true;
+      metrics.ended('slow_consumer');
+      options.logger.info({ transport }, 'dropped a subscriber that stopped reading');
+      res.destroy();
+    };
     try {
       const outcome = await service.start({
         document: accepted.document,
         operationName: accepted.operationName,
         variables: accepted.variables,
-        session: { transport, viewer, context: options.contextOf(req, viewer), ended: end.ended },
+        session: { transport, viewer, context: options.contextOf(req, viewer), ended: end.ended, slow: dropSlow },
       });
       res.statusCode = 200;
       res.setHeader('cache-control', 'no-store');
@@ -138,11 +146,6 @@ export function httpSubscriptionTransports(options: HttpTransportsOptions): Http
       }
       // The client went away: stop the subscription (and its subgraph stream).
       res.once('close', () => void outcome.return(undefined));
-      const dropSlow = () => {
-        metrics.ended('slow_consumer');
-        options.logger.info({ transport }, 'dropped a subscriber that stopped reading');
-        res.destroy();
-      };
       try {
         for await (const result of outcome) {
           if (res.destroyed) break;

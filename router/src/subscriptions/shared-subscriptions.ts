@@ -46,6 +46,11 @@ export interface JoinRequest {
   run: (event: SubgraphFetchResult) => Promise<FormattedExecutionResult>;
   /** A member's queue limit (tests lower it). */
   backlog?: number;
+  /**
+   * Told at once when the member falls `backlog` deliveries behind: its client may not ask for the next one
+   * for a long time (a WebSocket write that never completes), so the transport drops it now.
+   */
+  onSlow?: () => void;
 }
 
 export interface SharingObserver {
@@ -230,7 +235,10 @@ export class SharedSubscriptions {
     const membership: { member?: Member } = {};
     const queue = new AsyncQueue<Delivery>(
       request.backlog ?? MEMBER_BACKLOG,
-      () => new SlowSubscriber(),
+      () => {
+        request.onSlow?.();
+        return new SlowSubscriber();
+      },
       () => {
         if (membership.member) joined.groups.get(request.groupKey)?.leave(membership.member);
       },

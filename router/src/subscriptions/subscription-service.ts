@@ -10,7 +10,8 @@ import type { RouterRequestContext } from '../subgraph-fetches.ts';
 import { SubscriptionAuthorization } from './authorize.ts';
 import type { SubgraphStreams } from './subgraph-streams.ts';
 import { DEFAULT_SUBSCRIPTION_SHARING, type SubscriptionSharingSettings } from './sharing-policy.ts';
-import { SharedSubscriptions } from './shared-subscriptions.ts';
+import { SharedSubscriptions, type Delivery } from './shared-subscriptions.ts';
+import { stoppable } from './stoppable.ts';
 import { eventResult, subscriptionEvents } from './subscription-events.ts';
 import type { SubscriptionMetrics, Transport } from './subscription-metrics.ts';
 
@@ -28,6 +29,8 @@ export interface SubscriptionSession {
   context: RouterRequestContext;
   /** Settles with the error that ends every subscription of the session (token expiry, shutdown). */
   ended: Promise<GraphQLFormattedError>;
+  /** Drops the client at once when one of its subscriptions falls too far behind (it stopped reading). */
+  slow?: () => void;
 }
 
 export interface SubscriptionStart {
@@ -147,8 +150,10 @@ export class SubscriptionService {
       fetch ??= this.options.caller.forRequest({ context, operationKind: 'query', cachePolicy: undefined });
       return eventResult(prepared, event, fetch, authorized.finish);
     };
+    // Joined when the client asks for the first event; kept to be ended at once when the client stops.
+    let deliveries: AsyncIterableIterator<Delivery> | undefined;
     const join = () =>
-      this.shared.join({
+      (deliveries = this.shared.join({
         upstreamKey,
         groupKey,
         replayLatest: field === undefined || !this.changeFeeds.has(field),
@@ -160,9 +165,13 @@ export class SubscriptionService {
           ),
         run,
         ...(this.options.memberBacklog ? { backlog: this.options.memberBacklog } : {}),
-      });
+        ...(session.slow ? { onSlow: session.slow } : {}),
+      }));
     const events = subscriptionEvents({ join, ended: session.ended, delivered: (seconds) => metrics.delivered(transport, seconds) });
-    return counted(events, () => metrics.subscriptionOpened(transport), () => metrics.subscriptionClosed(transport));
+    return stoppable(
+      counted(events, () => metrics.subscriptionOpened(transport), () => metrics.subscriptionClosed(transport)),
+      () => void deliveries?.return?.(),
+    );
   }
 }
 

@@ -12,6 +12,7 @@ import { accessTokenExpiry, SessionEnd } from './session-expiry.ts';
 import type { SubscriptionLimits } from './subscription-limits.ts';
 import type { SubscriptionMetrics } from './subscription-metrics.ts';
 import { SlowSubscriber } from './shared-subscriptions.ts';
+import { stoppable } from './stoppable.ts';
 import type { SubscriptionService, SubscriptionSession } from './subscription-service.ts';
 
 /*
@@ -162,7 +163,16 @@ export function serveWebSocketSubscriptions(options: WebSocketTransportOptions):
       subscribe: async (args: ExecutionArgs) => {
         const connection = args.contextValue as Connection | null;
         if (!connection) return { errors: [new GraphQLError('Not connected', { extensions: { code: 'UNAUTHENTICATED' } })] };
-        const session: SubscriptionSession = { transport: 'ws', viewer: connection.viewer, context: connection.context, ended: connection.end.ended };
+        let dropped = false;
+        const dropSlow = () => {
+          if (dropped) return;
+          dropped = true;
+          metrics.ended('slow_consumer');
+          logger.info({ transport: 'ws' }, 'dropped a subscriber that stopped reading');
+          // The close frame waits behind what is buffered; ws gives up on the handshake after 30 s.
+          connection.socket.close(SLOW_CONSUMER_CLOSE, 'SLOW_CONSUMER: the client stopped reading its subscriptions');
+        };
+        const session: SubscriptionSession = { transport: 'ws', viewer: connection.viewer, context: connection.context, ended: connection.end.ended, slow: dropSlow };
         const outcome = await service.start({
           document: args.document,
           operationName: args.operationName ?? undefined,
@@ -171,18 +181,13 @@ export function serveWebSocketSubscriptions(options: WebSocketTransportOptions):
         });
         // graphql-ws serializes errors with toJSON(): they go out as GraphQLErrors, formatted as given.
         if (!(Symbol.asyncIterator in outcome)) return asExecutionResult(outcome);
-        const dropSlow = () => {
-          metrics.ended('slow_consumer');
-          logger.info({ transport: 'ws' }, 'dropped a subscriber that stopped reading');
-          // The close frame waits behind what is buffered; ws gives up on the handshake after 30 s.
-          connection.socket.close(SLOW_CONSUMER_CLOSE, 'SLOW_CONSUMER: the client stopped reading its subscriptions');
-        };
         const tooSlow = () => {
           if (connection.socket.bufferedAmount <= maxBufferedBytes) return false;
           dropSlow();
           return true;
         };
-        return withGraphQLErrors(outcome, tooSlow, dropSlow);
+        // graphql-ws ends it with return(): passed on to the outcome at once, not after the next event.
+        return stoppable(withGraphQLErrors(outcome, tooSlow, dropSlow), () => void outcome.return(undefined));
       },
     },
     wss,
