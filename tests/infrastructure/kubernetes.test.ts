@@ -27,7 +27,7 @@ describe('Kubernetes manifests (infrastructure/)', () => {
     expect(JSON.stringify(router)).toContain('"image":"registry.example.com/storefront/supergraph:0.1.0"');
     expect(JSON.stringify(router)).not.toContain('"image":"storefront-supergraph"');
     const routerScaling = production.find((object) => object.kind === 'HorizontalPodAutoscaler' && object.metadata.name === 'router')!;
-    expect(routerScaling.spec).toMatchObject({ minReplicas: 3, maxReplicas: 30 });
+    expect(routerScaling.spec).toMatchObject({ minReplicas: 3, maxReplicas: 200 });
 
     const dev = renderKustomization(path.join(INFRASTRUCTURE, 'overlays', 'dev'));
     const minimums = dev.filter((object) => object.kind === 'HorizontalPodAutoscaler').map((hpa) => (hpa.spec as { minReplicas: number }).minReplicas);
