@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { createInternalIdentitySigner, viewerWithRoles } from '@storefront/identity';
 import { SEED_DEMO_PASSWORD, SeedNamespace, type SeedPlan } from '@storefront/seed-world';
-import { signTestIdentity } from '@storefront/prisma-tools';
+import { signTestIdentity } from '@storefront/testing';
 import { SignJWT } from 'jose';
 import { DEFAULT_PROTECTION, startRouter } from '@storefront/router';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { SeedNamespace, seedOrder, type SeedPlan } from '@storefront/seed-world';
-import type { TestViewer } from '@storefront/prisma-tools';
+import type { TestViewer } from '@storefront/testing';
 import { accessRulesOf } from '@storefront/router';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { startStack, type GraphQLResponse, type TestStack } from './support/stack.ts';

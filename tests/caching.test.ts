@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { SeedNamespace, seedProduct, seedWarehouse, type SeedPlan } from '@storefront/seed-world';
-import { postGraphQL } from '@storefront/prisma-tools';
+import { postGraphQL } from '@storefront/testing';
 import { CACHING_OFF, startRouter, type CacheConfig, type RouterConfig, type RunningRouter } from '@storefront/router';
 import { createClient } from 'redis';
 import { startStack, type TestStack } from './support/stack.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { SeedNamespace, seedOrder, seedProduct, type SeedPlan } from '@storefront/seed-world';
 import { createLogger } from '@storefront/telemetry';
-import type { TestViewer } from '@storefront/prisma-tools';
+import type { TestViewer } from '@storefront/testing';
 import { DEFAULT_CIRCUIT_BREAKER, startRouter, type RouterConfig, type RunningRouter } from '@storefront/router';
 import { createClient } from 'redis';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';

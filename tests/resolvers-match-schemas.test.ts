@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import { withSharedTypes } from '@storefront/api-conventions';
 import { listSubgraphs } from '@storefront/config';
 import { GraphQLScalarType, isEnumType, isInterfaceType, isObjectType, parse, type GraphQLSchema } from 'graphql';
 
@@ -34,7 +35,7 @@ function strayResolvers(schema: GraphQLSchema, resolvers: Record<string, unknown
 describe.each(listSubgraphs().map((subgraph) => [subgraph.name, subgraph] as const))('the %s subgraph', (_name, subgraph) => {
   it('has no resolver for a type or field its SDL lacks', async () => {
     const { resolvers } = (await import(path.join(subgraph.dir, 'src', 'resolvers.ts'))) as { resolvers: Record<string, unknown> };
-    const schema = buildSubgraphSchema({ typeDefs: parse(readFileSync(subgraph.sdlPath, 'utf8')) });
+    const schema = buildSubgraphSchema({ typeDefs: parse(withSharedTypes(readFileSync(subgraph.sdlPath, 'utf8'))) });
     expect(strayResolvers(schema, resolvers)).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { CACHING_OFF, DEFAULT_PROTECTION, startRouter, type RunningRouter } from '@storefront/router';
 import { createLogger } from '@storefront/telemetry';
-import { testSubgraphConfig } from '@storefront/prisma-tools';
+import { testSubgraphConfig } from '@storefront/testing';
 import { start as startOrders } from '../subgraphs/orders/src/index.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 

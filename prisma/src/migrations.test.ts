@@ -6,7 +6,7 @@ import { listSubgraphs } from '@storefront/config';
 import pg from 'pg';
 import { pgliteMigrationFactory, postgresMigrationFactory, type MigrationAdapterFactory } from './migration-adapters.ts';
 import { createMigration, deployMigrations, diffMigrationsToSchema, migrationStatus, MIGRATION_LOCK_CONTENT } from './migrations.ts';
-import { createTestDatabase, type TestDatabase } from './testing.ts';
+import { createTestDatabase, type TestDatabase } from '@storefront/testing';
 
 async function withPostgres<T>(work: (factory: MigrationAdapterFactory, database: TestDatabase) => Promise<T>): Promise<T> {
   const database = await createTestDatabase('migrations');

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { serveSubgraph } from '@storefront/common';
+import { serveSubgraph } from '@storefront/subgraph-runtime';
 import { type RequestContext, type RunningHttpServer } from '@storefront/http-host';
 import { routerTrustFromEnv } from '@storefront/identity';
 import { createLogger } from '@storefront/telemetry';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
+import { withSharedTypes } from '@storefront/api-conventions';
 import { listSubgraphs, type SubgraphPackage } from '@storefront/config';
 import { parse } from 'graphql';
 
@@ -21,7 +22,7 @@ export function sourcesFromWorkspace(): SubgraphSource[] {
   return listSubgraphs().map((subgraph) => ({
     name: subgraph.name,
     url: defaultRoutingUrl(subgraph),
-    sdl: readFileSync(subgraph.sdlPath, 'utf8'),
+    sdl: withSharedTypes(readFileSync(subgraph.sdlPath, 'utf8')),
   }));
 }
 

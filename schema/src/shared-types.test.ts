@@ -1,54 +1,35 @@
 import { readFileSync } from 'node:fs';
-import { InputErrorCode } from '@storefront/api-conventions';
+import { InputErrorCode, SHARED_SDL, SHARED_TYPE_NAMES, withSharedTypes } from '@storefront/api-conventions';
 import { listSubgraphs } from '@storefront/config';
-import { parse, print, visit, type DefinitionNode, type EnumTypeDefinitionNode } from 'graphql';
+import { Kind, parse, type EnumTypeDefinitionNode } from 'graphql';
 
 /*
- * The value types every subgraph declares for itself (a subgraph must define what it returns): the same
- * definitions everywhere, fields, arguments, directives and all, and InputErrorCode with exactly the codes the
- * shared validation (packages/common/src/input-errors.ts) can produce. Composition tolerates some drift (a
- * field one subgraph lacks, a nullability difference); clients would see it as a type that changes with the
- * subgraph that answered.
+ * The value types every subgraph shares are written once (packages/api-conventions/src/shared-sdl.ts) and
+ * appended to each subgraph's own SDL, for its server and for composition alike. A copy written again in a
+ * subgraph's schema.graphql would make the SDL invalid (a type defined twice) or, once the shared one is
+ * edited, drift that composition tolerates and clients see as a type changing with the subgraph that answered.
  */
 
-const SHARED = ['DateTime', 'PageInfo', 'Money', 'InputError', 'InputErrorCode'];
+const subgraphs = listSubgraphs().map((subgraph) => ({ subgraph, own: readFileSync(subgraph.sdlPath, 'utf8') }));
 
-/**
- * A definition as text, without descriptions (they document, and composition merges them) and @cacheControl
- * (a hint to the subgraph's own response cache, needed only where the subgraph computes cache hints).
- */
-function comparable(definition: DefinitionNode): string {
-  return print(
-    visit(definition, {
-      enter: (node) => ('description' in node && node.description ? { ...node, description: undefined } : undefined),
-      Directive: (directive) => (directive.name.value === 'cacheControl' ? null : undefined),
-    }),
+it.each(subgraphs.map(({ subgraph, own }) => [subgraph.name, own] as const))('%s does not define a shared value type itself', (_name, own) => {
+  const defined = parse(own).definitions.flatMap((definition) => ('name' in definition && definition.name ? [definition.name.value] : []));
+  expect(defined.filter((name) => (SHARED_TYPE_NAMES as readonly string[]).includes(name) || name === 'cacheControl')).toEqual([]);
+});
+
+it.each(subgraphs.map(({ subgraph, own }) => [subgraph.name, own] as const))('%s imports @shareable, which the shared value types use', (_name, own) => {
+  expect(own).toMatch(/import: \[[^\]]*"@shareable"/);
+  expect(() => parse(withSharedTypes(own))).not.toThrow();
+});
+
+it('InputErrorCode in the SDL is exactly the codes the shared input validation produces', () => {
+  const definition = parse(SHARED_SDL).definitions.find(
+    (node): node is EnumTypeDefinitionNode => node.kind === Kind.ENUM_TYPE_DEFINITION && node.name.value === 'InputErrorCode',
   );
-}
-
-const definitions = listSubgraphs().map((subgraph) => {
-  const document = parse(readFileSync(subgraph.sdlPath, 'utf8'));
-  const byName = new Map<string, DefinitionNode>();
-  for (const definition of document.definitions) {
-    if ('name' in definition && definition.name) byName.set(definition.name.value, definition);
-  }
-  return { subgraph: subgraph.name, byName };
+  expect((definition?.values ?? []).map((value) => value.name.value).sort()).toEqual(Object.keys(InputErrorCode).sort());
 });
 
-it.each(SHARED)('%s is defined the same way by every subgraph that defines it', (name) => {
-  const texts = definitions.flatMap(({ subgraph, byName }) => {
-    const definition = byName.get(name);
-    return definition ? [{ subgraph, text: comparable(definition) }] : [];
-  });
-  expect(texts.length).toBeGreaterThan(1);
-  const [first] = texts;
-  for (const { subgraph, text } of texts) expect({ subgraph, text }).toEqual({ subgraph, text: first?.text });
-});
-
-it('InputErrorCode has exactly the codes the shared input validation produces', () => {
-  for (const { subgraph, byName } of definitions) {
-    const definition = byName.get('InputErrorCode') as EnumTypeDefinitionNode | undefined;
-    if (!definition) continue;
-    expect({ subgraph, codes: (definition.values ?? []).map((value) => value.name.value).sort() }).toEqual({ subgraph, codes: Object.keys(InputErrorCode).sort() });
-  }
+it('the shared SDL defines exactly the names it declares', () => {
+  const defined = parse(SHARED_SDL).definitions.flatMap((definition) => ('name' in definition && definition.name ? [definition.name.value] : []));
+  expect(defined.sort()).toEqual([...SHARED_TYPE_NAMES, 'cacheControl'].sort());
 });

@@ -4,7 +4,7 @@
  * (W3C traceparent on the wire) → the subgraph's server span → Prisma Client's operation spans → SQL spans. Router and two subgraphs run in
  * this process over real HTTP on real Postgres, exporting into memory.
  */
-import { postGraphQL } from '@storefront/prisma-tools';
+import { postGraphQL } from '@storefront/testing';
 import { startInMemoryTracing } from '@storefront/telemetry';
 import { eventually, PRODUCTS_WITH_STOCK, samples, startTwoSubgraphStack, total, type TwoSubgraphStack } from './support.ts';
 

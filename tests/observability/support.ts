@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ACCESS_TOKEN_DEFAULTS } from '@storefront/identity';
 import { type SeedPlan } from '@storefront/seed-world';
 import { createLogger } from '@storefront/telemetry';
-import { startTestSubgraph, TEST_ROUTER_IDENTITY_KEYS, type TestSubgraph } from '@storefront/prisma-tools';
+import { startTestSubgraph, TEST_ROUTER_IDENTITY_KEYS, type TestSubgraph } from '@storefront/testing';
 import { CACHING_OFF, startRouter, type RouterConfig, type RunningRouter } from '@storefront/router';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { start as startCatalog } from '../../subgraphs/catalog/src/index.ts';

@@ -6,19 +6,9 @@ import { createLogger } from '@storefront/telemetry';
 
 export { postGraphQL };
 export type { GraphQLResponse };
-import {
-  createTestDatabase,
-  openDatabase,
-  postGraphQL,
-  seedTestDatabase,
-  TEST_ROUTER_IDENTITY_KEYS,
-  testSubgraphConfig,
-  type GraphQLResponse,
-  type TestViewer,
-  type RunningSubgraph,
-  type SubgraphConfig,
-  type TestDatabase,
-} from '@storefront/prisma-tools';
+import { createTestDatabase, postGraphQL, seedTestDatabase, TEST_ROUTER_IDENTITY_KEYS, testSubgraphConfig, type GraphQLResponse, type TestViewer, type TestDatabase } from '@storefront/testing';
+import { openDatabase } from '@storefront/prisma-tools';
+import { type RunningSubgraph, type SubgraphConfig } from '@storefront/subgraph-runtime';
 import { startRouter, type RouterConfig, type RunningRouter } from '@storefront/router';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 

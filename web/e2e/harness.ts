@@ -16,7 +16,7 @@ import { viewerWithRoles, type Viewer } from '@storefront/identity';
 import { SeedNamespace, type SeedPlan } from '@storefront/seed-world';
 import { createLogger } from '@storefront/telemetry';
 import { CACHING_OFF, startRouter, type RunningRouter } from '@storefront/router';
-import { postGraphQL, type GraphQLResponse } from '@storefront/prisma-tools';
+import { postGraphQL, type GraphQLResponse } from '@storefront/testing';
 import { deleteQueueKeys } from '@storefront/events/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startStack, type TestStack } from '../../tests/support/stack.ts';

@@ -1,7 +1,7 @@
 import { type SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { listSubgraphs } from '@storefront/config';
 import { type WorkerDatabase, type ServiceWorkersFactory } from '@storefront/events';
-import { TRANSACTION_DEFAULTS } from '@storefront/prisma-tools';
+import { TRANSACTION_DEFAULTS } from '@storefront/subgraph-runtime';
 
 type ServiceClient = WorkerDatabase & { $disconnect(): Promise<void> };
 

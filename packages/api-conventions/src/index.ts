@@ -8,3 +8,4 @@ export { idempotencyKeySchema, inputError, InputErrorCode, requestFingerprint, v
 export type { InputError, Validated } from './input-errors.ts';
 export { containsNul, escapeLikeWildcards, hasControlCharacters, multiLineText, pathsOfStrings, singleLineText } from './text-input.ts';
 export type { TextRules } from './text-input.ts';
+export { SHARED_SDL, SHARED_TYPE_NAMES, withSharedTypes } from './shared-sdl.ts';

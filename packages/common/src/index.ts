@@ -1,5 +1,3 @@
-export { serveSubgraph, subgraphProcessConfig, subgraphProcessEnv } from './subgraph.ts';
-export type { GraphQLResolverMap, SubgraphDefinition, SubgraphHttpConfig } from './subgraph.ts';
 export { AsyncQueue } from './async-queue.ts';
 export { IDENTITY_REFUSED, serveSubgraphSubscriptions } from './subgraph-subscriptions.ts';
 export type { SubgraphSubscriptions, SubgraphSubscriptionsOptions } from './subgraph-subscriptions.ts';

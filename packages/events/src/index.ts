@@ -29,6 +29,6 @@ export { eventHousekeepingQueue, JOB_QUEUES, STORE_SUBSCRIPTIONS } from './subsc
 export { eventRetentionFromEnv, pruneEventTables } from './housekeeping.ts';
 export type { EventRetention, EventTables, PrunedRows } from './housekeeping.ts';
 export { queueConnectionFromEnv } from './queue-config.ts';
-export { bullConnection, openQueueRedis } from './queue-redis.ts';
+export { bullConnection, openQueueRedis, type IoredisTarget } from './queue-redis.ts';
 export { instrumentWorker, listenerMetrics, registerOutboxMetrics, registerQueueMetrics, relayMetrics } from './metrics.ts';
 export { producerTraceparent, tracePublish, traceProcess } from './tracing.ts';

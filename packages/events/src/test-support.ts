@@ -7,7 +7,8 @@
  * $executeRaw over @prisma/adapter-pg). Its models are unused; the test database has only our tables.
  */
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, openDatabase, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
+import { createTestDatabase, type TestDatabase } from '@storefront/testing';
+import { openDatabase, type ServiceDatabase } from '@storefront/prisma-tools';
 import { PrismaClient } from '../../../subgraphs/orders/src/generated/prisma/client.ts';
 import { type DomainEvent, defineEvent } from './contracts/registry.ts';
 import { type QueueConnection } from './job-options.ts';

@@ -49,7 +49,7 @@ beforeAll(async () => {
   const base = testRouterConfig(supergraphPath, {
     auth: {
       accessTokens: { keys: { kind: 'secret', secret: SECRET }, issuer: ACCESS_TOKEN_DEFAULTS.issuer, audience: ACCESS_TOKEN_DEFAULTS.audience, clockSkewSeconds: 5 },
-      identityKey: (await import('@storefront/prisma-tools')).TEST_ROUTER_IDENTITY_KEYS.privateKey,
+      identityKey: (await import('@storefront/testing')).TEST_ROUTER_IDENTITY_KEYS.privateKey,
     },
   });
   router = await startRouter({ ...base, queueDashboard: { queues: queues.queues } }, silent);

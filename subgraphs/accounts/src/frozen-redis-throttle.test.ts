@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createMetricsRegistry, type Registry } from '@storefront/telemetry';
 import { waitFor } from '@storefront/testing';
-import { silentLogger } from '@storefront/prisma-tools';
+import { silentLogger } from '@storefront/testing';
 import { startPrivateRedis, type PrivateRedis } from '../../../tests/support/private-redis.ts';
 import { DEFAULT_LOGIN_THROTTLE_POLICY, TOO_MANY_ATTEMPTS } from './login-throttle.ts';
 import { openLoginThrottle } from './login-throttle-settings.ts';

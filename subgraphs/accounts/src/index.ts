@@ -1,18 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { sendJson } from '@storefront/http-host';
-import { createLogger, createMetricsRegistry, defaultLogFormat, type Logger } from '@storefront/telemetry';
-import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
-import { hostedWorkers } from '@storefront/events';
-import { parse } from 'graphql';
+import { defineSubgraph, type SubgraphScope } from '@storefront/subgraph-runtime';
 import { createAccessTokenIssuer, loadAccessTokenSettings, type AccessTokenSettings } from './access-tokens.ts';
 import { clientAddressFrom } from './client-address.ts';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
-import { createWorkers } from './workers.ts';
 import { createLoaders } from './loaders.ts';
 import { loadLoginThrottleSettings, openLoginThrottle, type LoginThrottleSettings } from './login-throttle-settings.ts';
 import { loadPasswordHashingSettings, openPasswordHasher, type PasswordHashingSettings } from './password-hashing.ts';
 import { assertPrivacyCoversSchema } from './privacy.ts';
-import { resolvers, type AccountsContext } from './resolvers.ts';
+import { resolvers } from './resolvers.ts';
+import { createWorkers } from './workers.ts';
 
 export { createAccessTokenIssuer, es256Signing, loadAccessTokenSettings } from './access-tokens.ts';
 export type { AccessTokenIssuer, AccessTokenSettings, AccessTokenSigning } from './access-tokens.ts';
@@ -23,12 +19,6 @@ export type { LoginThrottleSettings } from './login-throttle-settings.ts';
 export type { PasswordHashingSettings } from './password-hashing.ts';
 // Its background work (the outbox relay of UserRegistered), hosted by workers/ or the subgraph process.
 export { createWorkers } from './workers.ts';
-
-export const SUBGRAPH_NAME = 'accounts';
-export const DEFAULT_PORT = 4001;
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-// A field added to User or Address must get a privacy rule before accounts serves it.
-assertPrivacyCoversSchema(typeDefs);
 
 /** Where verifiers (the router, JWT_JWKS_URL) find the public keys of access tokens. */
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -42,51 +32,40 @@ export interface AccountsOptions {
   passwordHashing?: PasswordHashingSettings;
 }
 
-export async function start(config: SubgraphConfig, logger?: Logger, options: AccountsOptions = {}): Promise<RunningSubgraph> {
-  const log = logger ?? createLogger({ service: SUBGRAPH_NAME, level: config.logLevel, format: defaultLogFormat(config.http.nodeEnv, config.logFormat) });
+async function openAccounts({ log, metrics, options, closes }: SubgraphScope<PrismaClient, AccountsOptions>) {
   const tokens = createAccessTokenIssuer(options.accessTokens ?? (await loadAccessTokenSettings()));
-  const jwks = JSON.stringify(tokens.jwks());
-  const passwords = await openPasswordHasher(options.passwordHashing ?? loadPasswordHashingSettings());
-  // Accounts' own metrics (the login throttle's) go on the registry the subgraph serves at /metrics.
-  const metrics = createMetricsRegistry(SUBGRAPH_NAME);
-  const loginThrottle = await openLoginThrottle(options.loginThrottle ?? loadLoginThrottleSettings(), log, metrics).catch(async (error: unknown) => {
-    await passwords.close();
-    throw error;
-  });
-  // Released once the server has drained, so no sign-in in flight loses its hash or its counters.
-  const release = () => Promise.all([passwords.close(), loginThrottle.close()]).then(() => undefined);
-  const running = await startPrismaSubgraph<PrismaClient, AccountsContext>(
-    {
-      name: SUBGRAPH_NAME,
-      typeDefs,
-      resolvers,
-      metrics,
-      migrationsDir: MIGRATIONS_DIR,
-      createClient: (adapter) => new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS }),
-      background: hostedWorkers(SUBGRAPH_NAME, createWorkers),
-      context: (request, prisma) => ({
-        ...request,
-        prisma,
-        loaders: createLoaders(prisma),
-        tokens,
-        passwords: passwords.hasher,
-        loginThrottle,
-        clientAddress: clientAddressFrom(request.headers),
-      }),
-      routes: {
-        [JWKS_PATH]: (_req, res) => {
-          // Verifiers cache the key set; a rotation publishes the new key before signing with it.
-          res.setHeader('cache-control', 'public, max-age=300');
-          sendJson(res, 200, jwks);
-        },
-      },
-    },
-    config,
-    log,
-  ).catch(async (error: unknown) => {
-    await release();
-    throw error;
-  });
-  let closing: Promise<void> | undefined;
-  return { ...running, close: () => (closing ??= running.close().finally(release)) };
+  // Closed once the server has drained, so no sign-in in flight loses its hash or its counters.
+  const passwords = closes(await openPasswordHasher(options.passwordHashing ?? loadPasswordHashingSettings()));
+  // The login throttle's metrics go on the registry the subgraph serves at /metrics.
+  const loginThrottle = closes(await openLoginThrottle(options.loginThrottle ?? loadLoginThrottleSettings(), log, metrics));
+  return { tokens, jwks: JSON.stringify(tokens.jwks()), passwords: passwords.hasher, loginThrottle };
 }
+
+export const accounts = defineSubgraph({
+  entry: import.meta.url,
+  resolvers,
+  migrationsDir: MIGRATIONS_DIR,
+  PrismaClient,
+  // A field added to User or Address must get a privacy rule before accounts serves it.
+  checkSchema: assertPrivacyCoversSchema,
+  workers: () => createWorkers,
+  open: openAccounts,
+  context: (request, prisma, { tokens, passwords, loginThrottle }) => ({
+    ...request,
+    prisma,
+    loaders: createLoaders(prisma),
+    tokens,
+    passwords,
+    loginThrottle,
+    clientAddress: clientAddressFrom(request.headers),
+  }),
+  routes: (_prisma, { jwks }) => ({
+    [JWKS_PATH]: (_req, res) => {
+      // Verifiers cache the key set; a rotation publishes the new key before signing with it.
+      res.setHeader('cache-control', 'public, max-age=300');
+      sendJson(res, 200, jwks);
+    },
+  }),
+});
+
+export const { name: SUBGRAPH_NAME, port: DEFAULT_PORT, typeDefs, start } = accounts;

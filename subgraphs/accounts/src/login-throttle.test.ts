@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { deleteQueueKeys, TEST_REDIS } from '@storefront/events/testing';
-import { postGraphQL, signTestIdentity, silentLogger, startTestSubgraph, testSubgraphConfig, type TestSubgraph } from '@storefront/prisma-tools';
-import type { RunningSubgraph } from '@storefront/prisma-tools';
+import { postGraphQL, signTestIdentity, silentLogger, startTestSubgraph, testSubgraphConfig, type TestSubgraph } from '@storefront/testing';
+import type { RunningSubgraph } from '@storefront/subgraph-runtime';
 import { CLIENT_ADDRESS_HEADER } from './client-address.ts';
 import { start } from './index.ts';
 import type { LoginThrottleSettings } from './login-throttle-settings.ts';

@@ -5,7 +5,7 @@ import { nameBasedUuid } from '@storefront/api-conventions';
 import { REPO_ROOT } from '@storefront/config';
 import { viewerWithRoles, type Viewer } from '@storefront/identity';
 import { SeedNamespace, type SeedPlan } from '@storefront/seed-world';
-import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
+import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/testing';
 import { parse, type DocumentNode, type GraphQLFieldResolver, type GraphQLResolveInfo } from 'graphql';
 import { start, typeDefs } from './index.ts';
 import { assertPrivacyCoversSchema, FIELD_PRIVACY } from './privacy.ts';

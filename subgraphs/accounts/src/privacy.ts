@@ -1,5 +1,5 @@
 import { ErrorCode } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/common';
+import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
 import { type RequestContext } from '@storefront/http-host';
 import { isAdmin } from '@storefront/identity';
 import { defaultFieldResolver, GraphQLError, Kind, type DocumentNode, type GraphQLFieldResolver } from 'graphql';

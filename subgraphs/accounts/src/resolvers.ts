@@ -1,5 +1,5 @@
 import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/common';
+import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
 import { requireAdmin, requireViewer } from '@storefront/identity';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { addAddress, addressPosition, addressPositionOf, removeAddress, type AddressPayload } from './addresses.ts';

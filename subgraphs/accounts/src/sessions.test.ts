@@ -1,6 +1,7 @@
 import { createSecretKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createPgPool, startTestSubgraph, type TestSubgraph } from '@storefront/prisma-tools';
+import { createPgPool } from '@storefront/prisma-tools';
+import { startTestSubgraph, type TestSubgraph } from '@storefront/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { es256Signing, type AccessTokenSettings } from './access-tokens.ts';
 import { JWKS_PATH, start } from './index.ts';

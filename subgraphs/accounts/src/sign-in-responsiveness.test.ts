@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { deleteQueueKeys, TEST_REDIS } from '@storefront/events/testing';
-import {
-  createPgPool,
-  postGraphQL,
-  signTestIdentity,
-  silentLogger,
-  startTestSubgraph,
-  testSubgraphConfig,
-  type RunningSubgraph,
-  type TestSubgraph,
-} from '@storefront/prisma-tools';
+import { createPgPool } from '@storefront/prisma-tools';
+import { postGraphQL, signTestIdentity, silentLogger, startTestSubgraph, testSubgraphConfig, type TestSubgraph } from '@storefront/testing';
+import { type RunningSubgraph } from '@storefront/subgraph-runtime';
 import { argon2OnThisThread } from './argon2.ts';
 import { start, type AccountsOptions } from './index.ts';
 import { hashPassword, PASSWORD_HASH_PARAMS } from './passwords.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deleteQueueKeys, TEST_REDIS } from '@storefront/events/testing';
-import { silentLogger } from '@storefront/prisma-tools';
+import { silentLogger } from '@storefront/testing';
 import { Redis } from 'ioredis';
 import { MemoryThrottleStore } from './memory-throttle-store.ts';
 import { RedisThrottleStore } from './redis-throttle-store.ts';

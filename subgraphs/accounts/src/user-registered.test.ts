@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseEvent } from '@storefront/events';
-import { openDatabase, startTestSubgraph, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
+import { openDatabase, type ServiceDatabase } from '@storefront/prisma-tools';
+import { startTestSubgraph, type TestSubgraph } from '@storefront/testing';
 import { es256Signing } from './access-tokens.ts';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { start } from './index.ts';

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { viewerWithRoles, type Viewer } from '@storefront/identity';
 import { SeedNamespace, seedProduct, type SeedPlan } from '@storefront/seed-world';
-import { startTestSubgraph, type TestSubgraph } from '@storefront/prisma-tools';
+import { startTestSubgraph, type TestSubgraph } from '@storefront/testing';
 import { start } from './index.ts';
 
 const PLAN: SeedPlan = { users: 10, categories: 4, products: 80, warehouses: 2, orders: 0, wishlistItemsPerUser: 0 };

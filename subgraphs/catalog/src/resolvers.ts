@@ -1,5 +1,5 @@
 import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/common';
+import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
 import { type RequestContext } from '@storefront/http-host';
 import { requireAdmin, type FileSigningConfig } from '@storefront/identity';
 import type { Queue } from 'bullmq';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { TRANSACTION_DEFAULTS } from '@storefront/prisma-tools';
+import { TRANSACTION_DEFAULTS } from '@storefront/subgraph-runtime';
 import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 
 export type { Reservation, ReservationItem, StockAdjustment, StockLevel, Warehouse } from './generated/prisma/client.ts';

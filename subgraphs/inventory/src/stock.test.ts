@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { viewerWithRoles, type Viewer } from '@storefront/identity';
 import { SeedNamespace, seedInStock, seedProduct, seedStockAvailable, type SeedPlan } from '@storefront/seed-world';
-import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
+import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/testing';
 import { start } from './index.ts';
 import { estimateShipping } from './shipping.ts';
 

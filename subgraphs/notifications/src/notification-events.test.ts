@@ -1,5 +1,6 @@
 import { nameBasedUuid } from '@storefront/api-conventions';
-import { createTestDatabase, openDatabase, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
+import { createTestDatabase, type TestDatabase } from '@storefront/testing';
+import { openDatabase, type ServiceDatabase } from '@storefront/prisma-tools';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { recordDelivery } from './deliveries.ts';
 import { createNotification, InvalidNotificationError, orderEventDedupeKey, type NewNotification } from './notification-events.ts';

@@ -1,5 +1,5 @@
 import { DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/common';
+import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
 import { type RequestContext } from '@storefront/http-host';
 import { requireOwnerOrAdmin, requireViewer } from '@storefront/identity';
 import type { Notification, PrismaClient } from './database.ts';

@@ -9,7 +9,8 @@ import {
   type RunningServiceWorkers,
 } from '@storefront/events';
 import { waitFor } from '@storefront/testing';
-import { createTestDatabase, openDatabase, type ServiceDatabase, type TestDatabase } from '@storefront/prisma-tools';
+import { createTestDatabase, type TestDatabase } from '@storefront/testing';
+import { openDatabase, type ServiceDatabase } from '@storefront/prisma-tools';
 import { type Job, Queue } from 'bullmq';
 import { deleteQueueKeys, testQueueConnection } from '@storefront/events/testing';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';

@@ -1,4 +1,4 @@
-import { subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from '@storefront/common';
+import { subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from '@storefront/subgraph-runtime';
 import { loadConfig } from '@storefront/config';
 import { queueConnectionFromEnv, type QueueConnection } from '@storefront/events';
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@storefront/testing';
-import { postGraphQL, signTestIdentity, silentLogger, TEST_TRUSTED_SIGNERS, type TestViewer } from '@storefront/prisma-tools';
+import { postGraphQL, signTestIdentity, silentLogger, TEST_TRUSTED_SIGNERS, type TestViewer } from '@storefront/testing';
 import { startPrivateRedis, type PrivateRedis } from '../../../tests/support/private-redis.ts';
 import { REDIS_DEADLINE_MS, start, type RunningOperations } from './index.ts';
 

@@ -1,17 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { serveSubgraph } from '@storefront/common';
+import { declaredSubgraph, serveSubgraph } from '@storefront/subgraph-runtime';
 import { type RunningHttpServer } from '@storefront/http-host';
 import { createLogger, defaultLogFormat, type Logger } from '@storefront/telemetry';
 import { QueueAdmin, queueConnectionFromEnv } from '@storefront/events';
-import { parse } from 'graphql';
 import type { OperationsConfig } from './config.ts';
 import { resolvers, type OperationsContext } from './resolvers.ts';
 
 export { loadOperationsConfig, type OperationsConfig } from './config.ts';
 
-export const SUBGRAPH_NAME = 'operations';
-export const DEFAULT_PORT = 4008;
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+// No database of its own (it reads the queues in Redis), so it is served by the HTTP host without Prisma.
+export const { name: SUBGRAPH_NAME, port: DEFAULT_PORT, typeDefs } = declaredSubgraph(import.meta.url);
 
 export interface RunningOperations extends RunningHttpServer {
   /** No database, so no SQL: always 0, for harnesses that count statements per subgraph. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { postGraphQL, signTestIdentity, silentLogger, TEST_TRUSTED_SIGNERS, type GraphQLResponse, type TestViewer } from '@storefront/prisma-tools';
+import { postGraphQL, signTestIdentity, silentLogger, TEST_TRUSTED_SIGNERS, type GraphQLResponse, type TestViewer } from '@storefront/testing';
 import { Queue } from 'bullmq';
 import { start, type RunningOperations } from './index.ts';
 import { startTestQueues, type TestQueues } from './test-support.ts';

@@ -1,5 +1,5 @@
 import { badUserInput, DateTimeScalar, encodeCursor, inputError, InputErrorCode, parsePage, serviceUnavailable, type Connection, type InputError, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/common';
+import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
 import { DeadlineExceededError, type RequestContext } from '@storefront/http-host';
 import { requireAdmin } from '@storefront/identity';
 import type { DeadLetter } from '@storefront/events';

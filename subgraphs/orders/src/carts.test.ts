@@ -1,5 +1,5 @@
 import { seedGiftCard, seedProduct } from '@storefront/seed-world';
-import type { TestSubgraph } from '@storefront/prisma-tools';
+import type { TestSubgraph } from '@storefront/testing';
 import { customer, errorCodes, giftCardId, productId, startOrders, TEST_PLAN, type Edges } from './test-fixtures.ts';
 
 let orders: TestSubgraph;

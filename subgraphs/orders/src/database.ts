@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { TRANSACTION_DEFAULTS } from '@storefront/prisma-tools';
+import { TRANSACTION_DEFAULTS } from '@storefront/subgraph-runtime';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 
 export type { Cart, CartItem, Order, OrderItem, OrderSaga, OrderStatusChange, Purchasable } from './generated/prisma/client.ts';

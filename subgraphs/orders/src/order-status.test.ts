@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { openDatabase, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
+import { openDatabase, type ServiceDatabase } from '@storefront/prisma-tools';
+import { type TestSubgraph } from '@storefront/testing';
 import { MIGRATIONS_DIR, OrderStatus, PrismaClient } from './database.ts';
 import { canTransition, ORDER_TRANSITIONS, pathTo, transitionOrder, type OrderTransition } from './order-status.ts';
 import { customer, startOrders } from './test-fixtures.ts';

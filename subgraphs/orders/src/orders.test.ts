@@ -1,6 +1,6 @@
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { SeedNamespace, seedAddresses, seedUser } from '@storefront/seed-world';
-import type { TestSubgraph } from '@storefront/prisma-tools';
+import type { TestSubgraph } from '@storefront/testing';
 import {
   admin,
   customer,

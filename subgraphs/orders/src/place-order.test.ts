@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Viewer } from '@storefront/identity';
 import { seedGiftCard, seedProduct } from '@storefront/seed-world';
-import { openDatabase, type ServiceDatabase, type TestSubgraph } from '@storefront/prisma-tools';
+import { openDatabase, type ServiceDatabase } from '@storefront/prisma-tools';
+import { type TestSubgraph } from '@storefront/testing';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { admin, customer, errorCodes, giftCardId, productId, seededOrders, startOrders, TEST_PLAN, type Edges } from './test-fixtures.ts';
 

@@ -1,5 +1,5 @@
 import { badUserInput, DateTimeScalar, inputError, InputErrorCode, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/common';
+import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
 import { type RequestContext } from '@storefront/http-host';
 import { requireAdmin, requireOwnerOrAdmin, requireViewer } from '@storefront/identity';
 import { cancelOrder } from './cancel-order.ts';

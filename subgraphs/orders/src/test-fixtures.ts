@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { viewerWithRoles, type Viewer } from '@storefront/identity';
 import { SeedNamespace, seedOrders, type SeedOrder, type SeedPlan } from '@storefront/seed-world';
-import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
+import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/testing';
 import { start } from './index.ts';
 
 /** Small enough to seed in well under a second, big enough for 50-entity batches and several pages. */

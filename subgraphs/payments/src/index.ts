@@ -1,24 +1,15 @@
-import { readFileSync } from 'node:fs';
-import type { Logger } from '@storefront/telemetry';
-import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph, type SubgraphConfig } from '@storefront/prisma-tools';
-import { hostedWorkers } from '@storefront/events';
-import { parse } from 'graphql';
+import { defineSubgraph, type SubgraphScope } from '@storefront/subgraph-runtime';
 import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
 import { createLoaders } from './loaders.ts';
 import { recallLedgerEntry } from './payments.ts';
 import { DEFAULT_PAYMENTS_SETTINGS, type PaymentsSettings } from './payments-settings.ts';
 import type { PaymentProvider } from './provider.ts';
 import type { ProviderGateway } from './provider-calls.ts';
-import { resolvers, type PaymentsContext } from './resolvers.ts';
+import { resolvers } from './resolvers.ts';
 import { SimulatedPaymentProvider } from './simulated-provider.ts';
 import { paymentsWorkers } from './workers.ts';
 
 export { createWorkers } from './workers.ts';
-
-export const SUBGRAPH_NAME = 'payments';
-export const DEFAULT_PORT = 4005;
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-
 export type { PaymentProvider } from './provider.ts';
 export { loadPaymentsSettings, type PaymentsSettings } from './payments-settings.ts';
 export { SimulatedPaymentProvider, type LedgerEntry, type SimulatorSettings } from './simulated-provider.ts';
@@ -30,34 +21,24 @@ export interface PaymentsOptions {
   provider?: PaymentProvider;
 }
 
-export interface RunningPaymentsSubgraph extends RunningSubgraph {
-  /** The provider this process talks to: the simulator unless one was injected. */
-  provider: PaymentProvider;
+function openProvider({ options, client }: SubgraphScope<PrismaClient, PaymentsOptions>): { provider: PaymentProvider; gateway: ProviderGateway } {
+  const settings = options.settings ?? DEFAULT_PAYMENTS_SETTINGS;
+  // The simulator's memory is this process; our own records stand in for a real processor's durable ledger.
+  const provider = options.provider ?? new SimulatedPaymentProvider(settings.simulator, { recall: (reference) => recallLedgerEntry(client(), reference) });
+  return { provider, gateway: { provider, deadlineMs: settings.providerTimeoutMs } };
 }
 
-export async function start(config: SubgraphConfig, logger?: Logger, options: PaymentsOptions = {}): Promise<RunningPaymentsSubgraph> {
-  const settings = options.settings ?? DEFAULT_PAYMENTS_SETTINGS;
-  let client: PrismaClient | undefined;
-  // The simulator's memory is this process; our own records stand in for a real processor's durable ledger.
-  const provider =
-    options.provider ??
-    new SimulatedPaymentProvider(settings.simulator, {
-      recall: async (reference) => (client ? recallLedgerEntry(client, reference) : null),
-    });
-  const gateway: ProviderGateway = { provider, deadlineMs: settings.providerTimeoutMs };
-  const running = await startPrismaSubgraph<PrismaClient, PaymentsContext>(
-    {
-      name: SUBGRAPH_NAME,
-      typeDefs,
-      resolvers,
-      migrationsDir: MIGRATIONS_DIR,
-      createClient: (adapter) => (client = new PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS })),
-      context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma), gateway }),
-      // In-process workers share this process's provider (the simulator's memory of what it answered).
-      background: hostedWorkers(SUBGRAPH_NAME, paymentsWorkers({ provider })),
-    },
-    config,
-    logger,
-  );
-  return { ...running, provider };
-}
+export const payments = defineSubgraph({
+  entry: import.meta.url,
+  resolvers,
+  migrationsDir: MIGRATIONS_DIR,
+  PrismaClient,
+  open: openProvider,
+  // In-process workers share this process's provider (the simulator's memory of what it answered).
+  workers: ({ provider }) => paymentsWorkers({ provider }),
+  context: (request, prisma, { gateway }) => ({ ...request, prisma, loaders: createLoaders(prisma), gateway }),
+  /** The provider this process talks to: the simulator unless one was injected (tests inspect its ledger). */
+  expose: ({ provider }) => ({ provider }),
+});
+
+export const { name: SUBGRAPH_NAME, port: DEFAULT_PORT, typeDefs, start } = payments;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createPgPool, startTestSubgraph } from '@storefront/prisma-tools';
+import { createPgPool } from '@storefront/prisma-tools';
+import { startTestSubgraph } from '@storefront/testing';
 import { start } from './index.ts';
 import type { PaymentProvider } from './provider.ts';
 import { SimulatedPaymentProvider } from './simulated-provider.ts';

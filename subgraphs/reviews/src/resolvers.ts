@@ -1,5 +1,5 @@
 import { badUserInput, DateTimeScalar, isUuid, toConnection, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/common';
+import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
 import { type RequestContext } from '@storefront/http-host';
 import { requireViewer } from '@storefront/identity';
 import type { PrismaClient, Review } from './database.ts';

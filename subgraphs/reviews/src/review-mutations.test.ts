@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { type Viewer } from '@storefront/identity';
 import { SeedNamespace, seedUser } from '@storefront/seed-world';
-import type { TestSubgraph } from '@storefront/prisma-tools';
+import type { TestSubgraph } from '@storefront/testing';
 import {
   admin,
   busiest,

@@ -1,6 +1,6 @@
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { SeedNamespace, seedUser, type SeedReview } from '@storefront/seed-world';
-import type { GraphQLResponse, TestSubgraph } from '@storefront/prisma-tools';
+import type { GraphQLResponse, TestSubgraph } from '@storefront/testing';
 import { busiest, errorCodes, newestFirst, productId, startReviews, TEST_PLAN, userId, world, type Edges } from './test-fixtures.ts';
 
 let reviews: TestSubgraph;

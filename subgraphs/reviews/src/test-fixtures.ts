@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { nameBasedUuid } from '@storefront/api-conventions';
 import { viewerWithRoles, type Viewer } from '@storefront/identity';
 import { reviewsSeed, SeedNamespace, type SeedPlan, type SeedReview } from '@storefront/seed-world';
-import { createPgPool, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/prisma-tools';
+import { createPgPool } from '@storefront/prisma-tools';
+import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@storefront/testing';
 import { start } from './index.ts';
 
 /** Small enough to seed in well under a second, big enough for 50-entity batches and several pages. */

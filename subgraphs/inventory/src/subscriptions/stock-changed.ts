@@ -1,7 +1,7 @@
 import { badUserInput, isUuid } from '@storefront/api-conventions';
 import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
 import { createLogger, type Logger } from '@storefront/telemetry';
-import type { SubgraphConfig } from '@storefront/prisma-tools';
+import type { SubgraphConfig } from '@storefront/subgraph-runtime';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { createLoaders } from '../loaders.ts';

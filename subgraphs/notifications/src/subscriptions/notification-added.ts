@@ -1,7 +1,7 @@
 import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
 import { requireViewer } from '@storefront/identity';
 import { createLogger, type Logger } from '@storefront/telemetry';
-import type { SubgraphConfig } from '@storefront/prisma-tools';
+import type { SubgraphConfig } from '@storefront/subgraph-runtime';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import type { Notification } from '../database.ts';

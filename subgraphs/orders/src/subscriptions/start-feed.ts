@@ -1,6 +1,6 @@
 import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
 import { createLogger, type Logger } from '@storefront/telemetry';
-import type { SubgraphConfig } from '@storefront/prisma-tools';
+import type { SubgraphConfig } from '@storefront/subgraph-runtime';
 import { coalesceKeyOf, ORDER_CHANGES_CHANNEL, parseOrderChange, topicOfNotification, type OrderChange } from './order-change-feed.ts';
 
 export type OrderChangeHub = TopicHub<OrderChange>;

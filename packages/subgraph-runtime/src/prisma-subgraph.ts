@@ -1,10 +1,9 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { serveSubgraph, type GraphQLResolverMap } from '@storefront/common';
+import { serveSubgraph, type GraphQLResolverMap } from './subgraph-host.ts';
 import { type IncomingRequest, type RequestContext, type RouteHandler, type RunningHttpServer } from '@storefront/http-host';
 import { createLogger, createMetricsRegistry, registerPoolMetrics, defaultLogFormat, type Logger, type Registry } from '@storefront/telemetry';
 import type { DocumentNode } from 'graphql';
-import { type DatabaseNotifications, openDatabase } from './database.ts';
-import type { QueryCounter } from './pg.ts';
+import { type DatabaseNotifications, openDatabase, type QueryCounter } from '@storefront/prisma-tools';
 import type { SubgraphConfig } from './subgraph-config.ts';
 
 /** What makes one subgraph different from another; the boot sequence is the same for all. */

@@ -1,17 +1,23 @@
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-
-export type { GraphQLResolverMap };
+import { serveSubgraphSubscriptions } from '@storefront/common';
+import { envPort, httpProcessEnv } from '@storefront/config';
+import {
+  commonApolloOptions,
+  jsonProbe,
+  startGraphQLHttpServer,
+  type IncomingRequest,
+  type RequestContext,
+  type RouteHandler,
+  type RunningHttpServer,
+} from '@storefront/http-host';
+import { createInternalIdentityVerifier, routerTrustFromEnv, type TrustedSigner } from '@storefront/identity';
+import { createMetricsRegistry, graphqlMetricsPlugin, type Logger, type Registry } from '@storefront/telemetry';
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
-import { envPort, httpProcessEnv } from '@storefront/config';
-import { commonApolloOptions, type RequestContext } from '@storefront/http-host';
-import { jsonProbe, startGraphQLHttpServer, type IncomingRequest, type RouteHandler, type RunningHttpServer } from '@storefront/http-host';
-import { createInternalIdentityVerifier, routerTrustFromEnv, type TrustedSigner } from '@storefront/identity';
-import type { Logger } from '@storefront/telemetry';
-import { createMetricsRegistry, graphqlMetricsPlugin, type Registry } from '@storefront/telemetry';
-import { serveSubgraphSubscriptions } from './subgraph-subscriptions.ts';
+
+export type { GraphQLResolverMap };
 
 export interface SubgraphHttpConfig {
   nodeEnv: 'development' | 'test' | 'production';

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from '@storefront/common';
+import { subgraphProcessConfig, subgraphProcessEnv, type SubgraphHttpConfig } from './subgraph-host.ts';
 import { envBoolean, loadConfig, REPO_ROOT } from '@storefront/config';
 import { z } from 'zod';
-import type { DatabaseTarget } from './database.ts';
+import type { DatabaseTarget } from '@storefront/prisma-tools';
 
 /** Everything a subgraph process reads from its environment. */
 export interface SubgraphConfig {

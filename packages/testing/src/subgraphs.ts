@@ -3,11 +3,8 @@ import { subgraphPackage } from '@storefront/config';
 import { createInternalIdentitySigner, ROUTER_IDENTITY_ISSUER, viewerWithRoles, type Role, type TrustedSigner, type Viewer } from '@storefront/identity';
 import { type SeedPlan } from '@storefront/seed-world';
 import { createLogger, type Logger } from '@storefront/telemetry';
-import { openDatabase } from './database.ts';
-import { dropDatabase, ensureDatabaseExists } from './pg.ts';
-import type { SeedFunction } from './seeding.ts';
-import type { SubgraphConfig } from './subgraph-config.ts';
-import type { RunningSubgraph } from './subgraph-process.ts';
+import { dropDatabase, ensureDatabaseExists, openDatabase, type SeedFunction } from '@storefront/prisma-tools';
+import type { RunningSubgraph, SubgraphConfig } from '@storefront/subgraph-runtime';
 
 /** The server tests create their databases on (CREATEDB needed); override with TEST_POSTGRES_URL. */
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
