@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPrismaSubgraph, TRANSACTION_DEFAULTS, type RunningSubgraph } from './prisma-subgraph.ts';
 import { loadSubgraphConfig, type SubgraphConfig } from './subgraph-config.ts';
-import type { GraphQLResolverMap } from './subgraph-host.ts';
+import type { SubgraphResolvers } from './subgraph-host.ts';
 
 /** What a subgraph's own resources get while they open: its configuration, logger, metrics and lifecycle. */
 export interface SubgraphScope<Client, Options> {
@@ -38,7 +38,7 @@ type Closable = { close(): Promise<unknown> | unknown };
 export interface SubgraphModule<Client extends WorkerDatabase & { $disconnect(): Promise<void> }, Context extends RequestContext, Resources, Options, Extra> {
   /** `import.meta.url` of the subgraph's entry module: its package.json declares name and port, src/schema.graphql beside it. */
   entry: string;
-  resolvers: GraphQLResolverMap<Context>;
+  resolvers: SubgraphResolvers<Context>;
   migrationsDir: string;
   /** Constructs the generated Prisma client on the driver adapter the runtime opened. */
   PrismaClient: new (options: { adapter: SqlDriverAdapterFactory; transactionOptions: typeof TRANSACTION_DEFAULTS }) => Client;

@@ -5,4 +5,4 @@ export type { PrismaSubgraph, RunningSubgraph } from './prisma-subgraph.ts';
 export { loadSubgraphConfig } from './subgraph-config.ts';
 export type { SubgraphConfig } from './subgraph-config.ts';
 export { serveSubgraph, subgraphProcessConfig, subgraphProcessEnv } from './subgraph-host.ts';
-export type { GraphQLResolverMap, SubgraphDefinition, SubgraphHttpConfig } from './subgraph-host.ts';
+export type { GraphQLResolverMap, SubgraphDefinition, SubgraphHttpConfig, SubgraphResolvers } from './subgraph-host.ts';

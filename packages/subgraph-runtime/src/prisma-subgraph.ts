@@ -1,5 +1,5 @@
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { serveSubgraph, type GraphQLResolverMap } from './subgraph-host.ts';
+import { serveSubgraph, type SubgraphResolvers } from './subgraph-host.ts';
 import { type IncomingRequest, type RequestContext, type RouteHandler, type RunningHttpServer } from '@storefront/http-host';
 import { createLogger, createMetricsRegistry, registerPoolMetrics, defaultLogFormat, type Logger, type Registry } from '@storefront/telemetry';
 import type { DocumentNode } from 'graphql';
@@ -10,7 +10,7 @@ import type { SubgraphConfig } from './subgraph-config.ts';
 export interface PrismaSubgraph<Client extends { $disconnect(): Promise<void> }, Context extends RequestContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<Context>;
+  resolvers: SubgraphResolvers<Context>;
   migrationsDir: string;
   createClient(adapter: SqlDriverAdapterFactory): Client;
   /** Per-request context: usually the client plus fresh DataLoaders. */

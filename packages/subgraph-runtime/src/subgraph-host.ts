@@ -19,6 +19,13 @@ import { z } from 'zod';
 
 export type { GraphQLResolverMap };
 
+/**
+ * A subgraph's resolver map as its author types it: Apollo's GraphQLResolverMap, or the `Resolvers` GraphQL Code
+ * Generator writes from its SDL (src/generated/resolvers-types.ts, npm run codegen), whose __resolveReference
+ * takes (reference, context, info) where Apollo's type expects a field resolver. buildSubgraphSchema reads either.
+ */
+export type SubgraphResolvers<Context> = GraphQLResolverMap<Context> | { readonly [typeName: string]: object | undefined };
+
 export interface SubgraphHttpConfig {
   nodeEnv: 'development' | 'test' | 'production';
   host: string;
@@ -31,7 +38,7 @@ export interface SubgraphHttpConfig {
 export interface SubgraphDefinition<Context extends RequestContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<Context>;
+  resolvers: SubgraphResolvers<Context>;
   /** Builds the per-request context, typically fresh DataLoaders over the service's own database. */
   context(request: IncomingRequest): Context;
   /** Dependencies this process needs to serve traffic (its database); /ready answers 503 when it throws. */
