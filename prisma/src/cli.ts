@@ -66,15 +66,22 @@ async function withMigrationFactory<T>(
   }
 }
 
+function generateClient(label: string, dir: string): void {
+  const result = spawnSync('npx', ['--no-install', 'prisma', 'generate'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? ENGINE_STUB },
+  });
+  if (result.status !== 0) fail(`prisma generate failed for ${label}`);
+  console.log(`${label}: Prisma client generated`);
+}
+
+/** @storefront/events keeps the event tables' models for its own tests (packages/events/prisma/schema.prisma). */
+const EVENTS_PACKAGE_DIR = path.join(REPO_ROOT, 'packages', 'events');
+
 const commands: Record<string, (subgraph: SubgraphPackage) => Promise<void>> = {
   async generate(subgraph) {
-    const result = spawnSync('npx', ['--no-install', 'prisma', 'generate'], {
-      cwd: subgraph.dir,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? ENGINE_STUB },
-    });
-    if (result.status !== 0) fail(`prisma generate failed for ${subgraph.name}`);
-    console.log(`${subgraph.name}: Prisma client generated`);
+    generateClient(subgraph.name, subgraph.dir);
   },
 
   async 'migrate-dev'(subgraph) {
@@ -151,4 +158,5 @@ if (!run) fail(`Usage: cli.ts <${Object.keys(commands).join('|')}> [subgraph…]
 // for readable output.
 const started = performance.now();
 await inParallel(selectedSubgraphs(), command === 'seed' ? 3 : 1, run);
+if (command === 'generate' && names.length === 0) generateClient('events', EVENTS_PACKAGE_DIR);
 if (command === 'seed') console.log(`seeded everything in ${((performance.now() - started) / 1000).toFixed(1)} s`);

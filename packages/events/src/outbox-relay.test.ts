@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { openDatabase } from '@storefront/prisma-tools';
-import { PrismaClient } from '../../../subgraphs/orders/src/generated/prisma/client.ts';
+import { PrismaClient } from './generated/prisma/client.ts';
 import { createMetricsRegistry } from '@storefront/telemetry';
 import { waitFor } from '@storefront/testing';
 import {

@@ -2,14 +2,13 @@
  * Shared fixtures of this package's tests: a fresh Postgres database with the outbox and processed_events
  * tables, a real Prisma client on it, and a unique BullMQ prefix on the local Redis that is wiped afterwards.
  *
- * The Prisma client is the orders subgraph's generated one: this package has no schema of its own, and raw
- * SQL through any generated client exercises exactly what subgraphs will run ($transaction, $queryRaw,
- * $executeRaw over @prisma/adapter-pg). Its models are unused; the test database has only our tables.
+ * The Prisma client is generated from this package's prisma/schema.prisma (the event tables alone): raw SQL
+ * through it exercises exactly what subgraphs run ($transaction, $queryRaw, $executeRaw over @prisma/adapter-pg).
  */
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@storefront/testing';
 import { openDatabase, type ServiceDatabase } from '@storefront/prisma-tools';
-import { PrismaClient } from '../../../subgraphs/orders/src/generated/prisma/client.ts';
+import { PrismaClient } from './generated/prisma/client.ts';
 import { type DomainEvent, defineEvent } from './contracts/registry.ts';
 import { type QueueConnection } from './job-options.ts';
 import { deleteQueueKeys, testQueueConnection } from './testing/index.ts';

@@ -4,7 +4,7 @@
  * Env: DATABASE_URL, QUEUE_PREFIX, CONSUMER.
  */
 import { openDatabase } from '@storefront/prisma-tools';
-import { PrismaClient } from '../../../../subgraphs/orders/src/generated/prisma/client.ts';
+import { PrismaClient } from '../generated/prisma/client.ts';
 import { createEventConsumer } from '../event-consumer.ts';
 import { TEST_REDIS } from './index.ts';
 
