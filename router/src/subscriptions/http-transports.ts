@@ -75,19 +75,27 @@ interface StreamWriter {
   end(fatal?: FormattedExecutionResult['errors']): string;
 }
 
+/** A shared event's payload is one object for every subscriber of its group: serialized once for all of them. */
+const serialized = new WeakMap<object, string>();
+function jsonOf(result: FormattedExecutionResult): string {
+  let json = serialized.get(result);
+  if (json === undefined) serialized.set(result, (json = JSON.stringify(result)));
+  return json;
+}
+
 const SSE: StreamWriter = {
   start: (res) => {
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     res.setHeader('x-accel-buffering', 'no');
   },
-  result: (result) => `event: next\ndata: ${JSON.stringify(result)}\n\n`,
+  result: (result) => `event: next\ndata: ${jsonOf(result)}\n\n`,
   heartbeat: ':\n\n',
   end: (fatal) => `${fatal ? `event: next\ndata: ${JSON.stringify({ errors: fatal })}\n\n` : ''}event: complete\ndata:\n\n`,
 };
 
 const MULTIPART: StreamWriter = {
   start: (res) => res.setHeader('content-type', 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'),
-  result: (result) => `\r\n--graphql\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ payload: result })}`,
+  result: (result) => `\r\n--graphql\r\ncontent-type: application/json\r\n\r\n{"payload":${jsonOf(result)}}`,
   heartbeat: '\r\n--graphql\r\ncontent-type: application/json\r\n\r\n{}',
   end: (fatal) => `${fatal ? `\r\n--graphql\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ payload: null, errors: fatal })}` : ''}\r\n--graphql--\r\n`,
 };

@@ -81,6 +81,7 @@ export function setUpSubscriptions(setup: SubscriptionsSetup): RouterSubscriptio
         limits,
         metrics,
         logger: setup.logger,
+        keepAliveMs: settings.keepAliveMs,
       });
     },
     close() {

@@ -11,6 +11,8 @@ export interface SubscriptionLimitSettings {
   connectionsPerAddress: number;
   /** Deliveries that may wait for one client subscription before it is dropped as a slow consumer. */
   slowConsumerBacklog: number;
+  /** WebSocket pings to clients; one that does not answer within as long again is dropped. */
+  keepAliveMs: number;
   /** Which client subscriptions share one subgraph stream and one execution per event (sharing-policy.ts). */
   sharing: SubscriptionSharingSettings;
 }
@@ -20,6 +22,7 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimitSettings = {
   connectionsPerUser: 20,
   connectionsPerAddress: 500,
   slowConsumerBacklog: MEMBER_BACKLOG,
+  keepAliveMs: 15_000,
   sharing: DEFAULT_SUBSCRIPTION_SHARING,
 };
 
