@@ -8,7 +8,8 @@ import { createPrivateKey } from 'node:crypto';
 import { createLogger } from '@storefront/telemetry';
 import { startRouter, type RouterConfig } from '@storefront/router';
 
-export type RouterProcessConfig = Omit<RouterConfig, 'auth'> & { auth: Omit<RouterConfig['auth'], 'identityKey'> & { identityKeyPem: string } };
+type RouterAuth = NonNullable<RouterConfig['auth']>;
+export type RouterProcessConfig = Omit<RouterConfig, 'auth'> & { auth: Omit<RouterAuth, 'identityKey'> & { identityKeyPem: string } };
 
 export interface RouterSample {
   rss: number;

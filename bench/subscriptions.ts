@@ -48,6 +48,7 @@ const stack = await startStack(PLAN, { router: { deduplication: { operations: tr
 await stack.router.close();
 const productIds = Array.from({ length: PRODUCTS }, (_, index) => seedProduct(index, PLAN).id);
 const productIndex = new Map(productIds.map((id, index) => [id, index]));
+if (!stack.routerConfig.auth) throw new Error('the stack signs its subgraph calls: its router has an auth config');
 const { identityKey, ...auth } = stack.routerConfig.auth;
 const signer = createInternalIdentitySigner({ privateKey: identityKey });
 const inventoryUrl = stack.subgraphs.inventory?.url;
