@@ -1,5 +1,5 @@
-import { badUserInput, DateTimeScalar, encodeCursor, inputError, InputErrorCode, parsePage, serviceUnavailable, type Connection, type InputError, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
+import { badUserInput, DateTimeScalar, encodeCursor, inputError, InputErrorCode, parsePage, serviceUnavailable, type Connection, type InputError } from '@storefront/api-conventions';
+import type { Resolvers } from './generated/resolvers-types.ts';
 import { DeadlineExceededError, type RequestContext } from '@storefront/http-host';
 import { requireAdmin } from '@storefront/identity';
 import type { DeadLetter } from '@storefront/events';
@@ -70,19 +70,19 @@ async function changeDeadLetter(
 }
 
 // Every field is admin-only: the router checks the `admin` scope, and each resolver checks again (zero trust).
-export const resolvers: GraphQLResolverMap<OperationsContext> = {
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
   Query: {
-    queues(_: unknown, _args: unknown, { admin, viewer }: OperationsContext): Promise<QueueStats[]> {
+    queues(_, _args, { admin, viewer }): Promise<QueueStats[]> {
       requireAdmin(viewer);
       return answered(admin.stats());
     },
 
     async deadLetters(
-      _: unknown,
-      args: PageArgs & { queue?: string | null },
-      { admin, viewer }: OperationsContext,
+      _,
+      args,
+      { admin, viewer },
     ): Promise<Connection<DeadLetterNode>> {
       requireAdmin(viewer);
       const page = parsePage(args, cursorSchema);
@@ -109,7 +109,7 @@ export const resolvers: GraphQLResolverMap<OperationsContext> = {
       };
     },
 
-    async deadLetter(_: unknown, { queue, id }: { queue: string; id: string }, { admin, viewer }: OperationsContext): Promise<DeadLetterNode | null> {
+    async deadLetter(_, { queue, id }, { admin, viewer }): Promise<DeadLetterNode | null> {
       requireAdmin(viewer);
       try {
         const deadLetter = await answered(admin.deadLetter(queue, id));
@@ -122,12 +122,12 @@ export const resolvers: GraphQLResolverMap<OperationsContext> = {
   },
 
   Mutation: {
-    requeueDeadLetter(_: unknown, { queue, id }: { queue: string; id: string }, { admin, viewer }: OperationsContext): Promise<DeadLetterPayload> {
+    requeueDeadLetter(_, { queue, id }, { admin, viewer }): Promise<DeadLetterPayload> {
       requireAdmin(viewer);
       return changeDeadLetter((q, i) => admin.requeue(q, i), queue, id);
     },
 
-    discardDeadLetter(_: unknown, { queue, id }: { queue: string; id: string }, { admin, viewer }: OperationsContext): Promise<DeadLetterPayload> {
+    discardDeadLetter(_, { queue, id }, { admin, viewer }): Promise<DeadLetterPayload> {
       requireAdmin(viewer);
       return changeDeadLetter((q, i) => admin.discard(q, i), queue, id);
     },

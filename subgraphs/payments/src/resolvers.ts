@@ -1,8 +1,8 @@
-import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
+import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection } from '@storefront/api-conventions';
+import type { Resolvers } from './generated/resolvers-types.ts';
 import { type RequestContext } from '@storefront/http-host';
 import { requireAdmin } from '@storefront/identity';
-import type { Payment, PaymentStatus, PrismaClient, Refund } from './database.ts';
+import type { PrismaClient } from './database.ts';
 import type { PaymentsLoaders } from './loaders.ts';
 import { authorizePayment, capturePayment, voidPayment } from './payment-lifecycle.ts';
 import { listPayments, paymentPosition, paymentPositionOf } from './payments.ts';
@@ -17,7 +17,7 @@ export interface PaymentsContext extends RequestContext {
 
 const money = (amount: number, currency: string) => ({ amount, currency });
 
-export const resolvers: GraphQLResolverMap<PaymentsContext> = {
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
   Query: {
@@ -26,12 +26,12 @@ export const resolvers: GraphQLResolverMap<PaymentsContext> = {
      * to the orders service, not here. Customers reach their payment through Order.payment instead, on an
      * order the orders service has already shown them.
      */
-    payment(_: unknown, { id }: { id: string }, { loaders, viewer }: PaymentsContext) {
+    payment(_, { id }, { loaders, viewer }) {
       requireAdmin(viewer);
       if (!isUuid(id)) throw badUserInput('id is not a valid id', 'id');
       return loaders.paymentById.load(id);
     },
-    async payments(_: unknown, args: PageArgs & { status?: PaymentStatus | null }, { prisma, viewer }: PaymentsContext) {
+    async payments(_, args, { prisma, viewer }) {
       requireAdmin(viewer);
       const page = parsePage(args, paymentPosition);
       return toConnection(await listPayments(prisma, page, args.status ?? null), page, paymentPositionOf);
@@ -40,11 +40,11 @@ export const resolvers: GraphQLResolverMap<PaymentsContext> = {
 
   Mutation: {
     // Service-to-service (inaccessible through the router): the order saga calls them, with no viewer.
-    authorizePayment: (_: unknown, { input }: { input: unknown }, { prisma, gateway }: PaymentsContext) =>
+    authorizePayment: (_, { input }, { prisma, gateway }) =>
       authorizePayment(prisma, gateway, input),
-    capturePayment: (_: unknown, args: { orderId: string }, { prisma, gateway }: PaymentsContext) => capturePayment(prisma, gateway, args),
-    voidPayment: (_: unknown, args: { orderId: string }, { prisma, gateway }: PaymentsContext) => voidPayment(prisma, gateway, args),
-    refundPayment(_: unknown, { input }: { input: unknown }, { prisma, gateway, viewer }: PaymentsContext) {
+    capturePayment: (_, args, { prisma, gateway }) => capturePayment(prisma, gateway, args),
+    voidPayment: (_, args, { prisma, gateway }) => voidPayment(prisma, gateway, args),
+    refundPayment(_, { input }, { prisma, gateway, viewer }) {
       requireAdmin(viewer);
       return refundPayment(prisma, gateway, input);
     },
@@ -52,24 +52,24 @@ export const resolvers: GraphQLResolverMap<PaymentsContext> = {
 
   Order: {
     // Orders are owned by the orders service; here an order is just its id, extended with its payment.
-    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-    payment: (order: { id: string }, _: unknown, { loaders }: PaymentsContext) =>
+    __resolveReference: (reference) => ({ id: reference.id }),
+    payment: (order, _, { loaders }) =>
       isUuid(order.id) ? loaders.paymentByOrderId.load(order.id) : null,
   },
 
   Payment: {
-    __resolveReference: (reference: { id: string }, { loaders }: PaymentsContext) =>
+    __resolveReference: (reference, { loaders }) =>
       isUuid(reference.id) ? loaders.paymentById.load(reference.id) : null,
-    order: (payment: Payment) => ({ id: payment.orderId }),
-    amount: (payment: Payment) => money(payment.amountCents, payment.currency),
-    refundedAmount: (payment: Payment) => money(payment.refundedCents, payment.currency),
-    async refunds(payment: Payment, args: PageArgs, { loaders }: PaymentsContext) {
+    order: (payment) => ({ id: payment.orderId }),
+    amount: (payment) => money(payment.amountCents, payment.currency),
+    refundedAmount: (payment) => money(payment.refundedCents, payment.currency),
+    async refunds(payment, args, { loaders }) {
       const page = parsePage(args, refundPosition);
       return toConnection(await loaders.refundsOfPayment(page).load(payment.id), page, refundPositionOf);
     },
   },
 
   Refund: {
-    amount: (refund: Refund) => money(refund.amountCents, refund.currency),
+    amount: (refund) => money(refund.amountCents, refund.currency),
   },
 };
