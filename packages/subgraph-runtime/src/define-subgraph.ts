@@ -38,12 +38,16 @@ type Closable = { close(): Promise<unknown> | unknown };
 export interface SubgraphModule<Client extends WorkerDatabase & { $disconnect(): Promise<void> }, Context extends RequestContext, Resources, Options, Extra> {
   /** `import.meta.url` of the subgraph's entry module: its package.json declares name and port, src/schema.graphql beside it. */
   entry: string;
+  /** The subgraph's database module (`import * as database from './database.ts'`): its generated client and migrations. */
+  database: {
+    MIGRATIONS_DIR: string;
+    PrismaClient: new (options: { adapter: SqlDriverAdapterFactory; transactionOptions: typeof TRANSACTION_DEFAULTS }) => Client;
+  };
   resolvers: SubgraphResolvers<Context>;
-  migrationsDir: string;
-  /** Constructs the generated Prisma client on the driver adapter the runtime opened. */
-  PrismaClient: new (options: { adapter: SqlDriverAdapterFactory; transactionOptions: typeof TRANSACTION_DEFAULTS }) => Client;
   /** The service's workers (outbox relay, consumers, jobs), hosted in this process only when RUN_WORKERS is on. */
-  workers?: (resources: Resources) => ServiceWorkersFactory<Client>;
+  workers?: ServiceWorkersFactory<Client>;
+  /** Instead of `workers`, for workers that share one of the process's resources (payments: the provider). */
+  workersOf?: (resources: Resources) => ServiceWorkersFactory<Client>;
   /** Opens what the subgraph needs beside its database (change feeds, key material, providers). */
   open?: (scope: SubgraphScope<Client, Options>) => Promise<Resources> | Resources;
   /** Per-request context: usually the client plus fresh DataLoaders. */
@@ -118,15 +122,16 @@ export function defineSubgraph<Client extends WorkerDatabase & { $disconnect(): 
     };
     try {
       const resources = (await module.open?.(scope)) as Resources;
+      const workers = module.workersOf?.(resources) ?? module.workers;
       const running = await startPrismaSubgraph<Client, Context>(
         {
           name,
           typeDefs,
           resolvers: module.resolvers,
           metrics,
-          migrationsDir: module.migrationsDir,
-          createClient: (adapter) => (client = new module.PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS })),
-          background: module.workers ? hostedWorkers(name, module.workers(resources)) : undefined,
+          migrationsDir: module.database.MIGRATIONS_DIR,
+          createClient: (adapter) => (client = new module.database.PrismaClient({ adapter, transactionOptions: TRANSACTION_DEFAULTS })),
+          background: workers ? hostedWorkers(name, workers) : undefined,
           context: (request, prisma) => module.context(request, prisma, resources),
           routes: routes && ((prisma) => routes(prisma, resources)),
           prefixRoutes: prefixRoutes && ((prisma) => prefixRoutes(prisma, resources)),

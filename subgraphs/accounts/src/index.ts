@@ -2,7 +2,8 @@ import { sendJson } from '@storefront/http-host';
 import { defineSubgraph, type SubgraphScope } from '@storefront/subgraph-runtime';
 import { createAccessTokenIssuer, loadAccessTokenSettings, type AccessTokenSettings } from './access-tokens.ts';
 import { clientAddressFrom } from './client-address.ts';
-import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import * as database from './database.ts';
+import type { PrismaClient } from './database.ts';
 import { createLoaders } from './loaders.ts';
 import { loadLoginThrottleSettings, openLoginThrottle, type LoginThrottleSettings } from './login-throttle-settings.ts';
 import { loadPasswordHashingSettings, openPasswordHasher, type PasswordHashingSettings } from './password-hashing.ts';
@@ -43,12 +44,11 @@ async function openAccounts({ log, metrics, options, closes }: SubgraphScope<Pri
 
 export const accounts = defineSubgraph({
   entry: import.meta.url,
+  database,
   resolvers,
-  migrationsDir: MIGRATIONS_DIR,
-  PrismaClient,
   // A field added to User or Address must get a privacy rule before accounts serves it.
   checkSchema: assertPrivacyCoversSchema,
-  workers: () => createWorkers,
+  workers: createWorkers,
   open: openAccounts,
   context: (request, prisma, { tokens, passwords, loginThrottle }) => ({
     ...request,

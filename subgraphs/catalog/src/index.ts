@@ -1,7 +1,8 @@
 import { queueConnectionFromEnv, type QueueConnection } from '@storefront/events';
 import { fileSigningFromEnv, type FileSigningConfig } from '@storefront/identity';
 import { defineSubgraph, type SubgraphScope } from '@storefront/subgraph-runtime';
-import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import * as database from './database.ts';
+import type { PrismaClient } from './database.ts';
 import { lazyImportQueue } from './imports/import-queue.ts';
 import { productImportUploadRoute } from './imports/upload-route.ts';
 import { createLoaders } from './loaders.ts';
@@ -18,10 +19,9 @@ export interface CatalogOptions {
 
 export const catalog = defineSubgraph({
   entry: import.meta.url,
+  database,
   resolvers,
-  migrationsDir: MIGRATIONS_DIR,
-  PrismaClient,
-  workers: () => createWorkers,
+  workers: createWorkers,
   open: ({ options, closes }: SubgraphScope<PrismaClient, CatalogOptions>) => ({
     files: options.files ?? fileSigningFromEnv(),
     // Redis is only needed once an admin starts an import; a catalog without it still serves the store.

@@ -1,6 +1,6 @@
 import { queueConnectionFromEnv } from '@storefront/events';
 import { defineSubgraph } from '@storefront/subgraph-runtime';
-import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import * as database from './database.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
 import { startStockChangeFeed } from './subscriptions/stock-changed.ts';
@@ -12,10 +12,9 @@ export { createWorkers } from './workers.ts';
 
 export const inventory = defineSubgraph({
   entry: import.meta.url,
+  database,
   resolvers,
-  migrationsDir: MIGRATIONS_DIR,
-  PrismaClient,
-  workers: () => createWorkers,
+  workers: createWorkers,
   open: async ({ name, config, log, closes }) => ({
     // The change feed closes first: its subscribers are told the stream ended before the server drains.
     stockChanges: closes(await startStockChangeFeed(config, queueConnectionFromEnv(process.env, name), log), 'before-drain')?.hub,

@@ -1,6 +1,6 @@
 import { queueConnectionFromEnv } from '@storefront/events';
 import { defineSubgraph } from '@storefront/subgraph-runtime';
-import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import * as database from './database.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
 import { startNotificationFeed } from './subscriptions/notification-added.ts';
@@ -26,10 +26,9 @@ export { createWorkers, notificationsWorkers, type NotificationsWorkersOptions }
 
 export const notifications = defineSubgraph({
   entry: import.meta.url,
+  database,
   resolvers,
-  migrationsDir: MIGRATIONS_DIR,
-  PrismaClient,
-  workers: () => createWorkers,
+  workers: createWorkers,
   open: async ({ name, config, log, closes }) => ({
     // The feed closes first: its subscribers are told the stream ended before the server drains.
     notificationsAdded: closes(await startNotificationFeed(config, queueConnectionFromEnv(process.env, name), log), 'before-drain')?.hub,

@@ -1,6 +1,7 @@
 import { queueConnectionFromEnv } from '@storefront/events';
 import { defineSubgraph, type SubgraphScope } from '@storefront/subgraph-runtime';
-import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import * as database from './database.ts';
+import type { PrismaClient } from './database.ts';
 import { createDocumentServices, documentsContext, type DocumentServicesOptions } from './documents/context.ts';
 import { fileRoutes } from './documents/files.ts';
 import { createLoaders } from './loaders.ts';
@@ -19,10 +20,9 @@ export interface OrdersStartOptions {
 
 export const orders = defineSubgraph({
   entry: import.meta.url,
+  database,
   resolvers,
-  migrationsDir: MIGRATIONS_DIR,
-  PrismaClient,
-  workers: () => createWorkers,
+  workers: createWorkers,
   open: async ({ name, config, log, options, closes }: SubgraphScope<PrismaClient, OrdersStartOptions>) => ({
     documents: closes(createDocumentServices(options.documents)),
     // The change feed closes first: its subscribers are told the stream ended before the server drains.

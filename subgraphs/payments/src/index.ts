@@ -1,5 +1,6 @@
 import { defineSubgraph, type SubgraphScope } from '@storefront/subgraph-runtime';
-import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import * as database from './database.ts';
+import type { PrismaClient } from './database.ts';
 import { createLoaders } from './loaders.ts';
 import { recallLedgerEntry } from './payments.ts';
 import { DEFAULT_PAYMENTS_SETTINGS, type PaymentsSettings } from './payments-settings.ts';
@@ -30,12 +31,11 @@ function openProvider({ options, client }: SubgraphScope<PrismaClient, PaymentsO
 
 export const payments = defineSubgraph({
   entry: import.meta.url,
+  database,
   resolvers,
-  migrationsDir: MIGRATIONS_DIR,
-  PrismaClient,
   open: openProvider,
   // In-process workers share this process's provider (the simulator's memory of what it answered).
-  workers: ({ provider }) => paymentsWorkers({ provider }),
+  workersOf: ({ provider }) => paymentsWorkers({ provider }),
   context: (request, prisma, { gateway }) => ({ ...request, prisma, loaders: createLoaders(prisma), gateway }),
   /** The provider this process talks to: the simulator unless one was injected (tests inspect its ledger). */
   expose: ({ provider }) => ({ provider }),

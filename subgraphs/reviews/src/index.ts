@@ -1,5 +1,5 @@
 import { defineSubgraph } from '@storefront/subgraph-runtime';
-import { MIGRATIONS_DIR, PrismaClient } from './database.ts';
+import * as database from './database.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
 import { createWorkers } from './workers.ts';
@@ -8,10 +8,9 @@ export { createWorkers } from './workers.ts';
 
 export const reviews = defineSubgraph({
   entry: import.meta.url,
+  database,
   resolvers,
-  migrationsDir: MIGRATIONS_DIR,
-  PrismaClient,
-  workers: () => createWorkers,
+  workers: createWorkers,
   context: (request, prisma) => ({ ...request, prisma, loaders: createLoaders(prisma) }),
 });
 
