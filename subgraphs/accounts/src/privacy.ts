@@ -1,5 +1,4 @@
 import { ErrorCode } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
 import { type RequestContext } from '@storefront/http-host';
 import { isAdmin } from '@storefront/identity';
 import { defaultFieldResolver, GraphQLError, Kind, type DocumentNode, type GraphQLFieldResolver } from 'graphql';
@@ -78,11 +77,11 @@ function resolverOf<Context>(entry: FieldConfig<Context> | undefined): FieldReso
  * The resolver map with every non-public field of FIELD_PRIVACY checked before it resolves; fields without a
  * resolver of their own (email, createdAt…) get the default one behind the check.
  */
-export function withFieldPrivacy<Context extends PrivacyContext>(resolvers: GraphQLResolverMap<Context>): GraphQLResolverMap<Context> {
-  const guarded: GraphQLResolverMap<Context> = { ...resolvers };
+export function withFieldPrivacy<Map extends { readonly [typeName: string]: object | undefined }>(resolvers: Map): Map {
+  const guarded: Record<string, object | undefined> = { ...resolvers };
   for (const [typeName, { ownerKey, fields }] of Object.entries(FIELD_PRIVACY) as Array<[string, TypePrivacy]>) {
-    const own = (resolvers[typeName] ?? {}) as Record<string, FieldConfig<Context>>;
-    const checked: Record<string, FieldConfig<Context>> = { ...own };
+    const own = (resolvers[typeName] ?? {}) as Record<string, FieldConfig<PrivacyContext>>;
+    const checked: Record<string, FieldConfig<PrivacyContext>> = { ...own };
     for (const [field, audience] of Object.entries(fields)) {
       if (audience === 'public') continue;
       const resolve = resolverOf(own[field]);
@@ -94,9 +93,10 @@ export function withFieldPrivacy<Context extends PrivacyContext>(resolvers: Grap
         return resolve(parent, args, context, info);
       };
     }
-    guarded[typeName] = checked as GraphQLResolverMap<Context>[string];
+    guarded[typeName] = checked;
   }
-  return guarded;
+  // The same types and fields as `resolvers`, each guarded field's resolver wrapped with the same signature.
+  return guarded as Map;
 }
 
 /**

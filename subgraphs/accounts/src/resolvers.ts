@@ -1,9 +1,9 @@
-import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
+import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection } from '@storefront/api-conventions';
+import type { Resolvers } from './generated/resolvers-types.ts';
 import { requireAdmin, requireViewer } from '@storefront/identity';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { addAddress, addressPosition, addressPositionOf, removeAddress, type AddressPayload } from './addresses.ts';
-import type { PrismaClient, User, WishlistItem } from './database.ts';
+import type { PrismaClient, WishlistItem } from './database.ts';
 import type { AccountsLoaders } from './loaders.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -43,16 +43,16 @@ const withUser = async ({ userId, ...payload }: AddressPayload, loaders: Account
 });
 
 // Who may read each field of User and Address is privacy.ts's table, applied here to the whole map.
-export const resolvers: GraphQLResolverMap<AccountsContext> = withFieldPrivacy<AccountsContext>({
+export const resolvers: Resolvers = withFieldPrivacy<Resolvers>({
   DateTime: DateTimeScalar,
 
   Query: {
-    me: (_: unknown, __: unknown, { viewer, loaders }: AccountsContext) => (viewer ? loaders.userById.load(viewer.userId) : null),
-    user(_: unknown, { id }: { id: string }, { loaders }: AccountsContext) {
+    me: (_, __, { viewer, loaders }) => (viewer ? loaders.userById.load(viewer.userId) : null),
+    user(_, { id }, { loaders }) {
       if (!isUuid(id)) throw badUserInput('id is not a valid id', 'id');
       return loaders.userById.load(id);
     },
-    async users(_: unknown, args: PageArgs, { prisma, viewer }: AccountsContext) {
+    async users(_, args, { prisma, viewer }) {
       requireAdmin(viewer);
       const page = parsePage(args, userPosition);
       return toConnection(await listUsers(prisma, page), page, userPositionOf);
@@ -60,19 +60,19 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = withFieldPrivacy<A
   },
 
   Mutation: {
-    signUp: async (_: unknown, { input }: { input: unknown }, context: AccountsContext) =>
+    signUp: async (_, { input }, context) =>
       rememberSessionUser(context, await signUp(context, input)),
-    logIn: async (_: unknown, { input }: { input: unknown }, context: AccountsContext) => rememberSessionUser(context, await logIn(context, input)),
-    refreshSession: async (_: unknown, { refreshToken }: { refreshToken: unknown }, context: AccountsContext) =>
+    logIn: async (_, { input }, context) => rememberSessionUser(context, await logIn(context, input)),
+    refreshSession: async (_, { refreshToken }, context) =>
       rememberSessionUser(context, await refreshSession(context, refreshToken)),
-    logOut: (_: unknown, { refreshToken }: { refreshToken: unknown }, { prisma }: AccountsContext) => logOut({ prisma }, refreshToken),
-    updateProfile(_: unknown, { input }: { input: unknown }, { prisma, viewer }: AccountsContext) {
+    logOut: (_, { refreshToken }, { prisma }) => logOut({ prisma }, refreshToken),
+    updateProfile(_, { input }, { prisma, viewer }) {
       return updateProfile(prisma, requireViewer(viewer).userId, input);
     },
-    async addAddress(_: unknown, { input }: { input: unknown }, { prisma, viewer, loaders }: AccountsContext) {
+    async addAddress(_, { input }, { prisma, viewer, loaders }) {
       return withUser(await addAddress(prisma, requireViewer(viewer).userId, input), loaders);
     },
-    async removeAddress(_: unknown, { id }: { id: string }, { prisma, viewer, loaders }: AccountsContext) {
+    async removeAddress(_, { id }, { prisma, viewer, loaders }) {
       const { userId } = requireViewer(viewer);
       if (!isUuid(id)) throw badUserInput('id is not a valid id', 'id');
       return withUser(await removeAddress(prisma, userId, id), loaders);
@@ -80,14 +80,14 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = withFieldPrivacy<A
   },
 
   User: {
-    __resolveReference: (reference: { id: string }, { loaders }: AccountsContext) =>
+    __resolveReference: (reference, { loaders }) =>
       isUuid(reference.id) ? loaders.userById.load(reference.id) : null,
-    async addresses(user: User, args: PageArgs, { loaders }: AccountsContext) {
+    async addresses(user, args, { loaders }) {
       const page = parsePage(args, addressPosition);
       return toConnection(await loaders.addressesOfUser(page).load(user.id), page, addressPositionOf);
     },
-    defaultAddress: (user: User, _: unknown, { loaders }: AccountsContext) => loaders.defaultAddressOfUser.load(user.id),
-    async wishlist(user: User, args: PageArgs, { loaders }: AccountsContext) {
+    defaultAddress: (user, _, { loaders }) => loaders.defaultAddressOfUser.load(user.id),
+    async wishlist(user, args, { loaders }) {
       const page = parsePage(args, wishlistPosition);
       const items = await loaders.wishlistOfUser(page).load(user.id);
       const connection = toConnection(items, page, wishlistPositionOf);

@@ -1,15 +1,14 @@
-import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
+import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection } from '@storefront/api-conventions';
+import type { Resolvers } from './generated/resolvers-types.ts';
 import { type RequestContext } from '@storefront/http-host';
 import { requireAdmin, type FileSigningConfig } from '@storefront/identity';
 import type { Queue } from 'bullmq';
 import { categoryPosition, categoryPositionOf, listCategories } from './categories.ts';
-import type { Category, GiftCard, PrismaClient, Product } from './database.ts';
+import type { PrismaClient } from './database.ts';
 import { giftCardPosition, giftCardPositionOf, listGiftCards } from './gift-cards.ts';
 import type { CatalogLoaders } from './loaders.ts';
 import { createProduct, updateProduct } from './product-mutations.ts';
-import { listProducts, parseProductFilter, productPosition, productPositionOf, type ProductOrder } from './products.ts';
-import type { PurchasableRow } from './purchasables.ts';
+import { listProducts, parseProductFilter, productPosition, productPositionOf } from './products.ts';
 import {
   createProductImport,
   errorPosition,
@@ -19,7 +18,6 @@ import {
   listImportErrors,
   listProductImports,
   startProductImport,
-  type ProductImport,
 } from './imports/product-imports.ts';
 
 export interface CatalogContext extends RequestContext {
@@ -50,44 +48,40 @@ function exactlyOne<A extends string, B extends string>(
 
 const money = (row: { priceCents: number; currency: string }) => ({ amount: row.priceCents, currency: row.currency });
 
-export const resolvers: GraphQLResolverMap<CatalogContext> = {
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
   Query: {
-    async products(
-      _: unknown,
-      args: PageArgs & { filter?: unknown; orderBy?: ProductOrder | null },
-      { prisma }: CatalogContext,
-    ) {
+    async products(_, args, { prisma }) {
       const order = args.orderBy ?? 'NEWEST';
       const page = parsePage(args, productPosition);
       const products = await listProducts(prisma, page, order, parseProductFilter(args.filter));
       return toConnection(products, page, productPositionOf(order));
     },
-    product(_: unknown, { id, sku }: { id?: string | null; sku?: string | null }, { loaders }: CatalogContext) {
+    product(_, { id, sku }, { loaders }) {
       const given = exactlyOne(['id', id], ['sku', sku]);
       return given.key === 'id' ? loaders.productById.load(uuidArgument(given.value, 'id')) : loaders.productBySku.load(given.value);
     },
-    purchasable: (_: unknown, { id }: { id: string }, { loaders }: CatalogContext) =>
+    purchasable: (_, { id }, { loaders }) =>
       loaders.purchasableById.load(uuidArgument(id, 'id')),
-    async giftCards(_: unknown, args: PageArgs, { prisma }: CatalogContext) {
+    async giftCards(_, args, { prisma }) {
       const page = parsePage(args, giftCardPosition);
       return toConnection(await listGiftCards(prisma, page), page, giftCardPositionOf);
     },
-    async categories(_: unknown, args: PageArgs, { prisma }: CatalogContext) {
+    async categories(_, args, { prisma }) {
       const page = parsePage(args, categoryPosition);
       return toConnection(await listCategories(prisma, page), page, categoryPositionOf);
     },
-    category(_: unknown, { id, slug }: { id?: string | null; slug?: string | null }, { loaders }: CatalogContext) {
+    category(_, { id, slug }, { loaders }) {
       const given = exactlyOne(['id', id], ['slug', slug]);
       return given.key === 'id' ? loaders.categoryById.load(uuidArgument(given.value, 'id')) : loaders.categoryBySlug.load(given.value);
     },
-    productImport(_: unknown, { id }: { id: string }, { prisma, viewer }: CatalogContext) {
+    productImport(_, { id }, { prisma, viewer }) {
       // Any admin may follow any import (not only the one who started it): imports change the shared catalog.
       requireAdmin(viewer);
       return prisma.productImport.findUnique({ where: { id: uuidArgument(id, 'id') } });
     },
-    async productImports(_: unknown, args: PageArgs, { prisma, viewer }: CatalogContext) {
+    async productImports(_, args, { prisma, viewer }) {
       requireAdmin(viewer);
       const page = parsePage(args, importPosition);
       return toConnection(await listProductImports(prisma, page), page, importPositionOf);
@@ -95,27 +89,27 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
   },
 
   Mutation: {
-    createProduct(_: unknown, { input }: { input: unknown }, { prisma, viewer }: CatalogContext) {
+    createProduct(_, { input }, { prisma, viewer }) {
       requireAdmin(viewer);
       return createProduct(prisma, input);
     },
-    updateProduct(_: unknown, { id, input }: { id: string; input: unknown }, { prisma, viewer }: CatalogContext) {
+    updateProduct(_, { id, input }, { prisma, viewer }) {
       requireAdmin(viewer);
       return updateProduct(prisma, uuidArgument(id, 'id'), input);
     },
-    createProductImport(_: unknown, __: unknown, { prisma, viewer, files }: CatalogContext) {
+    createProductImport(_, __, { prisma, viewer, files }) {
       return createProductImport(prisma, files, requireAdmin(viewer).userId);
     },
-    startProductImport(_: unknown, { id }: { id: string }, { prisma, viewer, importQueue }: CatalogContext) {
+    startProductImport(_, { id }, { prisma, viewer, importQueue }) {
       requireAdmin(viewer);
       return startProductImport(prisma, importQueue, uuidArgument(id, 'id'));
     },
   },
 
   ProductImport: {
-    importedRows: (row: ProductImport) => row.processedRows - row.failedRows,
-    progress: (row: ProductImport) => importProgress(row),
-    async errors(row: ProductImport, args: PageArgs, { prisma }: CatalogContext) {
+    importedRows: (row) => row.processedRows - row.failedRows,
+    progress: (row) => importProgress(row),
+    async errors(row, args, { prisma }) {
       const page = parsePage(args, errorPosition);
       return toConnection(await listImportErrors(prisma, row.id, page), page, (e) => ({ line: e.line }));
     },
@@ -123,33 +117,39 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
 
   Purchasable: {
     // Subgraphs using Purchasable as an @interfaceObject send { __typename: "Purchasable", id }; we say which kind.
-    __resolveReference: (reference: { id: string }, { loaders }: CatalogContext) =>
+    __resolveReference: (reference, { loaders }) =>
       isUuid(reference.id) ? loaders.purchasableById.load(reference.id) : null,
-    __resolveType: (row: PurchasableRow) => row.__typename,
+    // Typed as either model (Query.product's rows are unlabelled too): a product has a SKU, a gift card none.
+    __resolveType: (row) => ('sku' in row ? 'Product' : 'GiftCard'),
   },
 
   Product: {
     // Other subgraphs send { id } or { sku }; an id that is not a UUID cannot exist, so it resolves to null.
-    __resolveReference(reference: { id?: string; sku?: string }, { loaders }: CatalogContext) {
-      if (reference.id !== undefined) return isUuid(reference.id) ? loaders.productById.load(reference.id) : null;
-      return reference.sku !== undefined ? loaders.productBySku.load(reference.sku) : null;
+    __resolveReference(reference, { loaders }) {
+      if ('id' in reference && reference.id !== undefined) return isUuid(reference.id) ? loaders.productById.load(reference.id) : null;
+      return 'sku' in reference && reference.sku !== undefined ? loaders.productBySku.load(reference.sku) : null;
     },
-    price: (product: Product) => money(product),
-    category: (product: Product, _: unknown, { loaders }: CatalogContext) => loaders.categoryById.load(product.categoryId),
+    price: (product) => money(product),
+    async category(product, _, { loaders }) {
+      const category = await loaders.categoryById.load(product.categoryId);
+      // Category! and a required foreign key: a missing row is a broken database, an error as the null was.
+      if (!category) throw new Error(`category ${product.categoryId} of product ${product.id} does not exist`);
+      return category;
+    },
   },
 
   GiftCard: {
-    async __resolveReference(reference: { id: string }, { loaders }: CatalogContext) {
+    async __resolveReference(reference, { loaders }) {
       const row = isUuid(reference.id) ? await loaders.purchasableById.load(reference.id) : null;
       return row?.__typename === 'GiftCard' ? row : null;
     },
-    price: (card: GiftCard) => money(card),
+    price: (card) => money(card),
   },
 
   Category: {
-    __resolveReference: (reference: { id: string }, { loaders }: CatalogContext) =>
+    __resolveReference: (reference, { loaders }) =>
       isUuid(reference.id) ? loaders.categoryById.load(reference.id) : null,
-    async products(category: Category, args: PageArgs, { loaders }: CatalogContext) {
+    async products(category, args, { loaders }) {
       const page = parsePage(args, productPosition);
       return toConnection(await loaders.productsOfCategory(page).load(category.id), page, productPositionOf('NEWEST'));
     },

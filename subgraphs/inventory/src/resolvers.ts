@@ -1,8 +1,8 @@
-import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
-import { type GraphQLResolverMap } from '@storefront/subgraph-runtime';
+import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection } from '@storefront/api-conventions';
+import type { Resolvers } from './generated/resolvers-types.ts';
 import { type RequestContext } from '@storefront/http-host';
 import { requireAdmin } from '@storefront/identity';
-import type { PrismaClient, Reservation, ReservationItem, StockLevel } from './database.ts';
+import type { PrismaClient } from './database.ts';
 import type { InventoryLoaders } from './loaders.ts';
 import { commitReservation, releaseReservation } from './reservation-transitions.ts';
 import { effectiveStatus, itemPosition, itemPositionOf } from './reservations.ts';
@@ -30,31 +30,38 @@ export interface InventoryContext extends RequestContext {
 }
 
 /** A Product as inventory sees it: the id, plus the catalog fields the router adds for `@requires`. */
-type ProductReference = { id: string } & Record<string, unknown>;
+export type ProductParent = { id: string } & Record<string, unknown>;
 
 /** Stock is not an entity: it only carries the product it sums up. */
-type StockParent = { productId: string };
+export type StockParent = { productId: string };
 
 function uuidArgument(value: string, argument: string): string {
   if (!isUuid(value)) throw badUserInput(`${argument} is not a valid id`, argument);
   return value;
 }
 
-const productRef = (id: string): ProductReference => ({ id });
+const productRef = (id: string): ProductParent => ({ id });
 
-export const resolvers: GraphQLResolverMap<InventoryContext> = {
+/** Warehouse! over a required foreign key: a missing row is a broken database, an error as the null was. */
+async function warehouseOf(row: { warehouseId: string }, loaders: InventoryLoaders) {
+  const warehouse = await loaders.warehouseById.load(row.warehouseId);
+  if (!warehouse) throw new Error(`warehouse ${row.warehouseId} does not exist`);
+  return warehouse;
+}
+
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
   Query: {
-    async warehouses(_: unknown, args: PageArgs, { prisma }: InventoryContext) {
+    async warehouses(_, args, { prisma }) {
       const page = parsePage(args, warehousePosition);
       return toConnection(await listWarehouses(prisma, page), page, warehousePositionOf);
     },
-    stockLevel(_: unknown, args: { productId: string; warehouseId: string }, { loaders }: InventoryContext) {
+    stockLevel(_, args, { loaders }) {
       const key = { productId: uuidArgument(args.productId, 'productId'), warehouseId: uuidArgument(args.warehouseId, 'warehouseId') };
       return loaders.stockLevelByKey.load(stockLevelKey(key));
     },
-    async lowStock(_: unknown, args: PageArgs & { threshold?: number | null }, { prisma, viewer }: InventoryContext) {
+    async lowStock(_, args, { prisma, viewer }) {
       requireAdmin(viewer);
       const threshold = parseThreshold(args.threshold);
       const page = parsePage(args, lowStockPosition);
@@ -62,7 +69,7 @@ export const resolvers: GraphQLResolverMap<InventoryContext> = {
     },
     // Inventory cannot tell whose order it is (orders owns that), and the items of someone else's order are
     // private, so only admins may look; the saga reads reservations through its mutations' payloads.
-    reservation(_: unknown, { orderId }: { orderId: string }, { loaders, viewer }: InventoryContext) {
+    reservation(_, { orderId }, { loaders, viewer }) {
       requireAdmin(viewer);
       return loaders.reservationByOrderId.load(uuidArgument(orderId, 'orderId'));
     },
@@ -71,15 +78,15 @@ export const resolvers: GraphQLResolverMap<InventoryContext> = {
   Subscription: stockChangedResolvers,
 
   Mutation: {
-    adjustStock(_: unknown, { input }: { input: unknown }, { prisma, viewer }: InventoryContext) {
+    adjustStock(_, { input }, { prisma, viewer }) {
       requireAdmin(viewer);
       return adjustStock(prisma, input);
     },
     // Service-to-service (@inaccessible through the router): the saga calls them without a viewer.
-    reserveStock: (_: unknown, { input }: { input: unknown }, { prisma }: InventoryContext) => reserveStock(prisma, input),
-    releaseReservation: (_: unknown, { orderId }: { orderId: string }, { prisma }: InventoryContext) =>
+    reserveStock: (_, { input }, { prisma }) => reserveStock(prisma, input),
+    releaseReservation: (_, { orderId }, { prisma }) =>
       releaseReservation(prisma, orderId),
-    commitReservation: (_: unknown, { orderId }: { orderId: string }, { prisma }: InventoryContext) =>
+    commitReservation: (_, { orderId }, { prisma }) =>
       commitReservation(prisma, orderId),
   },
 
@@ -87,49 +94,49 @@ export const resolvers: GraphQLResolverMap<InventoryContext> = {
     // Any product id is a valid reference (a product inventory never stocked simply has no stock); an id
     // that is not a UUID cannot exist, so it resolves to null. The representation is kept whole: it carries
     // the @requires fields shippingEstimate reads.
-    __resolveReference: (reference: ProductReference) => (isUuid(reference.id) ? reference : null),
-    inStock: async (product: ProductReference, _: unknown, { loaders }: InventoryContext) =>
+    __resolveReference: (reference) => (isUuid(reference.id) ? reference : null),
+    inStock: async (product, _, { loaders }) =>
       (await loaders.stockTotalsOfProduct.load(product.id)).inStock,
-    stock: (product: ProductReference): StockParent => ({ productId: product.id }),
-    shippingEstimate: (product: ProductReference, { country }: { country: string }) =>
+    stock: (product): StockParent => ({ productId: product.id }),
+    shippingEstimate: (product, { country }) =>
       estimateShipping(shippedProductOf(product), parseCountry(country)),
   },
 
   Stock: {
-    available: async ({ productId }: StockParent, _: unknown, { loaders }: InventoryContext) =>
+    available: async ({ productId }, _, { loaders }) =>
       (await loaders.stockTotalsOfProduct.load(productId)).available,
-    reserved: async ({ productId }: StockParent, _: unknown, { loaders }: InventoryContext) =>
+    reserved: async ({ productId }, _, { loaders }) =>
       (await loaders.stockTotalsOfProduct.load(productId)).reserved,
-    async levels({ productId }: StockParent, args: PageArgs, { loaders }: InventoryContext) {
+    async levels({ productId }, args, { loaders }) {
       const page = parsePage(args, levelPosition);
       return toConnection(await loaders.levelsOfProduct(page).load(productId), page, levelPositionOf);
     },
   },
 
   StockLevel: {
-    __resolveReference(reference: { productId?: unknown; warehouseId?: unknown }, { loaders }: InventoryContext) {
+    __resolveReference(reference, { loaders }) {
       const key = validStockLevelKey(reference);
       return key ? loaders.stockLevelByKey.load(stockLevelKey(key)) : null;
     },
-    product: (level: StockLevel) => productRef(level.productId),
-    warehouse: (level: StockLevel, _: unknown, { loaders }: InventoryContext) => loaders.warehouseById.load(level.warehouseId),
+    product: (level) => productRef(level.productId),
+    warehouse: (level, _, { loaders }) => warehouseOf(level, loaders),
   },
 
   Warehouse: {
-    __resolveReference: (reference: { id: string }, { loaders }: InventoryContext) =>
+    __resolveReference: (reference, { loaders }) =>
       isUuid(reference.id) ? loaders.warehouseById.load(reference.id) : null,
   },
 
   Reservation: {
-    status: (reservation: Reservation) => effectiveStatus(reservation),
-    async items(reservation: Reservation, args: PageArgs, { loaders }: InventoryContext) {
+    status: (reservation) => effectiveStatus(reservation),
+    async items(reservation, args, { loaders }) {
       const page = parsePage(args, itemPosition);
       return toConnection(await loaders.itemsOfReservation(page).load(reservation.id), page, itemPositionOf);
     },
   },
 
   ReservationItem: {
-    product: (item: ReservationItem) => productRef(item.productId),
-    warehouse: (item: ReservationItem, _: unknown, { loaders }: InventoryContext) => loaders.warehouseById.load(item.warehouseId),
+    product: (item) => productRef(item.productId),
+    warehouse: (item, _, { loaders }) => warehouseOf(item, loaders),
   },
 };
