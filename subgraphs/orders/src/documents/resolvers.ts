@@ -1,7 +1,6 @@
-import { badUserInput, isUuid, parsePage, toConnection, type PageArgs } from '@storefront/api-conventions';
+import { badUserInput, isUuid, parsePage, toConnection } from '@storefront/api-conventions';
 import { requireAdmin, requireOwnerOrAdmin } from '@storefront/identity';
-import type { Order } from '../database.ts';
-import type { OrdersContext } from '../resolvers.ts';
+import type { MutationResolvers, OrderResolvers, QueryResolvers, Resolvers } from '../generated/resolvers-types.ts';
 import { invoicePublicPath, reportPublicPath, signedDownloadUrl } from './files.ts';
 import {
   findSalesReport,
@@ -9,7 +8,6 @@ import {
   reportPosition,
   reportPositionOf,
   requestSalesReport,
-  type SalesReportSummary,
 } from './sales-reports.ts';
 
 /*
@@ -18,38 +16,38 @@ import {
  */
 
 export const documentQueryResolvers = {
-  salesReport(_: unknown, { id }: { id: string }, { prisma, viewer }: OrdersContext) {
+  salesReport(_, { id }, { prisma, viewer }) {
     requireAdmin(viewer);
     if (!isUuid(id)) throw badUserInput('id is not a valid id', 'id');
     return findSalesReport(prisma, id);
   },
-  async salesReports(_: unknown, args: PageArgs, { prisma, viewer }: OrdersContext) {
+  async salesReports(_, args, { prisma, viewer }) {
     requireAdmin(viewer);
     const page = parsePage(args, reportPosition);
     return toConnection(await listSalesReports(prisma, page), page, reportPositionOf);
   },
-};
+} satisfies QueryResolvers;
 
 export const documentMutationResolvers = {
-  requestSalesReport(_: unknown, { input }: { input: unknown }, { prisma, viewer, documents }: OrdersContext) {
+  requestSalesReport(_, { input }, { prisma, viewer, documents }) {
     return requestSalesReport(prisma, documents.jobs, requireAdmin(viewer).userId, input);
   },
-};
+} satisfies MutationResolvers;
 
 export const documentOrderResolvers = {
   // Order is already its owner's or an admin's; checked again because this field hands out a download link.
-  async invoice(order: Order, _: unknown, { viewer, documents }: OrdersContext) {
+  async invoice(order, _, { viewer, documents }) {
     requireOwnerOrAdmin(viewer, order.userId);
     const invoice = await documents.invoiceOfOrder.load(order.id);
     if (!invoice) return null;
     return { number: invoice.number, issuedAt: invoice.createdAt, url: signedDownloadUrl(documents.signing, invoicePublicPath(order.id)) };
   },
-};
+} satisfies OrderResolvers;
 
 export const documentTypeResolvers = {
   SalesReport: {
-    requestedBy: (report: SalesReportSummary) => ({ id: report.requestedBy }),
-    url: (report: SalesReportSummary, _: unknown, { documents }: OrdersContext) =>
+    requestedBy: (report) => ({ id: report.requestedBy }),
+    url: (report, _, { documents }) =>
       report.status === 'READY' ? signedDownloadUrl(documents.signing, reportPublicPath(report.id)) : null,
   },
-};
+} satisfies Resolvers;
