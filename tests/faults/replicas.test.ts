@@ -46,6 +46,10 @@ beforeAll(async () => {
         // Whole responses are cached for their max-age whoever changes the data, with one router as with two;
         // the entity cache is what invalidation keeps fresh, so that is what runs here.
         CACHE_RESPONSES: 'false',
+        // Deadlines are the fault suite's subject, not this one's: on two loaded cores a sign-in's argon2 alone
+        // can take the default 3 s, and a timeout here would read as a replica failing.
+        SUBGRAPH_TIMEOUT_MS: '10000',
+        ROUTER_REQUEST_TIMEOUT_MS: '20000',
       },
       workers: { PAYMENTS_MAGIC_AMOUNTS: 'false' },
     },
@@ -65,14 +69,16 @@ beforeAll(async () => {
 
   // Signed in through both routers: a token one router issued is good at the other.
   for (let user = 0; user < PLAN.users; user += 1) {
-    const answer = await stores[routerFor(user)].logIn(seedUser(user, PLAN).email, SEED_DEMO_PASSWORD);
+    let answer = await stores[routerFor(user)].logIn(seedUser(user, PLAN).email, SEED_DEMO_PASSWORD);
+    // A shopper whose sign-in timed out signs in again.
+    for (let attempt = 1; attempt < 3 && !answer.data?.logIn?.accessToken; attempt += 1) answer = await stores[routerFor(user)].logIn(seedUser(user, PLAN).email, SEED_DEMO_PASSWORD);
     const token = answer.data?.logIn?.accessToken;
     if (!token) throw new Error(`logIn of user ${user} failed: ${JSON.stringify(answer)}`);
     if (user === 0) adminToken = token;
     else tokens.set(user, token);
   }
   say('stack up, shoppers signed in');
-}, 300_000);
+}, 420_000);
 
 afterAll(async () => {
   await ledger?.close();
@@ -116,7 +122,7 @@ const explain = (answer: Answer) => `${answer.status} in ${Math.round(answer.ms)
 
 it('checkouts through both routers, worked by both worker hosts: one order each, PAID, captured once, every step and e-mail once', async () => {
   const stockBefore = await ledger.stock(products);
-  const checkouts = Array.from({ length: 12 }, () => checkoutOf());
+  const checkouts = Array.from({ length: 8 }, () => checkoutOf());
   // Four shoppers at a time, alternating routers; their pages and order history too, so every shopper
   // subgraph is asked through both routers.
   const lanes = [0, 1, 2, 3].map(async (lane) => {
@@ -232,10 +238,14 @@ it('one catalog replica SIGKILLed under traffic: the other keeps serving, and ch
   let killedAt = Number.POSITIVE_INFINITY;
   const runFor = 8_000;
   const start = performance.now();
+  // Each lane goes on until the window is over and it has sent two requests well after the kill, however slow
+  // the machine is, so the requests after the kill are never too few to tell.
   const lanes = [0, 1, 2, 3].map(async (lane) => {
     const via = routerFor(lane);
-    for (let round = 0; performance.now() - start < runFor; round += 1) {
+    let afterKill = 0;
+    for (let round = 0; performance.now() - start < runFor || afterKill < 2; round += 1) {
       const sentAt = performance.now();
+      if (sentAt > killedAt + 1_000) afterKill += 1;
       const answer = round % 2 ? await stores[via].search(null) : await stores[via].productPage(products[(lane + round) % products.length] ?? '');
       answers.push({ sentAt, answer });
     }
@@ -257,7 +267,6 @@ it('one catalog replica SIGKILLed under traffic: the other keeps serving, and ch
   if (lateFailures.length) problems.push(`${lateFailures.length} requests sent more than 1 s after the kill failed: ${lateFailures.slice(0, 3).map(({ answer }) => explain(answer)).join('; ')}`);
   if (failed.length > 4) problems.push(`${failed.length} requests failed (at most one per lane expected): ${failed.slice(0, 3).map(({ answer }) => explain(answer)).join('; ')}`);
   const after = answers.filter(({ sentAt }) => sentAt > killedAt + 1_000);
-  if (after.length < 8) problems.push(`only ${after.length} requests after the kill: the traffic did not run`);
   const servedAfter = (await perReplica('catalog', 'graphql_requests_total'))[survivor] ?? 0;
   if (servedAfter <= servedBefore) problems.push(`${survivor} served nothing more after ${victim} died`);
 

@@ -179,7 +179,8 @@ export async function startReplicaStack(options: ReplicaStackOptions): Promise<R
       });
     }
 
-    const ready = async (name: string, timeoutMs = 180_000) => {
+    // Twenty processes start at once: on two shared cores under other work that can take minutes.
+    const ready = async (name: string, timeoutMs = 300_000) => {
       const managed = group.get(name);
       const url = readyUrls[name];
       if (!url) throw new Error(`no readiness URL for ${name}`);
