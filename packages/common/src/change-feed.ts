@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { AsyncQueue } from './async-queue.ts';
 import type { Logger } from '@storefront/telemetry';
@@ -20,6 +20,16 @@ export interface RedisTopics {
   options: RedisOptions;
   /** Key prefix (QUEUE_PREFIX): stacks sharing one Redis do not hear each other. */
   prefix: string;
+  /**
+   * Opens a connection with `overrides` on top of the service's own settings: how a Redis Cluster (or anything
+   * but a single Redis from `options`) is reached, e.g. `(overrides) => openQueueRedis(queues, overrides)`.
+   */
+  connect?: (overrides: RedisOptions) => Redis | Cluster;
+}
+
+/** A connection to the topics' Redis: the service's factory when it gave one, else a single Redis from `options`. */
+function openTopicsRedis(topics: RedisTopics, overrides: RedisOptions): Redis | Cluster {
+  return topics.connect ? topics.connect(overrides) : new Redis({ ...topics.options, ...overrides });
 }
 
 export interface NotifyToRedisBridgeOptions {
@@ -50,13 +60,13 @@ export class NotifyToRedisBridge {
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   private failures = 0;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly pending = new Map<string, { topic: string; payload: string }>();
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: NotifyToRedisBridgeOptions) {
     if (!/^[a-z_][a-z0-9_]*$/.test(options.channel)) throw new Error(`not a plain channel name: ${options.channel}`);
-    this.redis = new Redis({ ...options.redis.options, maxRetriesPerRequest: 1 });
+    this.redis = openTopicsRedis(options.redis, { maxRetriesPerRequest: 1 });
     // The publishing connection's errors surface on each PUBLISH, which is logged.
     this.redis.on('error', () => undefined);
   }
@@ -145,12 +155,12 @@ export interface TopicHubOptions<T> {
  * while at least one subscriber watches it, each change fanned out in process.
  */
 export class TopicHub<T> {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly watchers = new Map<string, Set<AsyncQueue<T>>>();
   private closed = false;
 
   constructor(private readonly options: TopicHubOptions<T>) {
-    this.redis = new Redis({ ...options.redis.options, maxRetriesPerRequest: null });
+    this.redis = openTopicsRedis(options.redis, { maxRetriesPerRequest: null });
     this.redis.on('error', (error: unknown) => options.logger.warn({ err: error }, 'a change hub lost Redis'));
     this.redis.on('message', (channel: string, payload: string) => {
       const watchers = this.watchers.get(channel);

@@ -4,10 +4,11 @@
  * another's code.
  */
 import { withDeadline } from '@storefront/http-host';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import { Cluster, type Redis } from 'ioredis';
 import { DeadLetterQueue, type DeadLetter } from './dead-letters.ts';
-import type { QueueConnection } from './job-options.ts';
+import { openQueue, type QueueConnection } from './job-options.ts';
+import { openQueueRedis } from './queue-redis.ts';
 import { consumerQueueName } from './routing.ts';
 import { JOB_QUEUES, STORE_SUBSCRIPTIONS } from './subscriptions.ts';
 
@@ -66,7 +67,7 @@ export class QueueAdmin {
   readonly #deadlineMs: number | undefined;
   readonly #workQueues = new Map<string, Queue>();
   readonly #deadLetterQueues = new Map<string, DeadLetterQueue>();
-  #redis: Redis | undefined;
+  #redis: Redis | Cluster | undefined;
 
   constructor(queues: QueueConnection, options: QueueAdminOptions = {}) {
     this.#queues = queues;
@@ -198,16 +199,23 @@ export class QueueAdmin {
     const redis = this.#client();
     const head = `${this.#prefix}:`;
     const names = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(head)}*:meta`, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) {
-        const name = key.slice(head.length, -':meta'.length);
-        // BullMQ queue names have no ':', so anything else under the prefix is not a queue's meta key.
-        if (name && !name.includes(':')) names.add(name.endsWith(DEAD_LETTER_SUFFIX) ? name.slice(0, -DEAD_LETTER_SUFFIX.length) : name);
-      }
-    } while (cursor !== '0');
+    // SCAN walks one node's keys. On a cluster the hash-tagged prefix puts every queue on one master, but which
+    // one changes with failovers and resharding: every master is asked.
+    // The cluster's node list is empty until it has loaded the slot map; a PING waits for that (offline queue).
+    if (redis instanceof Cluster && redis.status !== 'ready') await redis.ping();
+    const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${escapeGlob(head)}*:meta`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) {
+          const name = key.slice(head.length, -':meta'.length);
+          // BullMQ queue names have no ':', so anything else under the prefix is not a queue's meta key.
+          if (name && !name.includes(':')) names.add(name.endsWith(DEAD_LETTER_SUFFIX) ? name.slice(0, -DEAD_LETTER_SUFFIX.length) : name);
+        }
+      } while (cursor !== '0');
+    }
     return [...names];
   }
 
@@ -216,17 +224,18 @@ export class QueueAdmin {
     return queue;
   }
 
-  #client(): Redis {
+  #client(): Redis | Cluster {
     // A plain client for SCAN and PING; BullMQ's handles keep their own connections. Unlike theirs, its
     // commands fail when Redis is away instead of waiting for it, so /ready answers 503 rather than hanging.
-    this.#redis ??= new Redis({ ...this.#queues.connection, maxRetriesPerRequest: 1 });
+    this.#redis ??= openQueueRedis(this.#queues, { maxRetriesPerRequest: 1 });
     return this.#redis;
   }
 
   #workQueue(name: string): Queue {
     let queue = this.#workQueues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.#queues.connection, prefix: this.#queues.prefix });
+      // openQueue: a single Redis or the cluster, whichever the connection names.
+      queue = openQueue(name, this.#queues);
       this.#workQueues.set(name, queue);
     }
     return queue;

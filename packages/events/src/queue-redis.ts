@@ -1,20 +1,28 @@
+import type { RedisClusterNode } from '@storefront/config';
 import type { ConnectionOptions } from 'bullmq';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { QueueConnection } from './job-options.ts';
 
 /**
- * The one place that turns the queues' settings into ioredis clients, a single Redis or a Redis Cluster
- * (QueueConnection.cluster, from REDIS_CLUSTER_NODES), so no caller branches on which it is.
+ * The one place that turns Redis settings into ioredis clients, a single Redis or a Redis Cluster
+ * (QueueConnection.cluster, from REDIS_CLUSTER_NODES), so no caller branches on which it is: the queues and
+ * workers, the queue admin, accounts' login throttle and (handed in as RedisTopics.connect) the change feeds.
  */
 
-/** A new ioredis client for the queues' Redis; `overrides` tune it (e.g. fail fast for a probe). */
-export function openQueueRedis(queues: QueueConnection, overrides: RedisOptions = {}): Redis | Cluster {
+/** Where an ioredis client connects: the single Redis's options, or those applied to every node of `cluster`. */
+export interface IoredisTarget {
+  connection: RedisOptions;
+  cluster?: readonly RedisClusterNode[] | undefined;
+}
+
+/** A new ioredis client for the queues' Redis (or any IoredisTarget); `overrides` tune it (e.g. fail fast for a probe). */
+export function openQueueRedis(queues: IoredisTarget, overrides: RedisOptions = {}): Redis | Cluster {
   const options: RedisOptions = { ...queues.connection, ...overrides };
   if (!queues.cluster) return new Redis(options);
   const { host: _host, port: _port, enableOfflineQueue, lazyConnect, ...nodeOptions } = options;
   // Every node gets the same auth/TLS/retry options; the client follows MOVED/ASK and refreshes its slot map on
   // a failover by itself, retrying meanwhile (commands wait while the cluster is down, as a single Redis's would).
-  return new Cluster(queues.cluster, {
+  return new Cluster([...queues.cluster], {
     redisOptions: nodeOptions,
     ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
     ...(lazyConnect === undefined ? {} : { lazyConnect }),
@@ -24,6 +32,9 @@ export function openQueueRedis(queues: QueueConnection, overrides: RedisOptions 
     clusterRetryStrategy: (attempts) => Math.min(100 * 2 ** attempts, 2_000),
   });
 }
+
+/** How long closing a cluster client waits for its nodes to acknowledge QUIT before it just drops the sockets. */
+const RELEASE_QUIT_MS = 1_000;
 
 /**
  * What BullMQ's `connection` is given, and what to do after the Queue or Worker closed. With a single Redis BullMQ
@@ -36,7 +47,13 @@ export function bullConnection(queues: QueueConnection): { connection: Connectio
   return {
     connection: cluster,
     async release() {
-      await cluster.quit().catch(() => cluster.disconnect());
+      // QUIT goes to every node the client holds, and one that died in a failover (still in the pool of a client
+      // that has not refreshed its slots since) never answers: the shutdown must not wait on it.
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'gave up'>((resolve) => (timer = setTimeout(() => resolve('gave up'), RELEASE_QUIT_MS)));
+      const ended = await Promise.race([cluster.quit().catch(() => 'gave up' as const), gaveUp]);
+      clearTimeout(timer);
+      if (ended === 'gave up') cluster.disconnect();
     },
   };
 }

@@ -7,8 +7,8 @@ import { requestIdFrom, sendJson, type RouteHandler } from '@storefront/http-hos
 import { AuthenticationError, type Viewer } from '@storefront/identity';
 import { type Logger } from '@storefront/telemetry';
 import { deadLetterQueueOf, type QueueConnection } from '@storefront/events';
-import { QueueAdmin } from '@storefront/events';
-import { Queue } from 'bullmq';
+import { openQueue, QueueAdmin } from '@storefront/events';
+import type { Queue } from 'bullmq';
 import { decodeJwt } from 'jose';
 
 /*
@@ -64,7 +64,8 @@ export function createQueueDashboard(options: QueueDashboardOptions): QueueDashb
     const names = (await admin.queueNames()).flatMap((name) => [name, deadLetterQueueOf(name)]);
     for (const name of names) {
       if (open.has(name)) continue;
-      const queue = new Queue(name, { connection: options.queues.connection, prefix: options.queues.prefix });
+      // openQueue: on a Redis Cluster too (REDIS_CLUSTER_NODES), as the workers.
+      const queue = openQueue(name, options.queues);
       open.set(name, queue);
       // Requeueing a dead letter puts it back on its work queue; bull-board's "retry" would not.
       board.addQueue(new BullMQAdapter(queue, { readOnlyMode: name.endsWith('.dead-letter') }));

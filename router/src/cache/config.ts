@@ -1,9 +1,11 @@
-import { envBoolean as flag } from '@storefront/config';
+import { envBoolean as flag, envRedisClusterNodes, type RedisClusterNode } from '@storefront/config';
 import { z } from 'zod';
 
 /** The router's cache settings (see `cacheEnv` for the variables and their defaults). */
 export interface CacheConfig {
   redisUrl: string;
+  /** A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES), used instead of the single Redis at redisUrl, whose credentials and TLS they take. */
+  redisClusterNodes?: RedisClusterNode[] | undefined;
   keyPrefix: string;
   redisCommandTimeoutMs: number;
   apq: boolean;
@@ -30,6 +32,8 @@ export const DEFAULT_ENTITY_TYPES = ['catalog.Product', 'catalog.Category', 'cat
 /** Environment variables of the caches, to spread into the router's config schema. */
 export const cacheEnv = {
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  // The same seed list the queues read (packages/events); REDIS_URL then lends only its user, password and TLS.
+  REDIS_CLUSTER_NODES: envRedisClusterNodes,
   CACHE_KEY_PREFIX: z.string().default('storefront:'),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(150),
   CACHE_APQ: flag(true),
@@ -54,6 +58,7 @@ type ParsedCacheEnv = z.output<z.ZodObject<typeof cacheEnv>>;
 export function cacheConfigFrom(env: ParsedCacheEnv): CacheConfig {
   return {
     redisUrl: env.REDIS_URL,
+    ...(env.REDIS_CLUSTER_NODES ? { redisClusterNodes: env.REDIS_CLUSTER_NODES } : {}),
     keyPrefix: env.CACHE_KEY_PREFIX,
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     apq: env.CACHE_APQ,
@@ -74,6 +79,7 @@ export function cacheConfigFrom(env: ParsedCacheEnv): CacheConfig {
 export const CACHING_OFF: CacheConfig = {
   ...cacheConfigFrom({
     REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_CLUSTER_NODES: undefined,
     CACHE_KEY_PREFIX: 'storefront:',
     REDIS_COMMAND_TIMEOUT_MS: 150,
     CACHE_APQ: false,

@@ -90,8 +90,20 @@ export class EntityCache {
     this.keys = entityKeysOf(coreSupergraphSdl);
   }
 
+  /*
+   * Keys on a Redis Cluster: every key of one entity (its cached answers and its index) carries the same hash tag,
+   * `{subgraph:Type:<key digest>}`, so they share a slot. That keeps what must be atomic per entity on one shard:
+   * storing an answer with its index entry (one MULTI) and invalidating (read and drop the index, then drop what it
+   * lists). Different entities hash to different slots on purpose, spreading the cache over the shards; a fetch's
+   * batch read (MGET over many entities) is split per slot by node-redis (its multi_shard routing) and put back in
+   * order, and writes are one MULTI per entity.
+   */
+  private static entityTag(ref: EntityRef): string {
+    return `{${ref.subgraph}:${ref.type}:${sha(stableJson(ref.key))}}`;
+  }
+
   private indexKey(ref: EntityRef): string {
-    return this.redis.key('entity-index', ref.subgraph, ref.type, sha(stableJson(ref.key)));
+    return this.redis.key('entity-index', EntityCache.entityTag(ref));
   }
 
   /** The cache slot of one representation, or undefined when it may not be cached. */
@@ -103,9 +115,8 @@ export class EntityCache {
     const key = keyOf(this.keys.get(`${subgraph}.${type}`), fields);
     if (!key) return undefined;
     const ref = { subgraph, type, key };
-    const entity = sha(stableJson(key));
     // The whole representation counts: @requires fields travel in it and change the answer.
-    return { entryKey: this.redis.key('entity', subgraph, type, entity, sha(selection + stableJson(fields))), indexKey: this.indexKey(ref) };
+    return { entryKey: this.redis.key('entity', EntityCache.entityTag(ref), sha(selection + stableJson(fields))), indexKey: this.indexKey(ref) };
   }
 
   /**
@@ -168,16 +179,23 @@ export class EntityCache {
     });
     if (writes.length === 0) return;
     const { ttlSeconds, stats } = this.options;
+    // One MULTI per entity: its keys share a slot (entityTag), which a cluster requires of a transaction.
+    const byEntity = new Map<string, typeof writes>();
+    for (const write of writes) byEntity.set(write.slot.indexKey, [...(byEntity.get(write.slot.indexKey) ?? []), write]);
     void this.redis
-      .run('entities', (client) => {
-        const multi = client.multi();
-        for (const { slot, value } of writes) {
-          multi.set(slot.entryKey, value, { expiration: { type: 'EX', value: ttlSeconds } });
-          multi.sAdd(slot.indexKey, slot.entryKey);
-          multi.expire(slot.indexKey, ttlSeconds);
-        }
-        return multi.exec();
-      })
+      .run('entities', (client) =>
+        Promise.all(
+          [...byEntity].map(([indexKey, entityWrites]) => {
+            const multi = client.multi();
+            for (const { slot, value } of entityWrites) {
+              multi.set(slot.entryKey, value, { expiration: { type: 'EX', value: ttlSeconds } });
+              multi.sAdd(indexKey, slot.entryKey);
+            }
+            multi.expire(indexKey, ttlSeconds);
+            return multi.exec();
+          }),
+        ),
+      )
       .then((done) => {
         if (done) stats.count('entities', 'writes', writes.length);
       });
@@ -187,7 +205,8 @@ export class EntityCache {
   async invalidate(ref: EntityRef): Promise<number> {
     const indexKey = this.indexKey(ref);
     const dropped = await this.redis.run('entities', async (client) => {
-      // Read and remove the index at once, so an entry written meanwhile lands in a fresh index.
+      // Read and remove the index at once, so an entry written meanwhile lands in a fresh index. The index and its
+      // members share the entity's slot, so both steps are single-slot on a cluster.
       const [members] = (await client.multi().sMembers(indexKey).del(indexKey).exec()) as unknown as [string[], number];
       if (members.length) await client.del(members);
       return members.length;
@@ -224,6 +243,16 @@ export class EntityCache {
         },
       }),
     };
+  }
+
+  /**
+   * Tells every router replica listening on the invalidation channel to drop `ref` (what a domain event's
+   * handler or an operator's script would send). On a cluster the channel is sharded (SPUBLISH): a plain PUBLISH
+   * there does not reach the replicas' SSUBSCRIBE. Answers how many replicas received it; 0 when Redis did not answer.
+   */
+  async announceInvalidation(ref: EntityRef): Promise<number> {
+    const message = JSON.stringify({ subgraph: ref.subgraph, type: ref.type, key: ref.key });
+    return (await this.redis.publish('entities', this.redis.key(ENTITY_INVALIDATION_CHANNEL), message)) ?? 0;
   }
 
   /** Listens for invalidations from other replicas and domain events. */

@@ -61,7 +61,7 @@ export function setUpCaching(config: CacheConfig, logger: Logger): RouterCaching
   const safelist: Safelist | undefined = config.safelistPath ? loadSafelist(config.safelistPath) : undefined;
   const needsRedis = config.apq || config.queryPlans || config.responses || config.entities;
   const redis = needsRedis
-    ? new RedisConnection({ url: config.redisUrl, keyPrefix: config.keyPrefix, commandTimeoutMs: config.redisCommandTimeoutMs, logger, stats })
+    ? new RedisConnection({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, keyPrefix: config.keyPrefix, commandTimeoutMs: config.redisCommandTimeoutMs, logger, stats })
     : undefined;
 
   const plugins: ApolloServerPlugin<RequestContext>[] = [];

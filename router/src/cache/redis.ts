@@ -1,33 +1,18 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import { DeadlineExceededError, withDeadline } from '@storefront/http-host';
 import { type Logger } from '@storefront/telemetry';
-import { createClient } from 'redis';
+import { createRouterRedisClient, isCluster, listenOn, publishOn, type RedisTarget, type RouterRedisClient } from './redis-client.ts';
 import type { CacheStats } from './stats.ts';
 
-/**
- * node-redis failing fast when it can tell: nothing queued while disconnected, endless reconnects. Its
- * `commandOptions.timeout` is left at its default on purpose: in the installed node-redis (6.x) it only bounds
- * the wait to be *written* to the socket, and the timer is removed once the command is written, so a server that
- * accepts the connection and never answers (SIGSTOP, a stalled VM) holds the command forever. Deadlines are
- * therefore kept here, around each whole call (RedisConnection.run). `connectTimeout` likewise covers the TCP
- * handshake only, not node-redis's own handshake commands, hence the watchdog in RedisConnection.
- */
-function createFailFastClient(url: string, commandTimeoutMs: number) {
-  return createClient({
-    url,
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: Math.max(1_000, commandTimeoutMs * 4),
-      // Back off up to 5 s between attempts, forever: Redis coming back should need no restart.
-      reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5_000),
-    },
-  });
-}
-
-type Client = ReturnType<typeof createFailFastClient>;
+type Client = RouterRedisClient;
 
 export interface RedisConnectionOptions {
   url: string;
+  /**
+   * A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES); `url` then only lends its credentials and TLS. Every key
+   * the router writes is one command's own, except the entity cache's, which keeps each entity's keys in one slot.
+   */
+  clusterNodes?: RedisTarget['clusterNodes'];
   /** Put before every key and channel, so several deployments (or test runs) can share one Redis. */
   keyPrefix: string;
   /**
@@ -93,15 +78,21 @@ export class RedisConnection {
 
   /** A new cache client, connecting in the background: the router serves (uncached) while Redis comes up, or never does. */
   private connectClient(): Client {
-    const client = createFailFastClient(this.options.url, this.options.commandTimeoutMs);
+    const client = createRouterRedisClient(this.options, this.options.commandTimeoutMs);
     this.clientSince = Date.now();
     client.on('error', (error: Error) => {
       if (client === this.client) this.markNotAnswering(error, 'unreachable');
     });
+    // A single client says 'ready' after every reconnect; a cluster client only resolves connect() once.
     client.on('ready', () => {
       if (client === this.client) void this.probe();
     });
-    client.connect().catch(() => undefined);
+    client
+      .connect()
+      .then(() => {
+        if (client === this.client) void this.probe();
+      })
+      .catch(() => undefined);
     return client;
   }
 
@@ -122,7 +113,11 @@ export class RedisConnection {
     }
   }
 
-  /** PING under the deadline: answering on PONG; on a miss the client is replaced. */
+  /**
+   * PING under the deadline: answering on PONG; on a miss the client is replaced. On a cluster node-redis sends it
+   * to every master (answering means every shard does), and any failure replaces the client: after a failover its
+   * slot map still names the dead master until it rediscovers, while a fresh client learns the new one from the seeds.
+   */
   private async probe(): Promise<void> {
     if (this.probing || this.closed) return;
     this.probing = true;
@@ -133,7 +128,7 @@ export class RedisConnection {
     } catch (error) {
       if (client === this.client && !this.closed) {
         this.markNotAnswering(error, error instanceof DeadlineExceededError ? 'not answering' : 'unreachable');
-        if (error instanceof DeadlineExceededError) this.replaceClient();
+        if (error instanceof DeadlineExceededError || isCluster(client)) this.replaceClient();
       }
     } finally {
       this.probing = false;
@@ -143,7 +138,7 @@ export class RedisConnection {
   private markAnswering(): void {
     if (this.answering) return;
     this.answering = true;
-    const redis = redactedUrl(this.options.url);
+    const redis = this.describe();
     if (this.everAnswered) this.logger.info({ redis }, `redis answering again; ${this.purpose} resumed`);
     else this.logger.info({ redis }, `redis connected; ${this.purpose} on`);
     this.everAnswered = true;
@@ -157,14 +152,20 @@ export class RedisConnection {
     this.answering = false;
     if (!log) return;
     const detail = how === 'not answering' ? `did not answer within ${this.options.commandTimeoutMs} ms` : 'unreachable';
-    this.logger.warn({ err: error, redis: redactedUrl(this.options.url) }, `redis ${detail}; ${this.options.whileAway ?? 'serving without caches'} until it answers again`);
+    this.logger.warn({ err: error, redis: this.describe() }, `redis ${detail}; ${this.options.whileAway ?? 'serving without caches'} until it answers again`);
   }
 
   private warn(error: unknown, message: string): void {
     const now = Date.now();
     if (now - this.lastWarning < WARN_INTERVAL_MS) return;
     this.lastWarning = now;
-    this.logger.warn({ err: error, redis: redactedUrl(this.options.url) }, message);
+    this.logger.warn({ err: error, redis: this.describe() }, message);
+  }
+
+  /** Where Redis is, for log lines, without a password. */
+  private describe(): string {
+    const nodes = this.options.clusterNodes;
+    return nodes?.length ? `cluster ${nodes.map(({ host, port }) => `${host}:${port}`).join(',')}` : redactedUrl(this.options.url);
   }
 
   /** Whether calls go to Redis right now (connected, and answering within the deadline). */
@@ -204,13 +205,14 @@ export class RedisConnection {
   }
 
   /**
-   * Listens on a channel (named under the key prefix) with a connection of its own, as Redis requires;
+   * Listens on a channel (named under the key prefix) with a connection of its own, as Redis requires (on a
+   * cluster: sharded pub/sub, see listenOn);
    * resubscribes by itself after reconnecting. Messages that throw are logged and dropped. Nothing waits on
    * this connection: while Redis does not answer, no messages arrive (nobody can publish either), and the
    * handlers' own Redis calls go through `run`, under the deadline.
    */
   subscribe(channel: string, onMessage: (message: string) => Promise<void> | void): void {
-    const subscriber = createFailFastClient(this.options.url, this.options.commandTimeoutMs);
+    const subscriber = createRouterRedisClient(this.options, this.options.commandTimeoutMs);
     subscriber.on('error', () => undefined); // the cache client reports Redis's health
     this.subscribers.push(subscriber);
     const listener = (message: string) => {
@@ -220,8 +222,13 @@ export class RedisConnection {
     };
     subscriber
       .connect()
-      .then(() => subscriber.subscribe(channel, listener))
+      .then(() => listenOn(subscriber, channel, listener))
       .catch(() => undefined);
+  }
+
+  /** Publishes where `subscribe` listens (sharded on a cluster), under the deadline; answers undefined when it could not. */
+  publish(cache: string, channel: string, message: string): Promise<number | undefined> {
+    return this.run(cache, (client) => publishOn(client, channel, message));
   }
 
   /** Ends every connection; never waits on a Redis that does not answer for longer than the deadline. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBoolean } from '@storefront/config';
+import { envBoolean, type RedisClusterNode } from '@storefront/config';
 import { DEFAULT_CIRCUIT_BREAKER, type CircuitBreakerOptions } from './circuit-breaker.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.ts';
 import type { RateLimits } from './rate-limit.ts';
@@ -16,6 +16,8 @@ export interface ProtectionConfig {
 
 export interface RateLimitConfig extends RateLimits {
   redisUrl: string;
+  /** A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES), as for the caches. */
+  redisClusterNodes?: RedisClusterNode[] | undefined;
   /** Counters live under `<keyPrefix>ratelimit:`. */
   keyPrefix: string;
   /** A slower Redis lets the request through rather than holding it. */
@@ -50,6 +52,7 @@ type ParsedProtectionEnv = z.output<z.ZodObject<typeof protectionEnv>>;
 /** The Redis the rate limits share with the caches (REDIS_URL, CACHE_KEY_PREFIX, REDIS_COMMAND_TIMEOUT_MS). */
 interface SharedRedisEnv {
   REDIS_URL: string;
+  REDIS_CLUSTER_NODES?: RedisClusterNode[] | undefined;
   CACHE_KEY_PREFIX: string;
   REDIS_COMMAND_TIMEOUT_MS: number;
 }
@@ -70,6 +73,7 @@ export function protectionConfigFrom(env: ParsedProtectionEnv & SharedRedisEnv):
           windowMs: env.RATE_LIMIT_WINDOW_MS,
           trustedProxyHops: env.TRUSTED_PROXY_HOPS,
           redisUrl: env.REDIS_URL,
+          ...(env.REDIS_CLUSTER_NODES ? { redisClusterNodes: env.REDIS_CLUSTER_NODES } : {}),
           keyPrefix: env.CACHE_KEY_PREFIX,
           redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
         }

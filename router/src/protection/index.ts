@@ -43,7 +43,7 @@ export function setUpProtection(config: ProtectionConfig = DEFAULT_PROTECTION, l
   // Its own connection: the caches' exists only while a cache is on, and rate limits must not depend on that.
   const stats = new CacheStats();
   const redis = rate
-    ? new RedisConnection({ url: rate.redisUrl, keyPrefix: rate.keyPrefix, commandTimeoutMs: rate.redisCommandTimeoutMs, logger, stats, purpose: 'rate limits', whileAway: 'counting rate limits in this process only' })
+    ? new RedisConnection({ url: rate.redisUrl, clusterNodes: rate.redisClusterNodes, keyPrefix: rate.keyPrefix, commandTimeoutMs: rate.redisCommandTimeoutMs, logger, stats, purpose: 'rate limits', whileAway: 'counting rate limits in this process only' })
     : undefined;
   const limiter = rate && redis ? new RateLimiter(redis, rate) : undefined;
   return {

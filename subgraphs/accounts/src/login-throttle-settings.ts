@@ -1,7 +1,8 @@
 import { loadConfig } from '@storefront/config';
 import { Counter, Gauge, type Logger, type Registry } from '@storefront/telemetry';
-import { queueConnectionFromEnv } from '@storefront/events';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisClusterNode } from '@storefront/config';
+import { openQueueRedis, queueConnectionFromEnv } from '@storefront/events';
+import type { RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { DEFAULT_LOGIN_THROTTLE_POLICY, LoginThrottle, type LoginThrottlePolicy } from './login-throttle.ts';
 import { MemoryThrottleStore } from './memory-throttle-store.ts';
@@ -18,8 +19,10 @@ import { FallbackThrottleStore } from './throttle-store.ts';
  */
 
 export interface LoginThrottleSettings {
-  /** The Redis holding the counters (REDIS_URL). */
+  /** The Redis holding the counters (REDIS_URL), or the options of every node of `cluster`. */
   redis: RedisOptions;
+  /** A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES), as for the queues. */
+  cluster?: readonly RedisClusterNode[] | undefined;
   /** Prepended to every counter's key, so stacks (and test runs) sharing one Redis stay apart. */
   keyPrefix: string;
   policy: LoginThrottlePolicy;
@@ -49,11 +52,12 @@ export function loadLoginThrottleSettings(env: NodeJS.ProcessEnv = process.env):
   );
   const maxLockMs = parsed.LOGIN_THROTTLE_MAX_LOCK_SECONDS * 1_000;
   // BullMQ's connection settings minus its blocking-only option; the store sets its own fail-fast ones.
-  const { connection, prefix } = queueConnectionFromEnv(env, 'accounts');
+  const { connection, prefix, cluster } = queueConnectionFromEnv(env, 'accounts');
   const { maxRetriesPerRequest: _blocking, ...redis } = connection;
   return {
     redis,
-    keyPrefix: `${prefix ?? 'storefront'}:accounts:login-throttle:`,
+    ...(cluster ? { cluster } : {}),
+    keyPrefix: throttleKeyPrefix(prefix ?? 'storefront', Boolean(cluster)),
     policy: {
       accountFromAddress: { ...defaults.accountFromAddress, freeFailures: parsed.LOGIN_THROTTLE_FREE_FAILURES, maxLockMs },
       account: { ...defaults.account, freeFailures: parsed.LOGIN_THROTTLE_ACCOUNT_FREE_FAILURES, maxLockMs: Math.min(maxLockMs, defaults.account.maxLockMs) },
@@ -63,19 +67,35 @@ export function loadLoginThrottleSettings(env: NodeJS.ProcessEnv = process.env):
 }
 
 /**
+ * `<QUEUE_PREFIX>:accounts:login-throttle:`, or on a Redis Cluster `{<QUEUE_PREFIX>:accounts:login-throttle}:`.
+ * One attempt's script reads and writes three counters at once (this account from this address, this account,
+ * this address), which a cluster allows only within one slot, and no part of the key is common to all three:
+ * so every counter shares one hash tag, and the throttle lives on one shard. That is plenty (sign-ins are bound by
+ * password hashing at some 14 a second per thread), and the tag is the throttle's own, not the queues' `{prefix}`,
+ * so it need not share their shard.
+ */
+function throttleKeyPrefix(queuePrefix: string, cluster: boolean): string {
+  // On a cluster the queues' prefix arrives hash-tagged already ({storefront}); the throttle tags its own name.
+  const name = `${queuePrefix.replace(/^\{(.*)\}$/, '$1')}:accounts:login-throttle`;
+  return cluster ? `{${name}}:` : `${name}:`;
+}
+
+/**
  * Connects the throttle to Redis, or to the in-process fallback until Redis answers; never fails start-up.
  * With a registry: `accounts_login_throttle_local_total` counts calls counted in this process only, and
  * `accounts_login_throttle_shared` is 1 while attempts are counted in Redis, 0 while in this process.
  */
 export async function openLoginThrottle(settings: LoginThrottleSettings, logger: Logger, metrics?: Registry): Promise<LoginThrottle> {
-  const redis = new Redis({
-    ...settings.redis,
-    lazyConnect: true,
-    // Fail fast instead of queueing while disconnected: a sign-in should not wait for Redis to come back. A
-    // Redis that is connected but silent is the store's deadline's to catch (DEFAULT_THROTTLE_DEADLINE_MS).
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-  });
+  const redis = openQueueRedis(
+    { connection: settings.redis, cluster: settings.cluster },
+    {
+      lazyConnect: true,
+      // Fail fast instead of queueing while disconnected: a sign-in should not wait for Redis to come back. A
+      // Redis that is connected but silent is the store's deadline's to catch (DEFAULT_THROTTLE_DEADLINE_MS).
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    },
+  );
   redis.on('error', () => {}); // the fallback store logs when it takes over; ioredis keeps reconnecting
   let waited: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([redis.connect(), new Promise((resolve) => (waited = setTimeout(resolve, REDIS_CONNECT_WAIT_MS)))]).catch((error: unknown) =>

@@ -1,5 +1,5 @@
 import { DeadlineExceededError, withDeadline } from '@storefront/http-host';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ThrottleCounter, ThrottleStore } from './throttle-store.ts';
 
 /*
@@ -8,8 +8,8 @@ import type { ThrottleCounter, ThrottleStore } from './throttle-store.ts';
  * by themselves. Each operation is one script: atomic over all the counters of an attempt, one round trip, and
  * timed by Redis's clock, so replicas whose clocks differ still agree on when a lock ends.
  *
- * The scripts touch several keys, which Redis Cluster allows only within one hash slot: this store expects one
- * Redis (or a primary with replicas), as REDIS_URL names.
+ * The scripts touch several keys, which Redis Cluster allows only within one hash slot: on a cluster every
+ * counter's key carries one hash tag (login-throttle-settings.ts, throttleKeyPrefix).
  */
 
 /** KEYS: the counters. ARGV: per counter its rule (freeFailures, firstLockMs, maxLockMs, memoryMs). */
@@ -64,7 +64,7 @@ export const DEFAULT_THROTTLE_DEADLINE_MS = 500;
 export class RedisThrottleStore implements ThrottleStore {
   /** `redis` is the store's own: close() ends it, and a missed deadline makes it reconnect. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly deadlineMs = DEFAULT_THROTTLE_DEADLINE_MS,
   ) {}
 

@@ -1,4 +1,5 @@
 import { badUserInput, isUuid } from '@storefront/api-conventions';
+import { openQueueRedis, type IoredisTarget } from '@storefront/events';
 import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
 import { createLogger, type Logger } from '@storefront/telemetry';
 import type { SubgraphConfig } from '@storefront/subgraph-runtime';
@@ -85,12 +86,13 @@ export interface RunningStockChangeFeed {
 /** The feed of an inventory process on Postgres (none on the embedded database: stockChanged is unavailable). */
 export async function startStockChangeFeed(
   config: SubgraphConfig,
-  queues: { connection: RedisTopics['options']; prefix?: string },
+  queues: IoredisTarget & { prefix?: string },
   logger: Logger | undefined,
 ): Promise<RunningStockChangeFeed | undefined> {
   if (config.database.kind !== 'postgres') return undefined;
   const log = (logger ?? createLogger({ service: 'inventory', level: config.logLevel })).child({ role: 'stock-changes' });
-  const redis = { options: queues.connection, prefix: queues.prefix ?? 'storefront' };
+  // connect: the queues' one ioredis factory, so a Redis Cluster (REDIS_CLUSTER_NODES) carries the topics too.
+  const redis: RedisTopics = { options: queues.connection, prefix: queues.prefix ?? 'storefront', connect: (overrides) => openQueueRedis(queues, overrides) };
   const hub = new TopicHub<StockChange>({ redis, parse: parseStockChange, logger: log });
   const bridge = new NotifyToRedisBridge({
     databaseUrl: config.database.url,

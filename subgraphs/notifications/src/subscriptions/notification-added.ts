@@ -1,4 +1,5 @@
 import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
+import { openQueueRedis, type IoredisTarget } from '@storefront/events';
 import { requireViewer } from '@storefront/identity';
 import { createLogger, type Logger } from '@storefront/telemetry';
 import type { SubgraphConfig } from '@storefront/subgraph-runtime';
@@ -74,12 +75,13 @@ export interface RunningNotificationFeed {
 /** The feed of a notifications process on Postgres (none on the embedded database: notificationAdded is unavailable). */
 export async function startNotificationFeed(
   config: SubgraphConfig,
-  queues: { connection: RedisTopics['options']; prefix?: string },
+  queues: IoredisTarget & { prefix?: string },
   logger: Logger | undefined,
 ): Promise<RunningNotificationFeed | undefined> {
   if (config.database.kind !== 'postgres') return undefined;
   const log = (logger ?? createLogger({ service: 'notifications', level: config.logLevel })).child({ role: 'notification-feed' });
-  const redis = { options: queues.connection, prefix: queues.prefix ?? 'storefront' };
+  // connect: the queues' one ioredis factory, so a Redis Cluster (REDIS_CLUSTER_NODES) carries the topics too.
+  const redis: RedisTopics = { options: queues.connection, prefix: queues.prefix ?? 'storefront', connect: (overrides) => openQueueRedis(queues, overrides) };
   const hub = new TopicHub<NotificationAdded>({ redis, parse: parseNotificationAdded, logger: log });
   const bridge = new NotifyToRedisBridge({
     databaseUrl: config.database.url,

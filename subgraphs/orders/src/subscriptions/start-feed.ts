@@ -1,4 +1,5 @@
 import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
+import { openQueueRedis, type IoredisTarget } from '@storefront/events';
 import { createLogger, type Logger } from '@storefront/telemetry';
 import type { SubgraphConfig } from '@storefront/subgraph-runtime';
 import { coalesceKeyOf, ORDER_CHANGES_CHANNEL, parseOrderChange, topicOfNotification, type OrderChange } from './order-change-feed.ts';
@@ -17,12 +18,13 @@ export interface RunningOrderChangeFeed {
  */
 export async function startOrderChangeFeed(
   config: SubgraphConfig,
-  queues: { connection: RedisTopics['options']; prefix?: string },
+  queues: IoredisTarget & { prefix?: string },
   logger: Logger | undefined,
 ): Promise<RunningOrderChangeFeed | undefined> {
   if (config.database.kind !== 'postgres') return undefined;
   const log = (logger ?? createLogger({ service: 'orders', level: config.logLevel })).child({ role: 'order-changes' });
-  const redis = { options: queues.connection, prefix: queues.prefix ?? 'storefront' };
+  // connect: the queues' one ioredis factory, so a Redis Cluster (REDIS_CLUSTER_NODES) carries the topics too.
+  const redis: RedisTopics = { options: queues.connection, prefix: queues.prefix ?? 'storefront', connect: (overrides) => openQueueRedis(queues, overrides) };
   const hub = new TopicHub<OrderChange>({ redis, parse: parseOrderChange, logger: log });
   const bridge = new NotifyToRedisBridge({ databaseUrl: config.database.url, channel: ORDER_CHANGES_CHANNEL, redis, topicOf: topicOfNotification, coalesceKey: coalesceKeyOf, logger: log });
   await bridge.start();
