@@ -39,7 +39,7 @@ function service(name: string, modules: () => Promise<ServiceModules>): WorkerSe
 }
 
 /**
- * Every service whose package exports `./workers`, in the registry's order (packages/common workspace.ts: the
+ * Every service whose package exports `./workers`, in the registry's order (packages/config/src/workspace.ts: the
  * subgraphs' package.json blocks). Loaded on demand: a worker process for orders never imports, or connects to,
  * another service's database code.
  */

@@ -1,4 +1,4 @@
-/** The logging this package needs; a pino Logger from @storefront/common fits. */
+/** The logging this package needs; a pino Logger from @storefront/subscriptions fits. */
 export interface EventLogger {
   info(details: object, message: string): void;
   warn(details: object, message: string): void;

@@ -8,7 +8,7 @@ import { type RelayBatchResult } from './relay.ts';
 /*
  * Prometheus collectors for the worker processes: queue depth (read from Redis at each scrape), job durations
  * and failures (from the workers' events), dead letters, the outbox backlog and the relay's throughput. Each
- * takes the process's registry (createMetricsRegistry from @storefront/common) and is safe to call for
+ * takes the process's registry (createMetricsRegistry from @storefront/subscriptions) and is safe to call for
  * several queues, workers or relays on one registry: the metrics themselves are registered once.
  */
 

@@ -161,7 +161,7 @@ function registerSchedules(schedules: readonly ScheduleSpec[], queues: QueueConn
 export type HostedDatabaseNotifications = { kind: 'postgres'; url: string } | { kind: 'embedded'; listen: ChannelListen };
 
 /**
- * The `background` hook of a subgraph process (packages/prisma-tools startPrismaSubgraph) that hosts the
+ * The `background` hook of a subgraph process (packages/subgraph-runtime defineSubgraph) that hosts the
  * service's workers in-process, on the subgraph's own client (RUN_WORKERS=true; development on PGlite). Its
  * relay wakes on commits as a worker process's does: through PGlite's own listen, or LISTEN on Postgres.
  */

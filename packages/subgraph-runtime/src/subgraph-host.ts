@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { serveSubgraphSubscriptions } from '@storefront/common';
+import { serveSubgraphSubscriptions } from '@storefront/subscriptions';
 import { envPort, httpProcessEnv } from '@storefront/config';
 import {
   commonApolloOptions,

@@ -1,4 +1,4 @@
-import { AsyncQueue } from '@storefront/common';
+import { AsyncQueue } from '@storefront/subscriptions';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { SubgraphFetchResult } from '../execution/plan-executor.ts';
 

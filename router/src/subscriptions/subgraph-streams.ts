@@ -1,4 +1,4 @@
-import { AsyncQueue } from '@storefront/common';
+import { AsyncQueue } from '@storefront/subscriptions';
 import { type RequestContext } from '@storefront/http-host';
 import { viewerKey } from '@storefront/identity';
 import { type Logger } from '@storefront/telemetry';

@@ -35,7 +35,7 @@ const AUTHOR_COLUMNS: BulkColumns<SeedAuthor> = [
 ];
 
 /**
- * Replaces reviews' data with the seed world's slice (see packages/common/src/seed-reviews.ts): reviews of delivered products,
+ * Replaces reviews' data with the seed world's slice (see packages/seed-world/src/seed-reviews.ts): reviews of delivered products,
  * their rating summaries, the purchases that make a review verified, and every user's display name. Purchases
  * and names of the seeded world are inserted here; the reviews consumer adds new ones from order and user events.
  */

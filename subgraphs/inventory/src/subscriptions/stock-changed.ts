@@ -1,6 +1,6 @@
 import { badUserInput, isUuid } from '@storefront/api-conventions';
 import { openQueueRedis, type IoredisTarget } from '@storefront/events';
-import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
+import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/subscriptions';
 import { createLogger, type Logger } from '@storefront/telemetry';
 import type { SubgraphConfig } from '@storefront/subgraph-runtime';
 import { GraphQLError } from 'graphql';

@@ -1,4 +1,4 @@
-import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
+import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/subscriptions';
 import { openQueueRedis, type IoredisTarget } from '@storefront/events';
 import { requireViewer } from '@storefront/identity';
 import { createLogger, type Logger } from '@storefront/telemetry';

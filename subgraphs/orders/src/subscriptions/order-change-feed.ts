@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CancelReason, OrderStatus, SagaState } from '../database.ts';
 
 /*
- * Orders' change feed (packages/common/src/change-feed.ts): a trigger (migration 20261202010000) NOTIFYs
+ * Orders' change feed (packages/subscriptions/src/change-feed.ts): a trigger (migration 20261202010000) NOTIFYs
  * order_changes with each committed transaction's status and checkout state, whoever wrote it
  * (checkout, the saga's workers, the deadline sweep, cancellations); every orders process bridges them to Redis
  * per order and serves its own subscribers. Each bridge publishes every change, so with several replicas a

@@ -1,4 +1,4 @@
-import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/common';
+import { NotifyToRedisBridge, TopicHub, type RedisTopics } from '@storefront/subscriptions';
 import { openQueueRedis, type IoredisTarget } from '@storefront/events';
 import { createLogger, type Logger } from '@storefront/telemetry';
 import type { SubgraphConfig } from '@storefront/subgraph-runtime';
