@@ -6,7 +6,7 @@ import { REPO_ROOT } from '@storefront/config';
 import { startSmtpCatcher, type SmtpCatcher } from '@storefront/notifications/mail-catcher';
 import { ensureDatabaseExists } from '@storefront/prisma-tools';
 import pg from 'pg';
-import { ProcessGroup } from '../../faults/support/processes.ts';
+import { ProcessGroup } from '../../support/processes.ts';
 import { freePort } from '../../support/ports.ts';
 
 /*

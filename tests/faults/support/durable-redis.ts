@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { waitFor } from '@storefront/testing';
 import { freePort } from '../../support/ports.ts';
-import type { ProcessGroup } from './processes.ts';
+import type { ProcessGroup } from '../../support/processes.ts';
 
 export interface DurableRedis {
   url: string;

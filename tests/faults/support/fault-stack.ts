@@ -16,7 +16,7 @@ import { startSmtpCatcher, type SmtpCatcher } from '@storefront/notifications/ma
 import { startDurableRedis, type DurableRedis } from './durable-redis.ts';
 import { freePort } from '../../support/ports.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
-import { ProcessGroup, type ManagedProcess } from './processes.ts';
+import { ProcessGroup, type ManagedProcess } from '../../support/processes.ts';
 
 export interface FaultStackOptions {
   /** Names the temporary directory and the queue prefix. */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { waitFor } from '@storefront/testing';
 import { freePort } from '../../support/ports.ts';
-import type { ProcessGroup } from './processes.ts';
+import type { ProcessGroup } from '../../support/processes.ts';
 
 export interface PrivatePostgres {
   /** postgres://postgres@127.0.0.1:<port>/postgres */

@@ -20,7 +20,7 @@ import { freePort } from '../../support/ports.ts';
 import { startDurableRedis } from './durable-redis.ts';
 import type { FaultStack } from './fault-stack.ts';
 import { startPrivatePostgres } from './private-postgres.ts';
-import { ProcessGroup } from './processes.ts';
+import { ProcessGroup } from '../../support/processes.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.ts';
 
 export const REPLICAS = ['a', 'b'] as const;
