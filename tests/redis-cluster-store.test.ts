@@ -208,10 +208,10 @@ describe('accounts on a Redis Cluster', () => {
 });
 
 /*
- * Opt-in (CLUSTER_CHECKOUT_FAILOVER=1) until it passes reliably: in about half the runs here one relay or
- * consumer stalls after the kill (a PaymentCaptured event never published, the queue admin's counts timing out),
- * which looks like ioredis 6 keeping a command queued for the dead master, since it re-reads the slot map only
- * on MOVED. docs/operations.md (Redis Cluster) says what is known.
+ * Opt-in (CLUSTER_CHECKOUT_FAILOVER=1) until it passes reliably: in about half the runs here a worker stops
+ * taking jobs after the kill (events.payments: every job waiting, none active), which looks like ioredis 6
+ * keeping its blocking command queued for the dead master, since it re-reads the slot map only on MOVED.
+ * docs/operations.md (Redis Cluster) says what is known.
  */
 const failoverIt = process.env.CLUSTER_CHECKOUT_FAILOVER === '1' ? it : it.skip;
 
