@@ -35,6 +35,8 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 2_000);
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 50);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+/** Changes sent this early are reported apart too: the first events meet cold connections, JIT and caches. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const MODES = (process.env.BENCH_MODES ?? 'off,on').split(',').map((mode) => mode.trim() === 'on');
 const PLAN: SeedPlan = { users: 10, categories: 3, products: Math.max(PRODUCTS, 60), warehouses: 1, orders: 10, wishlistItemsPerUser: 1 };
 const QUERY = 'subscription ($ids: [ID!]!) { stockChanged(productIds: $ids) { id name stock { available } } }';
@@ -228,6 +230,10 @@ interface ModeResult {
   delivered: number;
   expected: number;
   commitToClient: number[];
+  /** commitToClient without the changes sent in the first WARMUP_SECONDS (connections, JIT and caches warming). */
+  commitToClientSteady: number[];
+  /** p50/p99 of commitToClient per 5-second window of the run, by when the change was sent. */
+  commitToClientWindows: string[];
   sentToClient: number[];
   hops: Record<string, number[]>;
   mutation: number[];
@@ -284,13 +290,21 @@ async function runMode(sharing: boolean): Promise<ModeResult> {
   await routerProcess.next('closed');
 
   const commitToClient: number[] = [];
+  const commitToClientSteady: number[] = [];
+  const windows = new Map<number, number[]>();
+  const firstSent = Math.min(...changes.all.map((change) => change.sent));
   const sentToClient: number[] = [];
   const hops: Record<string, number[]> = { 'commit → NOTIFY heard': [], 'NOTIFY → Redis PUBLISH heard': [], 'Redis → inventory stream out': [], 'inventory stream → client': [] };
   for (const [product, available, at] of collected.deliveries) {
     const change = changes.byAvailable.get(`${productIds[product]}:${available}`);
     if (!change?.answered) continue;
     const committed = Math.min(change.answered, change.notified ?? Infinity);
-    commitToClient.push(Math.max(0, at - committed));
+    const latency = Math.max(0, at - committed);
+    commitToClient.push(latency);
+    const sinceStart = (change.sent - firstSent) / 1_000;
+    if (sinceStart >= WARMUP_SECONDS) commitToClientSteady.push(latency);
+    const window = Math.floor(sinceStart / 5) * 5;
+    windows.set(window, [...(windows.get(window) ?? []), latency]);
     sentToClient.push(at - change.sent);
     if (change.streamed !== undefined) hops['inventory stream → client']?.push(at - change.streamed);
   }
@@ -308,6 +322,8 @@ async function runMode(sharing: boolean): Promise<ModeResult> {
     delivered,
     expected: (generated.sent - generated.failed) * (SUBSCRIBERS / PRODUCTS),
     commitToClient,
+    commitToClientSteady,
+    commitToClientWindows: [...windows.entries()].sort(([a], [b]) => a - b).map(([start, latencies]) => `${start}-${start + 5} s: ${p50p99(latencies)}`),
     sentToClient,
     hops,
     mutation: generated.mutation,
@@ -332,6 +348,7 @@ for (const result of results) {
   console.log(`  events delivered: ${result.delivered} of ${result.expected.toFixed(0)} expected; ${result.clientsFailed} client subscriptions failed`);
   console.log(`  router RSS per idle subscription: +${result.idleKb.toFixed(1)} kB (heap +${result.idleHeapKb.toFixed(1)} kB)`);
   console.log(`  delivery latency commit → client: ${p50p99(result.commitToClient)}; adjustment sent → client: ${p50p99(result.sentToClient)}`);
+  console.log(`    after a ${WARMUP_SECONDS} s warm-up: ${p50p99(result.commitToClientSteady)}; per 5 s window: ${result.commitToClientWindows.join('; ')}`);
   for (const [hop, values] of Object.entries(result.hops)) console.log(`    ${hop}: ${p50p99(values)}`);
   console.log(`  router CPU: ${result.routerCpuPerEvent.toFixed(3)} ms per delivered event; subgraphs + generator + probes: ${result.stackCpuPerAdjustment.toFixed(2)} ms per adjustment`);
   console.log(`  router subgraph streams while idle: ${result.upstreams}`);

@@ -228,7 +228,7 @@ async function overHttp(
   request: Record<string, unknown>,
   until: (result: FormattedExecutionResult) => boolean,
   routerUrl = stack.routerUrl,
-): Promise<{ status: number; contentType: string | null; results: FormattedExecutionResult[]; refusal?: FormattedExecutionResult }> {
+): Promise<{ status: number; contentType: string | null; results: FormattedExecutionResult[]; refusal?: FormattedExecutionResult; raw?: string }> {
   const abort = new AbortController();
   const response = await fetch(routerUrl, {
     method: 'POST',
@@ -247,10 +247,13 @@ async function overHttp(
   const results: FormattedExecutionResult[] = [];
   const decoder = new TextDecoder();
   let text = '';
+  let raw = '';
   const separator = kind === 'sse' ? '\n\n' : '\r\n--graphql';
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      text += decoder.decode(chunk, { stream: true });
+      const decoded = decoder.decode(chunk, { stream: true });
+      text += decoded;
+      raw += decoded;
       let at: number;
       while ((at = text.indexOf(separator)) >= 0) {
         const part = text.slice(0, at);
@@ -268,14 +271,14 @@ async function overHttp(
         results.push(result);
         if (until(result)) {
           abort.abort();
-          return { status: response.status, contentType: response.headers.get('content-type'), results };
+          return { status: response.status, contentType: response.headers.get('content-type'), results, raw };
         }
       }
     }
   } catch (error) {
     if (!abort.signal.aborted) throw error;
   }
-  return { status: response.status, contentType: response.headers.get('content-type'), results };
+  return { status: response.status, contentType: response.headers.get('content-type'), results, raw };
 }
 
 describe('orderUpdated over SSE and multipart HTTP', () => {
@@ -415,6 +418,10 @@ describe('safelist mode', () => {
       expect(stream.status).toBe(200);
       expect(stream.results[0]).toEqual(stockEvent);
     }
+    // A multipart part is written with the delimiter that ends it, so the first event was readable at once, not
+    // only once the next change (or a heartbeat) began another part: what was read up to it ends with it.
+    const [, multipart] = await http;
+    expect(multipart?.raw).toMatch(/^\r\n--graphql\r\ncontent-type: application\/json\r\n\r\n\{"payload":.*\}\r\n--graphql$/s);
   }, 60_000);
 
   it('refuses an unlisted subscription on every transport with PERSISTED_QUERY_NOT_IN_SAFELIST, as it refuses a query', async () => {

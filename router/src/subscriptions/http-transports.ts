@@ -69,7 +69,8 @@ function refuse(res: http.ServerResponse, refused: Refusal): void {
 
 /** How one transport writes a stream. */
 interface StreamWriter {
-  start(res: http.ServerResponse): void;
+  /** Sets the content type; returns what the stream opens with. */
+  start(res: http.ServerResponse): string;
   result(result: FormattedExecutionResult): string;
   heartbeat: string;
   end(fatal?: FormattedExecutionResult['errors']): string;
@@ -87,17 +88,28 @@ const SSE: StreamWriter = {
   start: (res) => {
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     res.setHeader('x-accel-buffering', 'no');
+    return '';
   },
   result: (result) => `event: next\ndata: ${jsonOf(result)}\n\n`,
   heartbeat: ':\n\n',
   end: (fatal) => `${fatal ? `event: next\ndata: ${JSON.stringify({ errors: fatal })}\n\n` : ''}event: complete\ndata:\n\n`,
 };
 
+/*
+ * A part ends where the next delimiter begins, so every part is written with the delimiter after it: a client
+ * (Apollo Client's multipart reader) hands a part on as soon as it has read it, not when the next event or
+ * heartbeat arrives. The stream opens with the first delimiter and ends by closing the last one.
+ */
+const PART = '\r\ncontent-type: application/json\r\n\r\n';
+const DELIMITER = '\r\n--graphql';
 const MULTIPART: StreamWriter = {
-  start: (res) => res.setHeader('content-type', 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'),
-  result: (result) => `\r\n--graphql\r\ncontent-type: application/json\r\n\r\n{"payload":${jsonOf(result)}}`,
-  heartbeat: '\r\n--graphql\r\ncontent-type: application/json\r\n\r\n{}',
-  end: (fatal) => `${fatal ? `\r\n--graphql\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ payload: null, errors: fatal })}` : ''}\r\n--graphql--\r\n`,
+  start: (res) => {
+    res.setHeader('content-type', 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"');
+    return DELIMITER;
+  },
+  result: (result) => `${PART}{"payload":${jsonOf(result)}}${DELIMITER}`,
+  heartbeat: `${PART}{}${DELIMITER}`,
+  end: (fatal) => `${fatal ? `${PART}${JSON.stringify({ payload: null, errors: fatal })}${DELIMITER}` : ''}--\r\n`,
 };
 
 export interface HttpTransports {
@@ -146,8 +158,9 @@ export function httpSubscriptionTransports(options: HttpTransportsOptions): Http
       });
       res.statusCode = 200;
       res.setHeader('cache-control', 'no-store');
-      writer.start(res);
+      const opening = writer.start(res);
       res.flushHeaders();
+      if (opening) res.write(opening);
       if (!(Symbol.asyncIterator in outcome)) {
         res.end(writer.result(outcome) + writer.end());
         return;
