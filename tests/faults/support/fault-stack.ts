@@ -5,17 +5,17 @@
  * Redis of the stack's own (never the shared 5432/6379), and an SMTP catcher in this process standing in for
  * Mailpit. Each process can be killed, frozen, thawed and restarted by name.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { listSubgraphs, REPO_ROOT } from '@storefront/config';
 import { type SeedPlan } from '@storefront/seed-world';
 import { waitFor } from '@storefront/testing';
-import { ensureDatabaseExists, openDatabase, type SeedFunction } from '@storefront/prisma-tools';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { startSmtpCatcher, type SmtpCatcher } from '@storefront/notifications/mail-catcher';
 import { startDurableRedis, type DurableRedis } from './durable-redis.ts';
 import { freePort } from '../../support/ports.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
+import { prepareStoreDatabases, routerIdentityPems, storeProcessEnv } from './store-setup.ts';
 import { ProcessGroup, type ManagedProcess } from '../../support/processes.ts';
 
 export interface FaultStackOptions {
@@ -59,17 +59,6 @@ async function readyAt(url: string): Promise<boolean> {
   }
 }
 
-/** Migrates and seeds one subgraph's database, as dev.ts does for a new one. */
-async function prepareDatabase(url: string, migrationsDir: string, seedPath: string, plan: SeedPlan): Promise<void> {
-  await ensureDatabaseExists(url);
-  const database = await openDatabase({ target: { kind: 'postgres', url }, migrationsDir, migrate: true, poolSize: 2 });
-  try {
-    const { default: seed } = (await import(seedPath)) as { default: SeedFunction };
-    await seed(database.adapter, plan, () => {});
-  } finally {
-    await database.close();
-  }
-}
 
 export async function startFaultStack(options: FaultStackOptions): Promise<FaultStack> {
   const say = options.say ?? (() => {});
@@ -84,38 +73,13 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
     say(`postgres :${postgres.port}, redis :${redis.port}, smtp ${mail.url} (${Math.round(performance.now() - started)} ms)`);
 
     const packages = listSubgraphs();
-    const databases: Record<string, string> = {};
     const withDatabase = packages.filter((pkg) => pkg.database);
-    for (const pkg of withDatabase) {
-      const url = new URL(postgres.url);
-      url.pathname = `/storefront_${pkg.name}`;
-      databases[pkg.name] = url.toString();
-    }
-    // Two at a time: the WASM migration engine and the seeds are CPU-bound on a 2-core machine.
-    const queue = [...withDatabase];
-    await Promise.all(
-      [0, 1].map(async () => {
-        for (let pkg = queue.shift(); pkg; pkg = queue.shift()) await prepareDatabase(databases[pkg.name] ?? '', pkg.migrationsDir, pkg.seedPath, options.plan);
-      }),
-    );
+    const databases = await prepareStoreDatabases(postgres.url, options.plan);
     say(`databases migrated and seeded (${Math.round(performance.now() - started)} ms)`);
 
     const queuePrefix = `faults-${options.label}-${randomUUID().slice(0, 8)}`;
-    const keys = generateKeyPairSync('ed25519');
-    const publicKey = keys.publicKey.export({ format: 'pem', type: 'spki' }).toString();
-    const privateKey = keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    const base: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: queuePrefix,
-      // Telemetry stays off: no collector here.
-      OTEL_SDK_DISABLED: 'true',
-    };
+    const { publicKey, privateKey } = routerIdentityPems();
+    const base = storeProcessEnv(redis.url, queuePrefix);
 
     const ports: Record<string, number> = {};
     for (const pkg of packages) ports[pkg.name] = await freePort();

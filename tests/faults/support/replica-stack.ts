@@ -8,10 +8,9 @@
  * It has the fault stack's shape (support/fault-stack.ts: the same private Postgres, durable Redis, SMTP
  * catcher and process group), so the ledger that balances the fault suite's books balances these as well.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { listSubgraphs, REPO_ROOT } from '@storefront/config';
-import { ensureDatabaseExists, openDatabase, type SeedFunction } from '@storefront/prisma-tools';
 import { SUPERGRAPH_PATH } from '@storefront/schema';
 import { startSmtpCatcher, type SmtpCatcher } from '@storefront/notifications/mail-catcher';
 import type { SeedPlan } from '@storefront/seed-world';
@@ -20,6 +19,7 @@ import { freePort } from '../../support/ports.ts';
 import { startDurableRedis } from './durable-redis.ts';
 import type { FaultStack } from './fault-stack.ts';
 import { startPrivatePostgres } from './private-postgres.ts';
+import { prepareStoreDatabases, routerIdentityPems, storeProcessEnv } from './store-setup.ts';
 import { ProcessGroup } from '../../support/processes.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.ts';
 
@@ -45,27 +45,6 @@ export interface ReplicaStack extends FaultStack {
   metrics(name: string): Promise<string>;
 }
 
-/**
- * Migrates and seeds one database, as the fault stack does. The seeds start by emptying their tables, so an
- * attempt that timed out waiting for a connection (a loaded machine) is simply run again.
- */
-async function prepareDatabase(url: string, migrationsDir: string, seedPath: string, plan: SeedPlan): Promise<void> {
-  await ensureDatabaseExists(url);
-  const database = await openDatabase({ target: { kind: 'postgres', url }, migrationsDir, migrate: true, poolSize: 4 });
-  try {
-    const { default: seed } = (await import(seedPath)) as { default: SeedFunction };
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await seed(database.adapter, plan, () => {});
-        return;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-      }
-    }
-  } finally {
-    await database.close();
-  }
-}
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -88,35 +67,12 @@ export async function startReplicaStack(options: ReplicaStackOptions): Promise<R
 
     const packages = listSubgraphs();
     const withDatabase = packages.filter((pkg) => pkg.database);
-    const databases: Record<string, string> = {};
-    for (const pkg of withDatabase) {
-      const url = new URL(postgres.url);
-      url.pathname = `/storefront_${pkg.name}`;
-      databases[pkg.name] = url.toString();
-    }
-    const queue = [...withDatabase];
-    await Promise.all(
-      [0, 1].map(async () => {
-        for (let pkg = queue.shift(); pkg; pkg = queue.shift()) await prepareDatabase(databases[pkg.name] ?? '', pkg.migrationsDir, pkg.seedPath, options.plan);
-      }),
-    );
+    const databases = await prepareStoreDatabases(postgres.url, options.plan, { attempts: 3, poolSize: 4 });
     say(`databases migrated and seeded (${Math.round(performance.now() - started)} ms)`);
 
     const queuePrefix = `replicas-${options.label}-${randomUUID().slice(0, 8)}`;
-    const keys = generateKeyPairSync('ed25519');
-    const publicKey = keys.publicKey.export({ format: 'pem', type: 'spki' }).toString();
-    const privateKey = keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    const base: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: queuePrefix,
-      OTEL_SDK_DISABLED: 'true',
-    };
+    const { publicKey, privateKey } = routerIdentityPems();
+    const base = storeProcessEnv(redis.url, queuePrefix);
 
     const portOf: Record<string, number> = {};
     const readyUrls: Record<string, string> = {};
