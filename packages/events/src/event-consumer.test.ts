@@ -168,10 +168,9 @@ describe('createEventConsumer', () => {
   });
 });
 
-describe('a worker process killed mid-job', () => {
-  it('leaves no effect behind, and the job runs again elsewhere with its effect once', async () => {
-    const consumer = 'killed';
-    const queue = queueOf(consumer);
+describe('worker processes killed mid-job', () => {
+  /** A consumer process that takes a job and hangs in its handler, transaction open, until it is killed. */
+  function doomedWorker(consumer: string) {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./testing/doomed-worker.ts', import.meta.url))], {
       env: { ...process.env, DATABASE_URL: env.database.url, QUEUE_PREFIX: env.queues.prefix, CONSUMER: consumer },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -179,17 +178,37 @@ describe('a worker process killed mid-job', () => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise((resolve) => child.on('exit', resolve));
+    return {
+      ready: () => waitFor(() => output.includes('ready'), 'child worker', 30_000),
+      inHandler: () => waitFor(() => output.includes('in-handler'), 'child in the handler', 15_000),
+      async kill() {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  }
+
+  it('leave no effect behind; the job runs again elsewhere with its effect once, also after two workers died on it in a row', async () => {
+    const consumer = 'killed';
+    const queue = queueOf(consumer);
+    const first = doomedWorker(consumer);
+    let second: ReturnType<typeof doomedWorker> | undefined;
     try {
-      await waitFor(() => output.includes('ready'), 'child worker', 30_000);
+      await first.ready();
       const event = orderPlaced();
       await queue.add(event.type, event, { ...FAST_RETRIES, jobId: event.id });
-      await waitFor(() => output.includes('in-handler'), 'child in the handler', 15_000);
+      await first.inHandler();
       expect(await effects(consumer)).toBe(0); // written, but not committed
-      child.kill('SIGKILL');
-      await exited;
-
+      second = doomedWorker(consumer); // started now, so that the first one takes the job
+      await second.ready();
       // The killed process held the job's lock and an open transaction: Postgres rolls the transaction back when
       // the connection drops, and BullMQ hands the job to another worker once the lock lapses (a stalled job).
+      await first.kill();
+      await second.inHandler();
+      await second.kill();
+      expect(await effects(consumer)).toBe(0);
+
+      // Stalled twice: with BullMQ's default (maxStalledCount 1) the job would now fail unprocessed.
       const rescuer = createEventConsumer({
         consumer,
         db: env.prisma,
@@ -200,8 +219,9 @@ describe('a worker process killed mid-job', () => {
       consumers.push(rescuer);
       await waitFor(async () => (await stateOf(queue, event.id)) === 'completed', 'the job to run again', 20_000);
       expect(await effects(consumer)).toBe(1);
+      expect(await rescuer.deadLetters.list()).toEqual([]);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      await Promise.all([first.kill(), second?.kill()]);
     }
   });
 });

@@ -22,6 +22,15 @@ export interface JobWorker {
 }
 
 /**
+ * How many times a job whose worker vanished (killed, or too busy to renew its lock) is handed to another before
+ * BullMQ gives it up as "stalled more than allowable limit". BullMQ's default of 1 dead-letters a job when two
+ * workers die on it in a row — a rolling restart or a node loss under load — although no attempt of it failed;
+ * every processor here is idempotent, so running it again is safe. A job that kills every worker it reaches
+ * still ends in the dead-letter queue, after this many.
+ */
+export const STALLED_REDELIVERIES = 3;
+
+/**
  * A BullMQ worker for a heavy job (invoice, report, import) whose given-up jobs are copied to the queue's
  * dead-letter queue, like event consumers': one place where an operator finds everything that needs a person.
  * The processor owns its idempotency (jobs are de-duplicated by jobId when added, but a worker that dies
@@ -34,6 +43,7 @@ export function createJobWorker<Data, Result>(options: JobWorkerOptions<Data, Re
   const lockMs = options.queues.workerLockMs;
   const { connection, release } = bullConnection(options.queues);
   const worker = new Worker<Data, Result>(options.queue, guarded.processor, {
+    maxStalledCount: STALLED_REDELIVERIES,
     ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}),
     ...options.workerOptions,
     connection,
