@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { type Job, Queue } from 'bullmq';
+import { type Job, type Queue } from 'bullmq';
+import { openQueue } from './job-options.ts';
 import { createEventConsumer, OutboxRelay, writeToOutbox, type DomainEvent, type EventConsumer, type EventHandlers, EVENT_JOB_OPTIONS, type SqlExecutor } from './index.ts';
 import { consumerQueueName } from './routing.ts';
 import { type EventsTestEnvironment, orderPlaced, startEventsTestEnvironment } from './test-support.ts';
@@ -25,7 +26,7 @@ afterAll(async () => {
 const FAST_RETRIES = { ...EVENT_JOB_OPTIONS, backoff: { type: 'exponential', delay: 20 } } as const;
 
 function queueOf(consumer: string): Queue {
-  const queue = new Queue(consumerQueueName(consumer), { connection: env.queues.connection, prefix: env.queues.prefix });
+  const queue = openQueue(consumerQueueName(consumer), env.queues);
   queues.push(queue);
   return queue;
 }

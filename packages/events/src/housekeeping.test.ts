@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '@storefront/config';
 import { waitFor } from '@storefront/testing';
-import { Queue } from 'bullmq';
+import { openQueue } from './job-options.ts';
 import { eventRetentionFromEnv, pruneEventTables } from './housekeeping.ts';
 import { silentEventLogger } from './logger.ts';
 import { defineConsumer, eventHousekeepingQueue, JOB_QUEUES, startServiceWorkers, type RunningServiceWorkers } from './index.ts';
@@ -98,7 +98,7 @@ describe('the service host', () => {
     expect(workers.queueNames).toContain(eventHousekeepingQueue(service));
     await waitFor(async () => JSON.stringify(await remaining()) === JSON.stringify({ published: 0, unpublished: 0, processed: 0 }), 'the scheduled prune');
 
-    const queue = new Queue(eventHousekeepingQueue(service), { connection: env.queues.connection, prefix: env.queues.prefix });
+    const queue = openQueue(eventHousekeepingQueue(service), env.queues);
     try {
       expect(await queue.getJobSchedulers()).toEqual([expect.objectContaining({ key: `${service}-event-housekeeping`, every: 1000 })]);
     } finally {

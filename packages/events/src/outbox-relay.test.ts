@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Queue } from 'bullmq';
+import { type Queue } from 'bullmq';
+import { openQueue } from './job-options.ts';
 import pg from 'pg';
 import { openDatabase } from '@storefront/prisma-tools';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -42,7 +43,7 @@ beforeEach(async () => {
 });
 
 function queueOf(consumer: string): Queue {
-  const queue = new Queue(consumerQueueName(consumer), { connection: env.queues.connection, prefix: env.queues.prefix });
+  const queue = openQueue(consumerQueueName(consumer), env.queues);
   queues.push(queue);
   return queue;
 }

@@ -6,7 +6,7 @@
 import { openDatabase } from '@storefront/prisma-tools';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { createEventConsumer } from '../event-consumer.ts';
-import { TEST_REDIS } from './index.ts';
+import { testQueueTarget } from './index.ts';
 
 const { DATABASE_URL, QUEUE_PREFIX, CONSUMER } = process.env;
 if (!DATABASE_URL || !QUEUE_PREFIX || !CONSUMER) throw new Error('DATABASE_URL, QUEUE_PREFIX and CONSUMER are required');
@@ -15,7 +15,7 @@ const prisma = new PrismaClient({ adapter: database.adapter });
 createEventConsumer({
   consumer: CONSUMER,
   db: prisma,
-  queues: { connection: { ...TEST_REDIS }, prefix: QUEUE_PREFIX },
+  queues: { ...testQueueTarget(), prefix: QUEUE_PREFIX },
   // Short locks so the test's own worker finds the job stalled soon after this process dies.
   workerOptions: { lockDuration: 1_000, stalledInterval: 500 },
   handlers: {

@@ -1,0 +1,26 @@
+import type { Config } from 'jest';
+
+/*
+ * The event suite on a Redis Cluster (npm run test:redis-cluster): the events package's tests and the checkout
+ * saga's, unchanged, with their queue fixtures (`@storefront/events/testing`) pointed at a six-node cluster that
+ * global-setup.ts starts, so every queue, worker, relay, dead letter and schedule they exercise runs on hash-tagged
+ * prefixes across a cluster's slots, as a deployment with REDIS_CLUSTER_NODES does. `npm test` runs the same files
+ * on the single Redis; the cluster's failovers are tests/redis-cluster-queues.test.ts and
+ * tests/redis-cluster-store.test.ts.
+ */
+const config: Config = {
+  rootDir: '../..',
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.jest.json', diagnostics: false }],
+  },
+  testMatch: ['<rootDir>/tests/redis-cluster/**/*.test.ts', '<rootDir>/packages/events/src/**/*.test.ts', '<rootDir>/tests/saga/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/generated/'],
+  globalSetup: '<rootDir>/tests/redis-cluster/global-setup.mjs',
+  globalTeardown: '<rootDir>/tests/redis-cluster/global-teardown.mjs',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
+
+export default config;
