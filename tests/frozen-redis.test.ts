@@ -3,6 +3,7 @@ import { nameBasedUuid } from '@storefront/api-conventions';
 import { SEED_DEMO_PASSWORD, SeedNamespace, seedProduct, type SeedPlan } from '@storefront/seed-world';
 import { waitFor } from '@storefront/testing';
 import { CACHING_OFF, DEFAULT_PROTECTION, type CacheConfig, type RouterConfig } from '@storefront/router';
+import { CLOSE_AFTER_IDLE_MS, createJobWorker, openQueue, QueueHandles } from '@storefront/events';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.ts';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';
 
@@ -166,4 +167,48 @@ describe('mutations while Redis is frozen', () => {
     redis.thaw();
     await waitFor(async () => (await requestReport()).body.errors === undefined, 'the report to be queued after the thaw', 10_000, 200);
   });
+});
+
+describe('a worker shut down while Redis is frozen', () => {
+  it('closes within its idle deadline once its last job is done, instead of waiting on Redis forever', async () => {
+    const queues = { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: `test-frozen-close-${randomUUID()}` };
+    const done: string[] = [];
+    const worker = createJobWorker({ queue: 'close-while-frozen', queues, processor: async (job) => void done.push(String(job.id)) });
+    const queue = openQueue('close-while-frozen', queues);
+    try {
+      await queue.add('one', {}, { jobId: 'one' });
+      await waitFor(() => done.includes('one'), 'the job to run', 10_000);
+      redis.freeze();
+      // Without the deadline BullMQ's close waits for QUIT's answer (maxRetriesPerRequest: null), i.e. until the thaw.
+      const closing = await timed(() => worker.close());
+      expect(closing.ms).toBeGreaterThanOrEqual(CLOSE_AFTER_IDLE_MS - 500);
+      expect(closing.ms).toBeLessThan(CLOSE_AFTER_IDLE_MS + BOUND_MS);
+    } finally {
+      redis.thaw();
+      await queue.close();
+    }
+  }, 30_000);
+});
+
+describe('adding a job while Redis is frozen', () => {
+  it('gives up at the deadline, and the next add, on a fresh handle, lands once Redis answers', async () => {
+    const queues = { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: `test-frozen-add-${randomUUID()}` };
+    const handles = new QueueHandles(queues);
+    const reader = openQueue('add-while-frozen', queues);
+    try {
+      await handles.add('add-while-frozen', 'job', {}, { jobId: 'before' }, 1_000);
+      redis.freeze();
+      const refused = await timed(() => handles.add('add-while-frozen', 'job', {}, { jobId: 'during' }, 1_000).then(() => 'added', (error: unknown) => error));
+      expect(refused.value).toMatchObject({ name: 'DeadlineExceededError' });
+      expect(refused.ms).toBeLessThan(1_000 + BOUND_MS);
+      redis.thaw();
+      // The dropped handle's connection held 'during'; the new one adds 'after' as soon as Redis answers.
+      await handles.add('add-while-frozen', 'job', {}, { jobId: 'after' }, 5_000);
+      expect(await reader.getJob('after')).toBeDefined();
+    } finally {
+      redis.thaw();
+      await handles.close();
+      await reader.close();
+    }
+  }, 30_000);
 });

@@ -1,5 +1,7 @@
 import { type Job, type JobsOptions, type Queue, UnrecoverableError, type Worker } from 'bullmq';
 import { errorMessage, type EventLogger } from './logger.ts';
+import { withDeadline } from '@storefront/http-host';
+import { ENQUEUE_DEADLINE_MS } from './queue-handles.ts';
 import { DEAD_LETTER_JOB_OPTIONS, EVENT_JOB_OPTIONS, openQueue, type QueueConnection } from './job-options.ts';
 
 /**
@@ -60,8 +62,9 @@ export class DeadLetterQueue {
       failedAt: new Date().toISOString(),
       jobOptions: { attempts: job.opts?.attempts, backoff: job.opts?.backoff },
     };
-    // Nothing processes this queue: jobs wait in it until requeued or discarded.
-    await this.#deadLetters.add(job.name, data, { ...DEAD_LETTER_JOB_OPTIONS, jobId: job.id });
+    // Nothing processes this queue: jobs wait in it until requeued or discarded. Recorded from inside a job's
+    // processor, so never waited on without end (see QueueHandles).
+    await withDeadline(this.#deadLetters.add(job.name, data, { ...DEAD_LETTER_JOB_OPTIONS, jobId: job.id }), ENQUEUE_DEADLINE_MS, `queue ${deadLetterQueueOf(this.queue)}`);
   }
 
   /** Dead letters, oldest first. */
@@ -149,7 +152,10 @@ export function withDeadLetters<Data, Result>(
         const failure = error instanceof Error ? error : new Error(String(error));
         const attemptsMade = job.attemptsMade + 1;
         if (isGivenUp(job, failure, attemptsMade)) {
-          await deadLetters.record(job, failure, attemptsMade, isUnrecoverable(failure));
+          // Not recorded now (Redis not answering): the worker's 'failed' listener below records it again.
+          await deadLetters
+            .record(job, failure, attemptsMade, isUnrecoverable(failure))
+            .catch((recordError: unknown) => logger.error({ queue, jobId: job.id, err: errorMessage(recordError) }, 'dead letter not recorded yet'));
           logger.error({ queue, jobId: job.id, attemptsMade, err: failure.message }, 'job dead-lettered');
         } else {
           logger.warn({ queue, jobId: job.id, attemptsMade, err: failure.message }, 'job failed, will retry');

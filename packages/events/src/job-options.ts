@@ -1,6 +1,6 @@
 import { type DefaultJobOptions, type JobsOptions, Queue } from 'bullmq';
 import type { RedisClusterNode } from '@storefront/config';
-import { bullConnection } from './queue-redis.ts';
+import { bullConnection, QUIT_WAIT_MS, settlesWithin } from './queue-redis.ts';
 import { queueTelemetry } from './tracing.ts';
 
 /** How BullMQ reaches Redis. Workers need maxRetriesPerRequest: null (blocking commands must not time out). */
@@ -73,19 +73,19 @@ export function heavyJobOptions({ attempts, backoffMs }: { attempts: number; bac
 /**
  * A queue handle for producing or reading (not a worker). Its connection errors are not logged here: while Redis
  * is away every handle would report each reconnect, and the workers' own error listeners already say it
- * (throttled); the handle's commands fail or wait on their own.
+ * (throttled); the handle's commands fail or wait on their own. Closing it waits on Redis at most QUIT_WAIT_MS,
+ * then drops the connection.
  */
 export function openQueue<Data = unknown>(name: string, queues: QueueConnection): Queue<Data> {
   const { connection, release } = bullConnection(queues);
   const queue = new Queue<Data>(name, { connection, prefix: queues.prefix, ...queueTelemetry() });
   queue.on('error', () => {});
-  if (queues.cluster) {
-    // BullMQ leaves a client it was handed open; this queue owns its cluster client.
-    const close = queue.close.bind(queue);
-    queue.close = async () => {
-      await close();
-      await release();
-    };
-  }
+  const close = queue.close.bind(queue);
+  queue.close = async () => {
+    // Not awaited: BullMQ's disconnect first waits for a connection still connecting to be ready.
+    if (!(await settlesWithin(close(), QUIT_WAIT_MS))) void queue.disconnect().catch(() => undefined);
+    // BullMQ leaves a cluster client it was handed open; this queue owns its own.
+    await release();
+  };
   return queue;
 }

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Processor, Worker, type WorkerOptions } from 'bullmq';
 import { DeadLetterQueue, withDeadLetters } from './dead-letters.ts';
 import { type QueueConnection } from './job-options.ts';
 import { type EventLogger, silentEventLogger } from './logger.ts';
-import { bullConnection } from './queue-redis.ts';
+import { bullConnection, QUIT_WAIT_MS, settlesWithin } from './queue-redis.ts';
 import { queueTelemetry } from './tracing.ts';
 
 export interface JobWorkerOptions<Data, Result> {
@@ -31,6 +32,15 @@ export interface JobWorker {
 export const STALLED_REDELIVERIES = 3;
 
 /**
+ * How long a closing worker may still take once its last job has finished. Closing waits for the jobs in flight
+ * (a SIGTERM hands nothing back half-done), but BullMQ's close then waits on Redis without end when it does not
+ * answer: a frozen server never acknowledges QUIT, and after a Redis Cluster failover ioredis may never report a
+ * blocking connection ended. Past this, the worker's connections are dropped instead. A completion not yet written
+ * to Redis by then makes its job stall and run again (every processor is idempotent).
+ */
+export const CLOSE_AFTER_IDLE_MS = 5_000;
+
+/**
  * A BullMQ worker for a heavy job (invoice, report, import) whose given-up jobs are copied to the queue's
  * dead-letter queue, like event consumers': one place where an operator finds everything that needs a person.
  * The processor owns its idempotency (jobs are de-duplicated by jobId when added, but a worker that dies
@@ -40,9 +50,10 @@ export function createJobWorker<Data, Result>(options: JobWorkerOptions<Data, Re
   const logger = options.logger ?? silentEventLogger;
   const deadLetters = new DeadLetterQueue(options.queue, options.queues);
   const guarded = withDeadLetters(options.processor, deadLetters, logger);
+  const inFlight = new InFlight();
   const lockMs = options.queues.workerLockMs;
   const { connection, release } = bullConnection(options.queues);
-  const worker = new Worker<Data, Result>(options.queue, guarded.processor, {
+  const worker = new Worker<Data, Result>(options.queue, (job) => inFlight.run(() => guarded.processor(job)), {
     maxStalledCount: STALLED_REDELIVERIES,
     ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}),
     ...options.workerOptions,
@@ -56,9 +67,41 @@ export function createJobWorker<Data, Result>(options: JobWorkerOptions<Data, Re
     worker,
     deadLetters,
     async close() {
-      await worker.close();
+      const closed = worker.close().then(() => 'closed' as const);
+      const done = new AbortController();
+      const stuck = inFlight
+        .idle()
+        .then(() => sleep(CLOSE_AFTER_IDLE_MS, 'stuck' as const, { signal: done.signal }))
+        .catch(() => 'closed' as const);
+      const outcome = await Promise.race([closed, stuck]);
+      done.abort();
+      if (outcome === 'stuck') {
+        closed.catch(() => undefined);
+        logger.warn({ queue: options.queue, waitedMs: CLOSE_AFTER_IDLE_MS }, 'worker still closing after its last job: dropping its Redis connections');
+        await settlesWithin(worker.disconnect(), QUIT_WAIT_MS);
+      }
       await release();
       await deadLetters.close();
     },
   };
+}
+
+/** Counts the jobs a worker is running, so closing can tell waiting for a job from waiting on Redis. */
+class InFlight {
+  #running = 0;
+  #waiters: Array<() => void> = [];
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    this.#running += 1;
+    try {
+      return await work();
+    } finally {
+      this.#running -= 1;
+      if (this.#running === 0) for (const wake of this.#waiters.splice(0)) wake();
+    }
+  }
+
+  idle(): Promise<void> {
+    return this.#running === 0 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
+  }
 }

@@ -33,8 +33,32 @@ export function openQueueRedis(queues: IoredisTarget, overrides: RedisOptions = 
   });
 }
 
-/** How long closing a cluster client waits for its nodes to acknowledge QUIT before it just drops the sockets. */
-const RELEASE_QUIT_MS = 1_000;
+/**
+ * How long closing a client (a queue handle's, a cluster client's, a probe's) waits for Redis to acknowledge QUIT
+ * before it drops the sockets: a frozen Redis, or a node that died in a failover and is still in the pool of a
+ * client that has not refreshed its slots since, never answers, and a shutdown must not wait on it.
+ */
+export const QUIT_WAIT_MS = 1_000;
+
+/** Whether `closing` settled within `ms` (a rejection counts: the close is over either way). */
+export async function settlesWithin(closing: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = closing.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** QUIT, or the sockets dropped if Redis has not answered it within QUIT_WAIT_MS. */
+export async function quitOrDrop(client: Redis | Cluster): Promise<void> {
+  if (!(await settlesWithin(client.quit(), QUIT_WAIT_MS))) client.disconnect();
+}
 
 /**
  * What BullMQ's `connection` is given, and what to do after the Queue or Worker closed. With a single Redis BullMQ
@@ -44,16 +68,5 @@ const RELEASE_QUIT_MS = 1_000;
 export function bullConnection(queues: QueueConnection): { connection: ConnectionOptions; release(): Promise<void> } {
   if (!queues.cluster) return { connection: queues.connection, release: async () => {} };
   const cluster = openQueueRedis(queues) as Cluster;
-  return {
-    connection: cluster,
-    async release() {
-      // QUIT goes to every node the client holds, and one that died in a failover (still in the pool of a client
-      // that has not refreshed its slots since) never answers: the shutdown must not wait on it.
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = new Promise<'gave up'>((resolve) => (timer = setTimeout(() => resolve('gave up'), RELEASE_QUIT_MS)));
-      const ended = await Promise.race([cluster.quit().catch(() => 'gave up' as const), gaveUp]);
-      clearTimeout(timer);
-      if (ended === 'gave up') cluster.disconnect();
-    },
-  };
+  return { connection: cluster, release: () => quitOrDrop(cluster) };
 }

@@ -1,4 +1,5 @@
 import { type JobsOptions } from 'bullmq';
+import { DeadlineExceededError } from '@storefront/http-host';
 import { type TransactionalDatabase } from './database.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { type QueueConnection } from './job-options.ts';
@@ -120,13 +121,16 @@ export class OutboxRelay {
         const published: string[] = [];
         const failed: string[] = [];
         // One row at a time, in order: a row that cannot be published (contract broken since it was written,
-        // Redis refusing it) is counted and skipped instead of holding back the rows behind it.
+        // Redis refusing it) is counted and skipped instead of holding back the rows behind it. A Redis that does
+        // not answer at all is no fault of the row: the batch rolls back (what it added is de-duplicated by jobId
+        // when published again) and the relay backs off, as when the database is away.
         for (const row of rows) {
           try {
             // A "publish <type>" span in the producer's trace; the job carries it on to the consumer (tracing.ts).
             await tracePublish(eventFromOutboxRow(row), (event) => this.#publisher.publish(event));
             published.push(row.id);
           } catch (error) {
+            if (error instanceof DeadlineExceededError) throw error;
             failed.push(row.id);
             this.#logger.error({ eventId: row.id, type: row.type, attempts: row.attempts + 1, err: errorMessage(error) }, 'outbox event not published');
           }

@@ -1,5 +1,5 @@
 import { type Queue } from 'bullmq';
-import { openQueueRedis } from './queue-redis.ts';
+import { openQueueRedis, quitOrDrop } from './queue-redis.ts';
 import { type Registry } from 'prom-client';
 import { z } from 'zod';
 import { loadConfig } from '@storefront/config';
@@ -127,7 +127,7 @@ export async function startServiceWorkers<Client extends WorkerDatabase>(
         ...consumers.map((c) => c.close()),
         ...jobs.map((j) => j.close()),
         ...scheduleQueues.map((q) => q.close()),
-        probe.quit().catch(() => probe.disconnect()),
+        quitOrDrop(probe),
       ]);
       await definition.close?.();
       for (const result of results) {

@@ -24,8 +24,8 @@
  * never sent again, and the Message-ID (derived from the delivery id) is the same on every attempt.
  */
 import { randomUUID } from 'node:crypto';
-import { DelayedError, type Job, type JobsOptions, type Queue, UnrecoverableError } from 'bullmq';
-import { type EventLogger, heavyJobOptions, openQueue, type QueueConnection } from '@storefront/events';
+import { DelayedError, type Job, type JobsOptions, UnrecoverableError } from 'bullmq';
+import { type EventLogger, heavyJobOptions, QueueHandles, type QueueConnection } from '@storefront/events';
 import type { PrismaClient } from './database.ts';
 import { claimEmailSend, recordDelivery, recordEmailOutcome } from './deliveries.ts';
 import { isPermanentMailError, type MailTransport, senderDomain } from './mail-transport.ts';
@@ -58,24 +58,26 @@ export function emailJobOptions(backoffDelayMs: number = EMAIL_BACKOFF_MS): Jobs
   return heavyJobOptions({ attempts: EMAIL_ATTEMPTS, backoffMs: backoffDelayMs });
 }
 
-/** The producer side: one Queue, opened on first use, closed with the workers. */
+/**
+ * The producer side: its queue opened on first use, closed with the workers; an add that Redis does not take
+ * within QueueHandles' deadline fails the consumer's event, which is retried (the jobId de-duplicates).
+ */
 export class EmailDeliveryQueue {
-  readonly #queues: QueueConnection;
+  readonly #queues: QueueHandles;
   readonly #jobOptions: JobsOptions;
-  #queue: Queue<EmailDeliveryJob> | undefined;
 
   constructor(queues: QueueConnection, options: { backoffDelayMs?: number } = {}) {
-    this.#queues = queues;
+    this.#queues = new QueueHandles(queues);
     this.#jobOptions = emailJobOptions(options.backoffDelayMs);
   }
 
   async enqueue(notificationId: string): Promise<void> {
-    this.#queue ??= openQueue<EmailDeliveryJob>(EMAIL_DELIVERIES_QUEUE, this.#queues);
-    await this.#queue.add('send-email', { notificationId }, { ...this.#jobOptions, jobId: emailDeliveryId(notificationId) });
+    const job: EmailDeliveryJob = { notificationId };
+    await this.#queues.add(EMAIL_DELIVERIES_QUEUE, 'send-email', job, { ...this.#jobOptions, jobId: emailDeliveryId(notificationId) });
   }
 
-  async close(): Promise<void> {
-    await this.#queue?.close();
+  close(): Promise<void> {
+    return this.#queues.close();
   }
 }
 

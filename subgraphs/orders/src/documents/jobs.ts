@@ -1,7 +1,5 @@
-import { type Queue } from 'bullmq';
 import { z } from 'zod';
-import { DeadlineExceededError, withDeadline } from '@storefront/http-host';
-import { heavyJobOptions, openQueue, type QueueConnection } from '@storefront/events';
+import { heavyJobOptions, QueueHandles, type QueueConnection } from '@storefront/events';
 
 /*
  * The orders service's heavy jobs and how they are added. Producers are the orders-documents consumer
@@ -29,28 +27,24 @@ export const DOCUMENT_JOB_OPTIONS = heavyJobOptions({ attempts: 5, backoffMs: 2_
 export const invoiceJobId = (orderId: string) => `invoice-${orderId}`;
 
 /**
- * How long requestSalesReport, a mutation, may wait for Redis to take the job. BullMQ waits for Redis
- * indefinitely (it queues commands while disconnected, and a frozen server never answers), so the request
- * would wait with it.
+ * How long requestSalesReport, a mutation, may wait for Redis to take the job: BullMQ waits for Redis
+ * indefinitely (see QueueHandles), so the request would wait with it. (The orders-documents consumer's invoice
+ * adds wait QueueHandles' background deadline; an expired one fails the event, which is retried.)
  */
 export const ENQUEUE_DEADLINE_MS = 1_000;
 
-/**
- * Adds document jobs. Each queue is opened on first use (a process that never adds a report never connects
- * for it) and closed by close().
- */
+/** Adds document jobs, each queue opened on first use (a process that never adds a report never connects for it). */
 export class DocumentJobs {
-  readonly #connection: QueueConnection;
-  readonly #queues = new Map<string, Queue>();
+  readonly #queues: QueueHandles;
 
   constructor(connection: QueueConnection) {
-    this.#connection = connection;
+    this.#queues = new QueueHandles(connection);
   }
 
   /** Idempotent: the jobId de-duplicates a second request for the same order. */
   async requestInvoice(orderId: string): Promise<void> {
     const data: InvoiceJobData = invoiceJobData.parse({ orderId });
-    await this.#queue(INVOICE_QUEUE).add('invoice', data, { ...DOCUMENT_JOB_OPTIONS, jobId: invoiceJobId(orderId) });
+    await this.#queues.add(INVOICE_QUEUE, 'invoice', data, { ...DOCUMENT_JOB_OPTIONS, jobId: invoiceJobId(orderId) });
   }
 
   /**
@@ -59,47 +53,10 @@ export class DocumentJobs {
    */
   async requestSalesReport(reportId: string): Promise<void> {
     const data: SalesReportJobData = salesReportJobData.parse({ reportId });
-    const queue = this.#queue(SALES_REPORT_QUEUE);
-    try {
-      await withDeadline(queue.add('sales-report', data, { ...DOCUMENT_JOB_OPTIONS, jobId: reportId }), ENQUEUE_DEADLINE_MS, `queue ${SALES_REPORT_QUEUE}`);
-    } catch (error) {
-      if (error instanceof DeadlineExceededError) this.#drop(SALES_REPORT_QUEUE, queue);
-      throw error;
-    }
+    await this.#queues.add(SALES_REPORT_QUEUE, 'sales-report', data, { ...DOCUMENT_JOB_OPTIONS, jobId: reportId }, ENQUEUE_DEADLINE_MS);
   }
 
-  /**
-   * Forgets a queue whose Redis did not answer: disconnecting rejects what its connection still holds back
-   * (commands queued while it was down would otherwise run whenever Redis returns), and the next add opens a
-   * fresh connection.
-   */
-  #drop(name: string, queue: Queue): void {
-    if (this.#queues.get(name) === queue) this.#queues.delete(name);
-    // disconnect() ends a connection that was ready (close() would send QUIT and wait for the answer); close()
-    // ends one still connecting (disconnect() would wait for it to be ready). Neither is awaited.
-    void queue.disconnect().catch(() => undefined);
-    void queue.close().catch(() => undefined);
-  }
-
-  #queue(name: string): Queue {
-    let queue = this.#queues.get(name);
-    if (!queue) {
-      queue = openQueue(name, this.#connection);
-      this.#queues.set(name, queue);
-    }
-    return queue;
-  }
-
-  /** Closes every queue; one whose Redis does not answer QUIT in time is disconnected instead of holding shutdown. */
-  async close(): Promise<void> {
-    const queues = [...this.#queues.entries()];
-    await Promise.all(
-      queues.map(([name, queue]) =>
-        withDeadline(queue.close(), ENQUEUE_DEADLINE_MS, `closing ${name}`).catch(() => {
-          this.#drop(name, queue);
-        }),
-      ),
-    );
-    this.#queues.clear();
+  close(): Promise<void> {
+    return this.#queues.close();
   }
 }
