@@ -6,8 +6,8 @@ import { nameBasedUuid } from '@storefront/api-conventions';
 import { SeedNamespace, seedProduct, seedWarehouse, type SeedPlan } from '@storefront/seed-world';
 import { postGraphQL } from '@storefront/testing';
 import { CACHING_OFF, startRouter, type CacheConfig, type RouterConfig, type RunningRouter } from '@storefront/router';
-import { createClient } from 'redis';
 import { startStack, type TestStack } from './support/stack.ts';
+import { deleteTestKeys, publishTestMessage, TEST_ROUTER_REDIS, UNREACHABLE_REDIS } from './support/test-redis.ts';
 
 /*
  * The router's caches against the real stack and a real Redis, under a key prefix of this run's own (deleted
@@ -21,7 +21,7 @@ const customer = (i: number) => ({ userId: nameBasedUuid(SeedNamespace.user, i),
 
 const allCaches = (overrides: Partial<CacheConfig> = {}): CacheConfig => ({
   ...CACHING_OFF,
-  redisUrl: 'redis://127.0.0.1:6379',
+  ...TEST_ROUTER_REDIS,
   keyPrefix: PREFIX,
   // Generous: a loaded CI machine must not turn slow Redis answers into (fail-open) cache errors.
   redisCommandTimeoutMs: 2_000,
@@ -45,16 +45,18 @@ afterAll(async () => {
   await Promise.all(replicas.map((replica) => replica.close()));
   await stack?.close();
   if (workdir) await rm(workdir, { recursive: true, force: true });
-  const redis = createClient({ url: 'redis://127.0.0.1:6379' });
-  await redis.connect();
-  for await (const keys of redis.scanIterator({ MATCH: `${PREFIX}*`, COUNT: 500 })) if (keys.length) await redis.del(keys);
-  redis.destroy();
+  await deleteTestKeys(PREFIX);
 });
 
-async function replica(cache: CacheConfig, overrides: Partial<RouterConfig> = {}): Promise<RunningRouter> {
+/**
+ * Another router on the same Redis, used once it has loaded the supergraph and its Redis answers: until then it
+ * serves uncached (a cluster client discovers its slots first), which is not what these tests look at.
+ */
+async function replica(cache: CacheConfig, overrides: Partial<RouterConfig> = {}, { redisUp = true } = {}): Promise<RunningRouter> {
   const router = await startRouter({ ...stack.routerConfig, cache, ...overrides });
   replicas.push(router);
-  while (!router.isLoaded()) await new Promise((resolve) => setTimeout(resolve, 20));
+  const redisOf = async () => ((await (await fetch(router.url.replace('/graphql', '/ready'))).json()) as { redis?: string }).redis;
+  await eventually(async () => router.isLoaded() && (!redisUp || (await redisOf()) === 'up'));
   return router;
 }
 
@@ -240,20 +242,14 @@ describe('the entity cache', () => {
     const router = await replica(allCaches({ responses: false }));
     await anonymous(router, { query: STOCK_LEVEL, variables });
     await eventually(async () => (await stack.countQueries(() => anonymous(router, { query: STOCK_LEVEL, variables }))).catalog === 0);
-    const publisher = createClient({ url: 'redis://127.0.0.1:6379' });
-    await publisher.connect();
-    try {
-      await publisher.publish(`${PREFIX}entity-invalidation`, JSON.stringify({ subgraph: 'catalog', type: 'Product', key: { id: product.id } }));
-    } finally {
-      publisher.destroy();
-    }
+    await publishTestMessage(`${PREFIX}entity-invalidation`, JSON.stringify({ subgraph: 'catalog', type: 'Product', key: { id: product.id } }));
     await eventually(async () => ((await stack.countQueries(() => anonymous(router, { query: STOCK_LEVEL, variables }))).catalog ?? 0) > 0);
   });
 });
 
 describe('without Redis', () => {
   it('keeps answering, uncached, and counts the failures', async () => {
-    const router = await replica(allCaches({ redisUrl: 'redis://127.0.0.1:1', keyPrefix: `${PREFIX}down:` }));
+    const router = await replica(allCaches({ ...UNREACHABLE_REDIS, keyPrefix: `${PREFIX}down:` }), {}, { redisUp: false });
     const query = `{ product(id: "${seedProduct(7, PLAN).id}") { name stock { available } } }`;
     for (let i = 0; i < 2; i += 1) {
       const { status, body } = await anonymous(router, { query });

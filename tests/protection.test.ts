@@ -4,9 +4,9 @@ import { SeedNamespace, seedOrder, seedProduct, type SeedPlan } from '@storefron
 import { createLogger } from '@storefront/telemetry';
 import type { TestViewer } from '@storefront/testing';
 import { DEFAULT_CIRCUIT_BREAKER, startRouter, type RouterConfig, type RunningRouter } from '@storefront/router';
-import { createClient } from 'redis';
 import { postGraphQL, startStack, type TestStack } from './support/stack.ts';
 import { ORDER_HISTORY, PRODUCT_PAGE } from './support/storefront-operations.ts';
+import { deleteTestKeys, TEST_ROUTER_REDIS, UNREACHABLE_REDIS } from './support/test-redis.ts';
 
 /*
  * The router's protections on the whole store: query cost and depth limits with the supergraph's @cost /
@@ -15,16 +15,15 @@ import { ORDER_HISTORY, PRODUCT_PAGE } from './support/storefront-operations.ts'
  */
 
 const PLAN: SeedPlan = { users: 20, categories: 3, products: 40, warehouses: 2, orders: 60, wishlistItemsPerUser: 1 };
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEY_PREFIX = `test:${randomUUID()}:`;
 // Long enough that a slow CI machine sends a burst well inside one window.
 const WINDOW_MS = 4_000;
 const silent = createLogger({ service: 'test', level: 'silent' });
 const customer = (i: number): TestViewer => ({ userId: nameBasedUuid(SeedNamespace.user, i), roles: ['CUSTOMER'] });
 
-const protection = (overrides: { redisUrl?: string; perIp?: number; perUser?: number } = {}): RouterConfig['protection'] => ({
+const protection = (overrides: { redisUrl?: string; redisClusterNodes?: undefined; perIp?: number; perUser?: number } = {}): RouterConfig['protection'] => ({
   queryLimits: { maxCost: 5_000, maxDepth: 15, defaultListSize: 10, costWithoutHints: false },
-  rateLimit: { perIp: 5, perUser: 3, windowMs: WINDOW_MS, trustedProxyHops: 1, redisUrl: REDIS_URL, keyPrefix: KEY_PREFIX, redisCommandTimeoutMs: 2_000, ...overrides },
+  rateLimit: { perIp: 5, perUser: 3, windowMs: WINDOW_MS, trustedProxyHops: 1, ...TEST_ROUTER_REDIS, keyPrefix: KEY_PREFIX, redisCommandTimeoutMs: 2_000, ...overrides },
   circuitBreaker: { ...DEFAULT_CIRCUIT_BREAKER, failureThreshold: 2, cooldownMs: 60_000 },
 });
 
@@ -34,11 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.close();
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  const keys = await client.keys(`${KEY_PREFIX}*`);
-  if (keys.length) await client.del(keys);
-  await client.close();
+  await deleteTestKeys(KEY_PREFIX);
 });
 
 /** Each anonymous call comes from an address of its own (through the trusted proxy), so limits never interfere. */
@@ -136,7 +131,7 @@ describe('a subgraph that cannot be reached, with Redis down too', () => {
         // Nothing listens on port 1: every call to reviews fails to connect.
         subgraphUrls: { ...stack.routerConfig.subgraphUrls, reviews: 'http://127.0.0.1:1/graphql' },
         // Redis is unreachable: the per-IP limit of 1 is counted in the router's memory (each ask below is a new address).
-        protection: protection({ redisUrl: 'redis://127.0.0.1:1', perIp: 1 }),
+        protection: protection({ ...UNREACHABLE_REDIS, perIp: 1 }),
       },
       silent,
     );

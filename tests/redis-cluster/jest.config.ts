@@ -15,7 +15,13 @@ const config: Config = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.jest.json', diagnostics: false }],
   },
-  testMatch: ['<rootDir>/tests/redis-cluster/**/*.test.ts', '<rootDir>/packages/events/src/**/*.test.ts', '<rootDir>/tests/saga/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/tests/redis-cluster/**/*.test.ts',
+    '<rootDir>/packages/events/src/**/*.test.ts',
+    '<rootDir>/tests/saga/**/*.test.ts',
+    '<rootDir>/tests/caching.test.ts',
+    '<rootDir>/tests/protection.test.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '/generated/'],
   globalSetup: '<rootDir>/tests/redis-cluster/global-setup.mjs',
   globalTeardown: '<rootDir>/tests/redis-cluster/global-teardown.mjs',

@@ -53,6 +53,13 @@ export interface RouterCaching {
 }
 
 /**
+ * How long the first warm-up waits for Redis to answer (a cluster client discovers its slots first): plans
+ * another replica made are read instead of planned again, and this replica's are shared. Without Redis by then
+ * it warms its own memory and says ready; the router is not ready until the warm-up is done either way.
+ */
+const WARMING_WAITS_FOR_REDIS_MS = 3_000;
+
+/**
  * Builds the router's caches from configuration, all over one Redis connection, all failing open. With every
  * cache off and no safelist nothing is created (no Redis connection) and the router works as it always did.
  */
@@ -133,8 +140,8 @@ export function setUpCaching(config: CacheConfig, logger: Logger): RouterCaching
           // After the engine finished switching to this supergraph (its planner is set by then).
           const variants = overrideVariants(overrideLabelsOf(coreSupergraphSdl), overrideLabels);
           setImmediate(() =>
-            void queryPlanStore
-              .warm(engine, safelist, logger, variants)
+            void (redis ? redis.whenAnswering(WARMING_WAITS_FOR_REDIS_MS) : Promise.resolve())
+              .then(() => queryPlanStore.warm(engine, safelist, logger, variants))
               .catch((error: unknown) => logger.warn({ err: error }, 'query plan warming failed'))
               .finally(() => {
                 warmedOnce = true;

@@ -65,6 +65,7 @@ export class RedisConnection {
   private closed = false;
   private lastWarning = 0;
   private readonly heartbeat: ReturnType<typeof setInterval>;
+  private answeringWaiters: Array<() => void> = [];
 
   constructor(options: RedisConnectionOptions) {
     this.options = options;
@@ -138,6 +139,7 @@ export class RedisConnection {
   private markAnswering(): void {
     if (this.answering) return;
     this.answering = true;
+    for (const wake of this.answeringWaiters.splice(0)) wake();
     const redis = this.describe();
     if (this.everAnswered) this.logger.info({ redis }, `redis answering again; ${this.purpose} resumed`);
     else this.logger.info({ redis }, `redis connected; ${this.purpose} on`);
@@ -166,6 +168,20 @@ export class RedisConnection {
   private describe(): string {
     const nodes = this.options.clusterNodes;
     return nodes?.length ? `cluster ${nodes.map(({ host, port }) => `${host}:${port}`).join(',')}` : redactedUrl(this.options.url);
+  }
+
+  /**
+   * Resolves once Redis answers, or after `timeoutMs` either way: for work at start that is worth more with
+   * Redis (warming plans other replicas may have made) and must not wait on it for long.
+   */
+  async whenAnswering(timeoutMs: number): Promise<void> {
+    if (this.answering || this.closed) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.answeringWaiters.push(resolve);
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    clearTimeout(timer);
   }
 
   /** Whether calls go to Redis right now (connected, and answering within the deadline). */
