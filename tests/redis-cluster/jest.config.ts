@@ -1,9 +1,10 @@
 import type { Config } from 'jest';
 
 /*
- * The event suite on a Redis Cluster (npm run test:redis-cluster): the events package's tests and the checkout
- * saga's, unchanged, with their queue fixtures (`@storefront/events/testing`) pointed at a six-node cluster that
- * global-setup.ts starts, so every queue, worker, relay, dead letter and schedule they exercise runs on hash-tagged
+ * The event suite on a Redis Cluster (npm run test:redis-cluster): the events package's tests, the checkout
+ * saga's and the router's cache and rate-limit tests, unchanged, with their Redis fixtures
+ * (`@storefront/events/testing`, tests/support/test-redis.ts) pointed at a six-node cluster that
+ * global-setup.mjs starts, so every queue, worker, relay, dead letter and schedule they exercise runs on hash-tagged
  * prefixes across a cluster's slots, as a deployment with REDIS_CLUSTER_NODES does. `npm test` runs the same files
  * on the single Redis; the cluster's failovers are tests/redis-cluster-queues.test.ts and
  * tests/redis-cluster-store.test.ts.
