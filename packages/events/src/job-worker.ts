@@ -53,7 +53,7 @@ export function createJobWorker<Data, Result>(options: JobWorkerOptions<Data, Re
   const inFlight = new InFlight();
   const lockMs = options.queues.workerLockMs;
   const { connection, release } = bullConnection(options.queues);
-  const worker = new Worker<Data, Result>(options.queue, (job) => inFlight.run(() => guarded.processor(job)), {
+  const worker = new AbandonableWorker<Data, Result>(options.queue, (job) => inFlight.run(() => guarded.processor(job)), {
     maxStalledCount: STALLED_REDELIVERIES,
     ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}),
     ...options.workerOptions,
@@ -78,12 +78,24 @@ export function createJobWorker<Data, Result>(options: JobWorkerOptions<Data, Re
       if (outcome === 'stuck') {
         closed.catch(() => undefined);
         logger.warn({ queue: options.queue, waitedMs: CLOSE_AFTER_IDLE_MS }, 'worker still closing after its last job: dropping its Redis connections');
-        await settlesWithin(worker.disconnect(), QUIT_WAIT_MS);
+        await worker.abandon();
       }
       await release();
       await deadLetters.close();
     },
   };
+}
+
+/** BullMQ's Worker, with a way out of a close that Redis never lets finish. */
+class AbandonableWorker<Data, Result> extends Worker<Data, Result> {
+  /**
+   * Drops the connections. A close stuck on its first step (waiting for the blocking fetch to end) never reaches
+   * the lock manager, whose renewal timer would then re-arm itself for good and keep the process alive.
+   */
+  async abandon(): Promise<void> {
+    await this.lockManager.close();
+    await settlesWithin(this.disconnect(), QUIT_WAIT_MS);
+  }
 }
 
 /** Counts the jobs a worker is running, so closing can tell waiting for a job from waiting on Redis. */
