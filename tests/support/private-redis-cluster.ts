@@ -33,6 +33,8 @@ export interface PrivateRedisCluster {
   killMaster(options?: { key?: string }): Promise<{ killedPort: number; promotedPort: number }>;
   /** `redis-cli` against one live node (e.g. `CLUSTER INFO`). */
   cli(...args: string[]): Promise<string>;
+  /** `redis-cli` against the node on `port`. */
+  cliAt(port: number, ...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -46,11 +48,12 @@ async function cliOn(port: number, ...args: string[]): Promise<string> {
   return stdout;
 }
 
-export async function startPrivateRedisCluster(options: { startTimeoutMs?: number } = {}): Promise<PrivateRedisCluster> {
+/** `ports`: the six nodes' ports, e.g. ones a client was given before the cluster existed (default: free ones). */
+export async function startPrivateRedisCluster(options: { startTimeoutMs?: number; ports?: readonly number[] } = {}): Promise<PrivateRedisCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'redis-cluster-'));
   const nodes: ClusterNode[] = [];
   const exits = new Map<ChildProcess, Promise<void>>();
-  const ports = new Set<number>();
+  const ports = new Set<number>(options.ports);
   while (ports.size < 6) ports.add(await freePort());
   for (const port of ports) {
     const child = spawn(
@@ -104,6 +107,7 @@ export async function startPrivateRedisCluster(options: { startTimeoutMs?: numbe
     nodes,
     nodesSetting: nodes.map((node) => `127.0.0.1:${node.port}`).join(','),
     cli: (...args) => cliOn(live()[0]!.port, ...args),
+    cliAt: cliOn,
     async killMaster({ key } = {}) {
       const someone = live()[0]!.port;
       const masterPort = key ? Number(/:(\d+)/.exec(await masterOfKey(someone, key))?.[1]) : await anyMasterPort(someone);

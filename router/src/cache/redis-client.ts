@@ -42,16 +42,19 @@ function clusterClient(url: string, nodes: readonly RedisClusterNode[], commandT
   const parsed = new URL(url);
   const tls = parsed.protocol === 'rediss:';
   const options = failFastOptions(commandTimeoutMs);
-  return createCluster({
+  const backOff = options.socket.reconnectStrategy;
+  const cluster = createCluster({
     rootNodes: nodes.map(({ host, port }) => ({ socket: { host, port, tls, connectTimeout: options.socket.connectTimeout } })),
     // Discovered nodes are connected with these alone (not with rootNodes' settings): credentials and TLS go here.
     defaults: {
       ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
       ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
       disableOfflineQueue: options.disableOfflineQueue,
-      socket: { ...options.socket, tls },
+      // A node client of a destroyed cluster gives up, so the connect destroyClient waits for settles.
+      socket: { ...options.socket, tls, reconnectStrategy: (retries: number): number | false => (retired.has(cluster) ? false : backOff(retries)) },
     },
   });
+  return cluster;
 }
 
 export type SingleRedisClient = ReturnType<typeof singleClient>;
@@ -83,4 +86,35 @@ export async function listenOn(subscriber: RouterRedisClient, channel: string, l
 /** Publishes where `listenOn` listens: SPUBLISH on a cluster, PUBLISH on a single Redis. Answers how many received it. */
 export function publishOn(client: RouterRedisClient, channel: string, message: string): Promise<number> {
   return isCluster(client) ? client.sPublish(channel, message) : client.publish(channel, message);
+}
+
+/** How long a destroyed cluster client's connect still in flight is waited for before destroying it anyway. */
+const DISCOVERY_WAIT_MS = 5_000;
+const connecting = new WeakMap<RouterRedisClient, Promise<unknown>>();
+// Typed loosely: the cluster client's own type is inferred from the function that reads this set.
+const retired = new WeakSet<object>();
+
+/** Connects `client`, remembering the attempt: `destroyClient` waits for it. */
+export function connectClient(client: RouterRedisClient): Promise<unknown> {
+  const attempt = client.connect();
+  connecting.set(client, attempt.catch(() => undefined));
+  return attempt;
+}
+
+/**
+ * Ends a client for good, dropping whatever it still waits for. A cluster client is destroyed only once its
+ * connect has settled: node-redis's topology discovery, if destroyed mid-flight, goes on to open a client per
+ * master that is no longer in any list destroy() reaches, and that nobody would ever close (one for a dead node
+ * reconnects forever). Meanwhile its node clients stop reconnecting, so a discovery waiting on a dead node ends.
+ */
+export async function destroyClient(client: RouterRedisClient): Promise<void> {
+  if (!isCluster(client)) return client.destroy();
+  retired.add(client);
+  const attempt = connecting.get(client);
+  if (attempt) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([attempt, new Promise((resolve) => (timer = setTimeout(resolve, DISCOVERY_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+  client.destroy();
 }

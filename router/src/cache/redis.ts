@@ -1,7 +1,7 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import { DeadlineExceededError, withDeadline } from '@storefront/http-host';
 import { type Logger } from '@storefront/telemetry';
-import { createRouterRedisClient, isCluster, listenOn, publishOn, type RedisTarget, type RouterRedisClient } from './redis-client.ts';
+import { connectClient, createRouterRedisClient, destroyClient, isCluster, listenOn, publishOn, type RedisTarget, type RouterRedisClient } from './redis-client.ts';
 import type { CacheStats } from './stats.ts';
 
 type Client = RouterRedisClient;
@@ -35,6 +35,8 @@ const HEARTBEAT_MS = 1_000;
  * handshake waits on a server that does not answer, and on a partitioned network no error ever comes.
  */
 const HANDSHAKE_TIMEOUT_MS = 5_000;
+/** How long after a failed attempt to listen on a channel the next one starts. */
+const RESUBSCRIBE_MS = 1_000;
 /** How often the same kind of command failure may be logged; the counters see every one. */
 const WARN_INTERVAL_MS = 60_000;
 
@@ -73,12 +75,12 @@ export class RedisConnection {
     this.logger = options.logger;
     this.stats = options.stats;
     this.purpose = options.purpose ?? 'caches';
-    this.client = this.connectClient();
+    this.client = this.openClient();
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS).unref();
   }
 
   /** A new cache client, connecting in the background: the router serves (uncached) while Redis comes up, or never does. */
-  private connectClient(): Client {
+  private openClient(): Client {
     const client = createRouterRedisClient(this.options, this.options.commandTimeoutMs);
     this.clientSince = Date.now();
     client.on('error', (error: Error) => {
@@ -88,8 +90,7 @@ export class RedisConnection {
     client.on('ready', () => {
       if (client === this.client) void this.probe();
     });
-    client
-      .connect()
+    connectClient(client)
       .then(() => {
         if (client === this.client) void this.probe();
       })
@@ -101,8 +102,8 @@ export class RedisConnection {
   private replaceClient(): void {
     if (this.closed) return;
     const old = this.client;
-    this.client = this.connectClient();
-    old.destroy();
+    this.client = this.openClient();
+    void destroyClient(old);
   }
 
   private beat(): void {
@@ -228,18 +229,27 @@ export class RedisConnection {
    * handlers' own Redis calls go through `run`, under the deadline.
    */
   subscribe(channel: string, onMessage: (message: string) => Promise<void> | void): void {
-    const subscriber = createRouterRedisClient(this.options, this.options.commandTimeoutMs);
-    subscriber.on('error', () => undefined); // the cache client reports Redis's health
-    this.subscribers.push(subscriber);
     const listener = (message: string) => {
       Promise.resolve()
         .then(() => onMessage(message))
         .catch((error: unknown) => this.logger.warn({ err: error, channel }, 'cache message could not be handled'));
     };
-    subscriber
-      .connect()
-      .then(() => listenOn(subscriber, channel, listener))
-      .catch(() => undefined);
+    const listen = () => {
+      if (this.closed) return;
+      const subscriber = createRouterRedisClient(this.options, this.options.commandTimeoutMs);
+      subscriber.on('error', () => undefined); // the cache client reports Redis's health
+      this.subscribers.push(subscriber);
+      connectClient(subscriber)
+        .then(() => listenOn(subscriber, channel, listener))
+        .catch(() => {
+          // A single client reconnects until it can, but a cluster client gives up when no seed node answers (or
+          // the slots are not served yet): without a new attempt this router would never hear an invalidation.
+          this.subscribers.splice(this.subscribers.indexOf(subscriber), 1);
+          void destroyClient(subscriber);
+          setTimeout(listen, RESUBSCRIBE_MS).unref();
+        });
+    };
+    listen();
   }
 
   /** Publishes where `subscribe` listens (sharded on a cluster), under the deadline; answers undefined when it could not. */
@@ -255,8 +265,9 @@ export class RedisConnection {
     await Promise.all(
       clients.map(async (client) => {
         // A connected client finishes its pending commands, if Redis answers them in time; others have nothing to flush.
-        if (client.isReady) await withDeadline(client.close(), this.options.commandTimeoutMs, 'redis QUIT').catch(() => client.destroy());
-        else if (client.isOpen) client.destroy();
+        if (client.isReady) await withDeadline(client.close(), this.options.commandTimeoutMs, 'redis QUIT').catch(() => undefined);
+        // Even a closed client: one whose connect failed, or a cluster whose close forgot its nodes before they closed.
+        await destroyClient(client);
       }),
     );
   }
