@@ -3,7 +3,7 @@ import { fileSigningFromEnv, type FileSigningConfig } from '@storefront/identity
 import { defineSubgraph, type SubgraphScope } from '@storefront/subgraph-runtime';
 import * as database from './database.ts';
 import type { PrismaClient } from './database.ts';
-import { lazyImportQueue } from './imports/import-queue.ts';
+import { ImportJobs } from './imports/import-jobs.ts';
 import { productImportUploadRoute } from './imports/upload-route.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
@@ -24,10 +24,9 @@ export const catalog = defineSubgraph({
   workers: createWorkers,
   open: ({ options, closes }: SubgraphScope<PrismaClient, CatalogOptions>) => ({
     files: options.files ?? fileSigningFromEnv(),
-    // Redis is only needed once an admin starts an import; a catalog without it still serves the store.
-    importQueue: closes(lazyImportQueue(() => options.queues ?? queueConnectionFromEnv())),
+    importJobs: closes(new ImportJobs(options.queues ?? queueConnectionFromEnv())),
   }),
-  context: (request, prisma, { files, importQueue }) => ({ ...request, prisma, loaders: createLoaders(prisma), files, importQueue: importQueue.get }),
+  context: (request, prisma, { files, importJobs }) => ({ ...request, prisma, loaders: createLoaders(prisma), files, importJobs }),
   // The router forwards /files/catalog/* here as /files/*: import uploads (PUT /files/imports/<id>.csv).
   prefixRoutes: (prisma, { files }) => ({ '/files/': productImportUploadRoute(prisma, files) }),
 });

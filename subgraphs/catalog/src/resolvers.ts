@@ -2,10 +2,10 @@ import { badUserInput, DateTimeScalar, isUuid, parsePage, toConnection } from '@
 import type { Resolvers } from './generated/resolvers-types.ts';
 import { type RequestContext } from '@storefront/http-host';
 import { requireAdmin, type FileSigningConfig } from '@storefront/identity';
-import type { Queue } from 'bullmq';
 import { categoryPosition, categoryPositionOf, listCategories } from './categories.ts';
 import type { PrismaClient } from './database.ts';
 import { giftCardPosition, giftCardPositionOf, listGiftCards } from './gift-cards.ts';
+import type { ImportJobs } from './imports/import-jobs.ts';
 import type { CatalogLoaders } from './loaders.ts';
 import { createProduct, updateProduct } from './product-mutations.ts';
 import { listProducts, parseProductFilter, productPosition, productPositionOf } from './products.ts';
@@ -25,8 +25,8 @@ export interface CatalogContext extends RequestContext {
   loaders: CatalogLoaders;
   /** Signs import upload URLs. */
   files: FileSigningConfig;
-  /** The jobs.product-imports producer, opened on first use. */
-  importQueue: () => Queue;
+  /** The jobs.product-imports producer, its queue opened on first use. */
+  importJobs: ImportJobs;
 }
 
 function uuidArgument(value: string, argument: string): string {
@@ -100,9 +100,9 @@ export const resolvers: Resolvers = {
     createProductImport(_, __, { prisma, viewer, files }) {
       return createProductImport(prisma, files, requireAdmin(viewer).userId);
     },
-    startProductImport(_, { id }, { prisma, viewer, importQueue }) {
+    startProductImport(_, { id }, { prisma, viewer, importJobs }) {
       requireAdmin(viewer);
-      return startProductImport(prisma, importQueue, uuidArgument(id, 'id'));
+      return startProductImport(prisma, importJobs, uuidArgument(id, 'id'));
     },
   },
 

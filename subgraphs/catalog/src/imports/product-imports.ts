@@ -1,11 +1,11 @@
 import { inputError, InputErrorCode, serviceUnavailable, type InputError, type Page } from '@storefront/api-conventions';
-import { DeadlineExceededError, withDeadline } from '@storefront/http-host';
+import { DeadlineExceededError } from '@storefront/http-host';
 import { signUrl, type FileSigningConfig } from '@storefront/identity';
 import { heavyJobOptions } from '@storefront/events';
-import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { PrismaClient } from '../database.ts';
 import type { ProductImport } from '../generated/prisma/client.ts';
+import type { ImportJobs } from './import-jobs.ts';
 
 export type { ProductImport };
 
@@ -46,19 +46,13 @@ export async function createProductImport(
 }
 
 /**
- * How long startProductImport, a mutation, may wait for Redis to take the job: BullMQ waits for Redis
- * indefinitely (commands queue while it is away, and a frozen server never answers).
- */
-export const ENQUEUE_DEADLINE_MS = 1_000;
-
-/**
  * Queues an uploaded import. UPLOADED → QUEUED is a conditional update, so concurrent starts queue it once;
  * starting a QUEUED import again re-adds its job (a no-op while the job exists, by jobId), which also repairs
  * a start whose job was never added. If adding the job fails, the import goes back to UPLOADED. If Redis does
- * not take it within ENQUEUE_DEADLINE_MS, whether the job exists is unknown (Redis may run the command when it
+ * not take it within its deadline (ImportJobs), whether the job exists is unknown (Redis may run the command when it
  * thaws): the import stays QUEUED and the caller gets SERVICE_UNAVAILABLE, since starting it again is safe.
  */
-export async function startProductImport(prisma: PrismaClient, queue: () => Queue, id: string): Promise<ProductImportPayload> {
+export async function startProductImport(prisma: PrismaClient, jobs: Pick<ImportJobs, 'queueImport'>, id: string): Promise<ProductImportPayload> {
   const moved = await prisma.productImport.updateMany({ where: { id, status: 'UPLOADED' }, data: { status: 'QUEUED' } });
   const current = await prisma.productImport.findUnique({ where: { id } });
   if (!current) return { productImport: null, errors: [inputError(['id'], InputErrorCode.NOT_FOUND, 'No such import')] };
@@ -66,13 +60,10 @@ export async function startProductImport(prisma: PrismaClient, queue: () => Queu
     const message = current.status === 'AWAITING_UPLOAD' ? 'Upload the file before starting the import' : `The import is already ${current.status}`;
     return { productImport: current, errors: [inputError(['id'], InputErrorCode.INVALID_STATE, message)] };
   }
-  const data: ProductImportJobData = { importId: id };
-  const handle = queue();
   try {
-    await withDeadline(handle.add('product-import', data, { ...PRODUCT_IMPORT_JOB_OPTIONS, jobId: id }), ENQUEUE_DEADLINE_MS, `queue ${PRODUCT_IMPORT_QUEUE}`);
+    await jobs.queueImport(id);
   } catch (error) {
     if (error instanceof DeadlineExceededError) {
-      abandonQueue(handle);
       throw serviceUnavailable('The import could not be queued right now; start it again in a moment');
     }
     if (moved.count === 1) await prisma.productImport.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'UPLOADED' } });
@@ -80,23 +71,6 @@ export async function startProductImport(prisma: PrismaClient, queue: () => Queu
   }
   return { productImport: current, errors: [] };
 }
-
-/** Handles whose Redis missed a deadline: the next get() opens a fresh one instead. */
-const abandoned = new WeakSet<Queue>();
-
-/**
- * Gives up on a queue handle whose Redis did not answer in time: disconnecting rejects whatever its connection
- * still holds back (commands queued while Redis was away would otherwise run whenever it returns), and the
- * provider that made it opens a new one on the next get(). disconnect() ends a connection that was ready
- * (close() would send QUIT and wait for its answer), close() one still connecting; neither is awaited.
- */
-export function abandonQueue(queue: Queue): void {
-  abandoned.add(queue);
-  void queue.disconnect().catch(() => undefined);
-  void queue.close().catch(() => undefined);
-}
-
-export const isAbandoned = (queue: Queue): boolean => abandoned.has(queue);
 
 /** 0–100: rows read of the rows the file holds (100 once finished, whatever the file held). */
 export function importProgress(row: ProductImport): number {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { openQueue } from '@storefront/events';
 import { waitFor } from '@storefront/testing';
 import { startPrivateRedis, type PrivateRedis } from '../../../../tests/support/private-redis.ts';
 import type { PrismaClient } from '../database.ts';
-import { lazyImportQueue } from './import-queue.ts';
-import { ENQUEUE_DEADLINE_MS, startProductImport } from './product-imports.ts';
+import { ENQUEUE_DEADLINE_MS, ImportJobs } from './import-jobs.ts';
+import { PRODUCT_IMPORT_QUEUE, startProductImport } from './product-imports.ts';
 
 /*
  * startProductImport (a mutation) on a redis-server of the test's own, frozen with SIGSTOP: connected, never
@@ -41,17 +42,22 @@ function oneImport(id: string) {
   return { row, updates, prisma: { productImport } as unknown as PrismaClient };
 }
 
+const queuesOnPrivateRedis = () => ({ connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: `test-${randomUUID()}` });
+
 describe('starting a product import while Redis is frozen', () => {
   it('answers SERVICE_UNAVAILABLE within the deadline and leaves the import QUEUED, and a retry after the thaw queues it', async () => {
-    const queue = lazyImportQueue(() => ({ connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: `test-${randomUUID()}` }));
+    const queues = queuesOnPrivateRedis();
+    const jobs = new ImportJobs(queues);
     const id = randomUUID();
     const { row, prisma } = oneImport(id);
+    const reader = openQueue(PRODUCT_IMPORT_QUEUE, queues);
     try {
-      await queue.get().waitUntilReady();
+      // Connected first: an earlier import's job is in.
+      await jobs.queueImport(randomUUID());
       redis.freeze();
       for (let i = 0; i < 2; i += 1) {
         const started = performance.now();
-        const error = await startProductImport(prisma, queue.get, id).catch((caught: unknown) => caught);
+        const error = await startProductImport(prisma, jobs, id).catch((caught: unknown) => caught);
         expect(performance.now() - started).toBeLessThan(BOUND_MS);
         expect(error).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 } });
         // Unknown whether the job exists: staying QUEUED lets the retry re-add it by jobId.
@@ -61,7 +67,7 @@ describe('starting a product import while Redis is frozen', () => {
       redis.thaw();
       await waitFor(
         () =>
-          startProductImport(prisma, queue.get, id).then(
+          startProductImport(prisma, jobs, id).then(
             (payload) => payload.errors.length === 0,
             () => false,
           ),
@@ -69,18 +75,19 @@ describe('starting a product import while Redis is frozen', () => {
         10_000,
         100,
       );
-      expect(await queue.get().getJob(id)).toBeDefined();
+      expect(await reader.getJob(id)).toBeDefined();
     } finally {
-      await queue.close();
+      await jobs.close();
+      await reader.close();
     }
   });
 
   it('closes its queue within the deadline while Redis is frozen', async () => {
-    const queue = lazyImportQueue(() => ({ connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: `test-${randomUUID()}` }));
-    await queue.get().waitUntilReady();
+    const jobs = new ImportJobs(queuesOnPrivateRedis());
+    await jobs.queueImport(randomUUID());
     redis.freeze();
     const started = performance.now();
-    await queue.close();
+    await jobs.close();
     expect(performance.now() - started).toBeLessThan(BOUND_MS);
   });
 });
