@@ -301,7 +301,12 @@ describe('checkouts while a master fails over', () => {
         () => true,
         () => false,
       );
-      if (!drained) for (const service of services) if (await unpublished(service)) problems.push(`${service}: ${await unpublished(service)} events not published 20 s after settling`);
+      if (!drained) {
+        for (const service of services) {
+          const left = await unpublished(service);
+          if (left) problems.push(`${service}: ${left} events not published 20 s after settling`);
+        }
+      }
       for (const order of orders) {
         const payment = payments.find((candidate) => candidate.order_id === order.id);
         if (order.status === 'CANCELLED') {

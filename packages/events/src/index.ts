@@ -20,7 +20,7 @@ export type { DeadLetter } from './dead-letters.ts';
 export { declaredQueues, QueueAdmin, UnknownQueueError, type DeadLetterPage, type QueueAdminOptions, type QueueStats } from './queue-admin.ts';
 export type { EventLogger } from './logger.ts';
 export { CLOSE_AFTER_IDLE_MS, createJobWorker } from './job-worker.ts';
-export { ENQUEUE_DEADLINE_MS, QueueHandles } from './queue-handles.ts';
+export { ENQUEUE_DEADLINE_MS, QueueHandles, REQUEST_ENQUEUE_DEADLINE_MS } from './queue-handles.ts';
 export type { JobWorker, JobWorkerOptions } from './job-worker.ts';
 export { defineConsumer, defineJob } from './service-workers.ts';
 export type { ConsumerSpec, JobSpec, ScheduleSpec, ServiceWorkers, ServiceWorkersFactory, WorkerRuntime } from './service-workers.ts';

@@ -9,6 +9,13 @@ import { openQueue, type QueueConnection } from './job-options.ts';
 export const ENQUEUE_DEADLINE_MS = 5_000;
 
 /**
+ * How long a request (a mutation queueing a heavy job) may wait for Redis to take its job: BullMQ waits without
+ * end, and the request would wait with it. Past it the mutation answers SERVICE_UNAVAILABLE; the job may still be
+ * added later (Redis thawing with the command in its socket), which its jobId makes harmless.
+ */
+export const REQUEST_ENQUEUE_DEADLINE_MS = 1_000;
+
+/**
  * Queue handles by name, each opened on first use, for whoever adds jobs: the relay's publisher, a consumer
  * asking for a heavy job, a mutation. An add waits at most its deadline, because BullMQ waits for Redis without
  * end (it queues commands while disconnected, a frozen server never answers, and after a Redis Cluster failover

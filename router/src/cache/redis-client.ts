@@ -1,4 +1,5 @@
 import type { RedisClusterNode } from '@storefront/config';
+import { withDeadline } from '@storefront/http-host';
 import { createClient, createCluster } from 'redis';
 
 /*
@@ -111,10 +112,6 @@ export async function destroyClient(client: RouterRedisClient): Promise<void> {
   if (!isCluster(client)) return client.destroy();
   retired.add(client);
   const attempt = connecting.get(client);
-  if (attempt) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([attempt, new Promise((resolve) => (timer = setTimeout(resolve, DISCOVERY_WAIT_MS)))]);
-    clearTimeout(timer);
-  }
+  if (attempt) await withDeadline(attempt, DISCOVERY_WAIT_MS, 'a retired cluster client\'s discovery').catch(() => undefined);
   client.destroy();
 }

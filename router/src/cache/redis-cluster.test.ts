@@ -24,6 +24,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+const clusterTarget = () => ({ url: 'redis://127.0.0.1', clusterNodes: cluster.nodes.map(({ port }) => ({ host: '127.0.0.1', port })) });
+
 /** Ordinary client connections on every node (not replication links), less redis-cli's own. */
 async function connections(): Promise<number> {
   const lists = await Promise.all(cluster.nodes.map(({ port }) => cluster.cliAt(port, 'CLIENT', 'LIST', 'TYPE', 'normal')));
@@ -33,9 +35,8 @@ async function connections(): Promise<number> {
 describe('destroyClient', () => {
   it('leaves no connection behind a cluster client destroyed while it is still discovering the topology', async () => {
     expect(await connections()).toBe(0);
-    const target = { url: 'redis://127.0.0.1', clusterNodes: cluster.nodes.map(({ port }) => ({ host: '127.0.0.1', port })) };
     for (let i = 0; i < 4; i++) {
-      const client = createRouterRedisClient(target, 500);
+      const client = createRouterRedisClient(clusterTarget(), 500);
       client.on('error', () => undefined);
       void connectClient(client).catch(() => undefined);
       await destroyClient(client);
@@ -46,7 +47,7 @@ describe('destroyClient', () => {
   }, 30_000);
 
   it('leaves no connection behind a connected cluster client', async () => {
-    const client = createRouterRedisClient({ url: 'redis://127.0.0.1', clusterNodes: cluster.nodes.map(({ port }) => ({ host: '127.0.0.1', port })) }, 500);
+    const client = createRouterRedisClient(clusterTarget(), 500);
     await connectClient(client);
     expect(await connections()).toBeGreaterThanOrEqual(3);
     await destroyClient(client);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { openQueue } from '@storefront/events';
+import { openQueue, REQUEST_ENQUEUE_DEADLINE_MS } from '@storefront/events';
 import { waitFor } from '@storefront/testing';
 import { startPrivateRedis, type PrivateRedis } from '../../../../tests/support/private-redis.ts';
 import type { PrismaClient } from '../database.ts';
-import { ENQUEUE_DEADLINE_MS, ImportJobs } from './import-jobs.ts';
+import { ImportJobs } from './import-jobs.ts';
 import { PRODUCT_IMPORT_QUEUE, startProductImport } from './product-imports.ts';
 
 /*
@@ -12,7 +12,7 @@ import { PRODUCT_IMPORT_QUEUE, startProductImport } from './product-imports.ts';
  * uploaded import; what matters here is what the mutation does with Redis.
  */
 
-const BOUND_MS = 2 * ENQUEUE_DEADLINE_MS;
+const BOUND_MS = 2 * REQUEST_ENQUEUE_DEADLINE_MS;
 
 let redis: PrivateRedis;
 beforeAll(async () => {

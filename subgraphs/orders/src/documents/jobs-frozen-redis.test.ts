@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { REQUEST_ENQUEUE_DEADLINE_MS } from '@storefront/events';
 import { DeadlineExceededError } from '@storefront/http-host';
 import { waitFor } from '@storefront/testing';
 import { Queue } from 'bullmq';
 import { startPrivateRedis, type PrivateRedis } from '../../../../tests/support/private-redis.ts';
-import { DocumentJobs, ENQUEUE_DEADLINE_MS, SALES_REPORT_QUEUE } from './jobs.ts';
+import { DocumentJobs, SALES_REPORT_QUEUE } from './jobs.ts';
 
 /*
  * Adding a sales-report job (the requestSalesReport mutation) on a redis-server of the test's own, frozen
@@ -11,7 +12,7 @@ import { DocumentJobs, ENQUEUE_DEADLINE_MS, SALES_REPORT_QUEUE } from './jobs.ts
  */
 
 /** Twice the deadline: generous for a loaded machine, far from waiting for Redis to thaw. */
-const BOUND_MS = 2 * ENQUEUE_DEADLINE_MS;
+const BOUND_MS = 2 * REQUEST_ENQUEUE_DEADLINE_MS;
 
 let redis: PrivateRedis;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { heavyJobOptions, QueueHandles, type QueueConnection } from '@storefront/events';
+import { heavyJobOptions, QueueHandles, REQUEST_ENQUEUE_DEADLINE_MS, type QueueConnection } from '@storefront/events';
 
 /*
  * The orders service's heavy jobs and how they are added. Producers are the orders-documents consumer
@@ -26,13 +26,6 @@ export const DOCUMENT_JOB_OPTIONS = heavyJobOptions({ attempts: 5, backoffMs: 2_
 /** BullMQ refuses ':' in custom job ids; order ids are UUIDs, so `invoice-<uuid>` is safe and unique. */
 export const invoiceJobId = (orderId: string) => `invoice-${orderId}`;
 
-/**
- * How long requestSalesReport, a mutation, may wait for Redis to take the job: BullMQ waits for Redis
- * indefinitely (see QueueHandles), so the request would wait with it. (The orders-documents consumer's invoice
- * adds wait QueueHandles' background deadline; an expired one fails the event, which is retried.)
- */
-export const ENQUEUE_DEADLINE_MS = 1_000;
-
 /** Adds document jobs, each queue opened on first use (a process that never adds a report never connects for it). */
 export class DocumentJobs {
   readonly #queues: QueueHandles;
@@ -48,12 +41,13 @@ export class DocumentJobs {
   }
 
   /**
-   * Throws DeadlineExceededError after ENQUEUE_DEADLINE_MS. The job may still be added later (Redis thawing
-   * with the command in its socket), which is harmless: the processor builds any report that is not READY.
+   * Called by a mutation: throws DeadlineExceededError after REQUEST_ENQUEUE_DEADLINE_MS. A job added later all
+   * the same is harmless: the processor builds any report that is not READY. (The orders-documents consumer's
+   * invoice adds wait QueueHandles' background deadline; an expired one fails the event, which is retried.)
    */
   async requestSalesReport(reportId: string): Promise<void> {
     const data: SalesReportJobData = salesReportJobData.parse({ reportId });
-    await this.#queues.add(SALES_REPORT_QUEUE, 'sales-report', data, { ...DOCUMENT_JOB_OPTIONS, jobId: reportId }, ENQUEUE_DEADLINE_MS);
+    await this.#queues.add(SALES_REPORT_QUEUE, 'sales-report', data, { ...DOCUMENT_JOB_OPTIONS, jobId: reportId }, REQUEST_ENQUEUE_DEADLINE_MS);
   }
 
   close(): Promise<void> {
